@@ -1,0 +1,89 @@
+//! Backups and restore (rules §12): a consistent copy of the data file on demand or once a
+//! day (the last 14 daily ones kept); a restore checks the file first and keeps a copy of
+//! the current data before replacing it.
+
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// How many automatic daily backups are kept.
+pub const DAILY_BACKUPS_KEPT: usize = 14;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupReport {
+    pub file: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreReport {
+    pub restored_from: String,
+    pub previous_data_kept_at: Option<String>,
+    pub members: i64,
+}
+
+/// The backup folder beside a data file.
+pub fn backup_dir(data_file: &Path) -> PathBuf {
+    data_file.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+impl Desk {
+    /// Writes a backup to `dest`, or into the backup folder with a timestamped name.
+    pub fn backup(&self, ctx: &Ctx, dest: Option<&Path>) -> DeskResult<BackupReport> {
+        ctx.require_manager()?;
+        let dest = match dest {
+            Some(d) => d.to_path_buf(),
+            None => {
+                let data = self.store.path().ok_or_else(|| {
+                    DeskError::new(ErrorCode::InvalidInput, "内存数据库没有默认备份位置，请用 --out 指定文件")
+                })?;
+                backup_dir(data).join(format!("memberdesk-{}.db", ctx.now.format("%Y%m%d-%H%M%S")))
+            }
+        };
+        self.store.backup_to(&dest)?;
+        let bytes = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+        Ok(BackupReport { file: dest.display().to_string(), bytes })
+    }
+
+    /// The automatic backup of the day: made once per store date, the last 14 kept.
+    pub fn daily_backup(&self, ctx: &Ctx) -> DeskResult<Option<BackupReport>> {
+        let Some(data) = self.store.path() else { return Ok(None) };
+        let dir = backup_dir(data);
+        let name = format!("daily-{}.db", ctx.store_date.format("%Y%m%d"));
+        if dir.join(&name).exists() {
+            return Ok(None);
+        }
+        self.store.backup_to(&dir.join(&name))?;
+        let mut dailies: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        dailies.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("daily-")));
+        dailies.sort();
+        while dailies.len() > DAILY_BACKUPS_KEPT {
+            let _ = std::fs::remove_file(dailies.remove(0));
+        }
+        let path = dir.join(name);
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        Ok(Some(BackupReport { file: path.display().to_string(), bytes }))
+    }
+
+    /// Replaces the data with a backup file, after checking it; the current data is kept
+    /// as a copy in the backup folder first.
+    pub fn restore(&mut self, ctx: &Ctx, source: &Path) -> DeskResult<RestoreReport> {
+        ctx.require_manager()?;
+        if !source.is_file() {
+            return Err(DeskError::new(ErrorCode::FileUnreadable, format!("找不到备份文件 {}", source.display())));
+        }
+        let kept = match self.store.path() {
+            Some(data) => {
+                let copy = backup_dir(data).join(format!("before-restore-{}.db", ctx.now.format("%Y%m%d-%H%M%S")));
+                self.store.backup_to(&copy)?;
+                Some(copy.display().to_string())
+            }
+            None => None,
+        };
+        self.store.restore_from(source)?;
+        let members = store::members::count(self.store.conn())?;
+        Ok(RestoreReport { restored_from: source.display().to_string(), previous_data_kept_at: kept, members })
+    }
+}

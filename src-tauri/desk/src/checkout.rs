@@ -1,0 +1,425 @@
+//! Checkout, refunds and manager adjustments (rules §3–4): idempotent receipts, points
+//! with the tier multiplier at the time of sale, the spend-threshold gift, claw-back on
+//! refunds, and adjustments with a reason.
+
+use crate::members::{resolve, tier_label};
+use crate::points::{award, spend, Award, Spend};
+use crate::views::{AdjustOutcome, ReceiptOutcome, ReceiptView};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use chrono::{NaiveDate, NaiveDateTime};
+use loyalty::member::greeting;
+use loyalty::money::{self, parse_amount};
+use loyalty::points::{clawback_for_refund, earned_points, threshold_gift};
+use loyalty::{Gender, Tier};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use store::ledger::LedgerKind;
+use store::receipts::{NewReceipt, ReceiptRow};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckoutInput {
+    /// Phone or member number.
+    pub member: String,
+    pub amount: String,
+    pub receipt: String,
+    pub coupon: Option<String>,
+    /// Store time of the sale; default now.
+    pub at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RefundInput {
+    /// The original receipt number.
+    pub of: String,
+    /// The refund's own receipt number.
+    pub receipt: String,
+    pub amount: String,
+    pub at: Option<NaiveDateTime>,
+}
+
+pub(crate) fn check_receipt_no(text: &str) -> DeskResult<String> {
+    let r = text.trim();
+    if r.is_empty() || r.chars().count() > 40 || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(DeskError::new(ErrorCode::InvalidInput, format!("小票号“{r}”无效：1–40 个字符，不含空格")));
+    }
+    Ok(r.to_string())
+}
+
+/// The time of a sale or refund: given or now; never after the store date, never before
+/// the opening day (older sales come in by import as history).
+pub(crate) fn check_at(at: Option<NaiveDateTime>, ctx: &Ctx, opening: Option<NaiveDate>) -> DeskResult<NaiveDateTime> {
+    let at = at.unwrap_or(ctx.now);
+    if at.date() > ctx.store_date {
+        return Err(DeskError::new(ErrorCode::DateInFuture, format!("时间 {} 晚于营业日期 {}", at, ctx.store_date)));
+    }
+    if let Some(open) = opening {
+        if at.date() < open {
+            return Err(DeskError::new(
+                ErrorCode::DateBeforeOpening,
+                format!("时间 {} 早于开业日 {open}；开业前的消费请用导入功能录入历史", at.date()),
+            ));
+        }
+    }
+    Ok(at)
+}
+
+fn fen_text(fen: i64) -> String {
+    money::format(money::from_fen(fen))
+}
+
+fn sale_outcome(r: &ReceiptRow, member_no: &str, greet: String, balance: i64, duplicate: bool) -> ReceiptOutcome {
+    ReceiptOutcome {
+        receipt: r.receipt_no.clone(),
+        member_no: member_no.to_string(),
+        greeting: greet,
+        gross: fen_text(r.gross_fen),
+        discount: fen_text(r.discount_fen),
+        paid: fen_text(r.paid_fen),
+        points_earned: Some(r.points),
+        points_clawed_back: None,
+        refund_of: None,
+        points_balance: balance,
+        coupon_used: None,
+        gift: r.gift.clone(),
+        duplicate,
+    }
+}
+
+/// Records one sale inside the caller's transaction (checkout and purchase import).
+/// `earns`: whether it earns points (history before the opening day does not).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_sale(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    settings: &loyalty::ProgramSettings,
+    member: &store::members::MemberRow,
+    receipt_no: &str,
+    gross: Decimal,
+    at: NaiveDateTime,
+    earns: bool,
+) -> DeskResult<(ReceiptRow, i64)> {
+    let tier = Tier::parse(&member.tier).unwrap_or(Tier::Regular);
+    let multiplier = settings.multiplier(tier);
+    let paid = gross;
+    let points = if earns { earned_points(paid, multiplier, settings) } else { 0 };
+    let gift = if earns { threshold_gift(paid, settings) } else { None };
+    let now = ctx.now_text();
+    let id = store::receipts::insert(
+        conn,
+        &NewReceipt {
+            receipt_no,
+            kind: "sale",
+            member_id: member.id,
+            refund_of: None,
+            gross_fen: money::to_fen(gross),
+            discount_fen: 0,
+            paid_fen: money::to_fen(paid),
+            multiplier: &multiplier.to_string(),
+            points,
+            gift: gift.as_deref(),
+            coupon_id: None,
+            history: !earns,
+            at,
+            staff_id: ctx.staff_id,
+            created_at: &now,
+        },
+    )?;
+    let balance = award(
+        conn,
+        &Award {
+            member_id: member.id,
+            points,
+            kind: LedgerKind::Earn,
+            source: "checkout",
+            receipt_id: Some(id),
+            earned_on: at.date(),
+            reason: &format!("消费 {receipt_no}"),
+            staff_id: ctx.staff_id,
+            now: &now,
+        },
+        settings,
+    )?;
+    let row = store::receipts::get(conn, id)?.expect("just inserted");
+    Ok((row, balance))
+}
+
+/// Records one refund inside the caller's transaction (refund and purchase import).
+pub(crate) fn record_refund(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    settings: &loyalty::ProgramSettings,
+    sale: &ReceiptRow,
+    receipt_no: &str,
+    amount: Decimal,
+    at: NaiveDateTime,
+) -> DeskResult<(ReceiptRow, i64)> {
+    let left = sale.paid_fen - sale.refunded_fen;
+    if money::to_fen(amount) > left {
+        return Err(DeskError::new(
+            ErrorCode::RefundExceedsPaid,
+            format!("小票 {} 最多还可退 {} 元", sale.receipt_no, fen_text(left)),
+        ));
+    }
+    let multiplier: Decimal = sale.multiplier.parse().unwrap_or(Decimal::ONE);
+    let clawed = clawback_for_refund(
+        sale.points,
+        money::from_fen(sale.paid_fen),
+        money::from_fen(sale.refunded_fen),
+        amount,
+        multiplier,
+        settings,
+    );
+    let now = ctx.now_text();
+    let id = store::receipts::insert(
+        conn,
+        &NewReceipt {
+            receipt_no,
+            kind: "refund",
+            member_id: sale.member_id,
+            refund_of: Some(sale.id),
+            gross_fen: money::to_fen(amount),
+            discount_fen: 0,
+            paid_fen: money::to_fen(amount),
+            multiplier: &sale.multiplier,
+            points: clawed,
+            gift: None,
+            coupon_id: None,
+            history: sale.history,
+            at,
+            staff_id: ctx.staff_id,
+            created_at: &now,
+        },
+    )?;
+    store::receipts::add_refunded(conn, sale.id, money::to_fen(amount))?;
+    let mut balance = store::members::get(conn, sale.member_id)?.map(|m| m.points_balance).unwrap_or(0);
+    if clawed > 0 {
+        let own_lot = store::lots::of_receipt(conn, sale.id)?;
+        balance = spend(
+            conn,
+            &Spend {
+                member_id: sale.member_id,
+                points: clawed,
+                kind: LedgerKind::Clawback,
+                receipt_id: Some(id),
+                own_lot: Some(own_lot.unwrap_or(-1)),
+                may_go_negative: true,
+                on_date: at.date(),
+                reason: &format!("退货 {receipt_no}（原小票 {}）", sale.receipt_no),
+                staff_id: ctx.staff_id,
+                now: &now,
+            },
+        )?
+        .expect("claw-back may go negative");
+    }
+    let row = store::receipts::get(conn, id)?.expect("just inserted");
+    Ok((row, balance))
+}
+
+impl Desk {
+    /// A checkout: points on what was paid, with the member's tier multiplier at the time.
+    /// The same receipt sent again returns the first result and awards nothing.
+    pub fn checkout(&mut self, ctx: &Ctx, input: &CheckoutInput) -> DeskResult<ReceiptOutcome> {
+        let gross = parse_amount(&input.amount)?;
+        let receipt_no = check_receipt_no(&input.receipt)?;
+        let coupon = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let opening = self.opening_day()?;
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let member = resolve(&tx, &input.member)?;
+        let greet = greeting(&member.name, Gender::parse(&member.gender).unwrap_or(Gender::Unknown));
+        if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+            let same = existing.kind == "sale"
+                && existing.member_id == member.id
+                && existing.gross_fen == money::to_fen(gross)
+                && coupon.is_none() == existing.coupon_id.is_none();
+            if !same {
+                return Err(DeskError::new(
+                    ErrorCode::ReceiptConflict,
+                    format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
+                ));
+            }
+            return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true));
+        }
+        if member.archived {
+            return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档，不能消费", member.member_no)));
+        }
+        if let Some(code) = coupon {
+            return Err(DeskError::new(ErrorCode::CouponNotFound, format!("找不到优惠券“{code}”")));
+        }
+        let at = check_at(input.at, ctx, opening)?;
+        let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true)?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "checkout",
+                entity: "receipt",
+                entity_id: Some(&receipt_no),
+                before: None,
+                after: Some(&format!("{} {} 元 +{} 积分", member.member_no, money::format(gross), row.points)),
+            },
+        )?;
+        tx.commit()?;
+        Ok(sale_outcome(&row, &member.member_no, greet, balance, false))
+    }
+
+    /// A refund of (part of) a receipt, under its own receipt number (manager only).
+    pub fn refund(&mut self, ctx: &Ctx, input: &RefundInput) -> DeskResult<ReceiptOutcome> {
+        ctx.require_manager()?;
+        let amount = parse_amount(&input.amount)?;
+        let receipt_no = check_receipt_no(&input.receipt)?;
+        let of_no = check_receipt_no(&input.of)?;
+        let opening = self.opening_day()?;
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let sale = store::receipts::by_no(&tx, &of_no)?
+            .ok_or_else(|| DeskError::new(ErrorCode::ReceiptNotFound, format!("找不到原小票 {of_no}")))?;
+        if sale.kind != "sale" {
+            return Err(DeskError::new(ErrorCode::RefundOfRefund, format!("{of_no} 是退货单，不能再退")));
+        }
+        let member = store::members::get(&tx, sale.member_id)?.expect("receipts name a member");
+        let greet = greeting(&member.name, Gender::parse(&member.gender).unwrap_or(Gender::Unknown));
+        let outcome = |r: &ReceiptRow, balance: i64, duplicate: bool| ReceiptOutcome {
+            receipt: r.receipt_no.clone(),
+            member_no: member.member_no.clone(),
+            greeting: greet.clone(),
+            gross: fen_text(r.gross_fen),
+            discount: fen_text(0),
+            paid: fen_text(r.paid_fen),
+            points_earned: None,
+            points_clawed_back: Some(r.points),
+            refund_of: Some(of_no.clone()),
+            points_balance: balance,
+            coupon_used: None,
+            gift: None,
+            duplicate,
+        };
+        if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+            if existing.kind == "refund" && existing.refund_of == Some(sale.id) && existing.paid_fen == money::to_fen(amount) {
+                return Ok(outcome(&existing, member.points_balance, true));
+            }
+            return Err(DeskError::new(
+                ErrorCode::ReceiptConflict,
+                format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
+            ));
+        }
+        let at = check_at(input.at, ctx, opening.map(|o| o.min(sale.at.date())))?;
+        if at < sale.at {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
+        }
+        let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "refund",
+                entity: "receipt",
+                entity_id: Some(&receipt_no),
+                before: None,
+                after: Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
+            },
+        )?;
+        tx.commit()?;
+        Ok(outcome(&row, balance, false))
+    }
+
+    /// A manager's points adjustment with a reason: + becomes a lot earned today,
+    /// − spends first-expiring lots and may not take the balance below zero.
+    pub fn adjust(&mut self, ctx: &Ctx, member_key: &str, points: i64, reason: &str) -> DeskResult<AdjustOutcome> {
+        ctx.require_manager()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(DeskError::new(ErrorCode::ReasonRequired, "调整积分必须填写原因"));
+        }
+        if points == 0 || points.abs() > 1_000_000 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "调整的积分须为非零整数，且不超过 1,000,000"));
+        }
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let member = resolve(&tx, member_key)?;
+        let now = ctx.now_text();
+        let before = member.points_balance;
+        let balance = if points > 0 {
+            award(
+                &tx,
+                &Award {
+                    member_id: member.id,
+                    points,
+                    kind: LedgerKind::Adjust,
+                    source: "adjust",
+                    receipt_id: None,
+                    earned_on: ctx.store_date,
+                    reason,
+                    staff_id: ctx.staff_id,
+                    now: &now,
+                },
+                &settings,
+            )?
+        } else {
+            let spent = spend(
+                &tx,
+                &Spend {
+                    member_id: member.id,
+                    points: -points,
+                    kind: LedgerKind::Adjust,
+                    receipt_id: None,
+                    own_lot: None,
+                    may_go_negative: false,
+                    on_date: ctx.store_date,
+                    reason,
+                    staff_id: ctx.staff_id,
+                    now: &now,
+                },
+            )?;
+            spent.map_err(|short| {
+                DeskError::new(
+                    ErrorCode::PointsInsufficient,
+                    format!("积分不足：当前 {before} 分，最多可扣 {} 分", (-points - short).max(0)),
+                )
+            })?
+        };
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &now,
+                staff_id: ctx.staff_id,
+                action: "points.adjust",
+                entity: "member",
+                entity_id: Some(&member.member_no),
+                before: Some(&before.to_string()),
+                after: Some(&format!("{balance}（{points:+}：{reason}）")),
+            },
+        )?;
+        tx.commit()?;
+        Ok(AdjustOutcome { member_no: member.member_no, points, reason: reason.to_string(), points_balance: balance })
+    }
+
+    /// A member's receipts, newest first.
+    pub fn history(&self, member_key: &str, limit: i64) -> DeskResult<Vec<ReceiptView>> {
+        let conn = self.store.conn();
+        let member = resolve(conn, member_key)?;
+        store::receipts::of_member(conn, member.id, limit)?.iter().map(|r| crate::members::receipt_view(conn, r)).collect()
+    }
+
+    /// A receipt number to suggest at the till: `R` + store date + a running number.
+    pub fn suggest_receipt_no(&self, ctx: &Ctx) -> DeskResult<String> {
+        let prefix = format!("R{}-", ctx.store_date.format("%Y%m%d"));
+        let mut n = store::receipts::count_with_prefix(self.store.conn(), &prefix)? + 1;
+        loop {
+            let candidate = format!("{prefix}{n:04}");
+            if !store::receipts::exists(self.store.conn(), &candidate)? {
+                return Ok(candidate);
+            }
+            n += 1;
+        }
+    }
+
+    /// The tier label of a code, for views.
+    pub fn tier_label(code: &str) -> String {
+        tier_label(code)
+    }
+}

@@ -1,0 +1,202 @@
+//! Demo data for an empty store: realistic members (Chinese names, phones, birthdays, some
+//! lunar), their purchase history over the past months, a few refunds, and their points
+//! carried over — so staff can try every screen before real data arrives. Deterministic
+//! for a given seed. History comes in as imports do: purchases before the opening day earn
+//! no points; each member's carried-over balance is one opening lot.
+
+use crate::members::{check_member, insert_member, MemberInput};
+use crate::points::{award, Award};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use chrono::{Days, NaiveDateTime};
+use loyalty::money;
+use serde::Serialize;
+use store::ledger::LedgerKind;
+use store::receipts::NewReceipt;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoReport {
+    pub members: usize,
+    pub purchases: usize,
+    pub refunds: usize,
+}
+
+/// A small deterministic generator (xorshift64*), so demo stores are reproducible.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "萧", "田", "董", "潘", "袁", "蔡",
+    "蒋", "余", "于", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任", "卢", "姚", "沈", "钟", "姜", "崔", "谭", "陆",
+    "范", "汪", "廖", "石", "金", "韦", "贾", "夏", "付", "方", "邹", "熊", "白", "孟", "秦", "邱", "侯", "江", "尹",
+    "欧阳", "司马", "上官", "诸葛", "单", "解", "查", "翟", "覃", "区",
+];
+const GIVEN_F: &[&str] = &[
+    "秀英", "桂英", "秀兰", "玉兰", "桂兰", "淑珍", "丽", "静", "敏", "燕", "艳", "娟", "霞", "芳", "娜", "婷", "雪",
+    "慧", "佳怡", "欣怡", "梓涵", "雨涵", "诗涵", "梦洁", "晓红", "丽华", "美玲", "春梅", "海燕", "晓燕",
+];
+const GIVEN_M: &[&str] = &[
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "建国", "建华",
+    "志强", "志明", "国强", "海涛", "浩然", "子轩", "宇轩", "俊杰", "文博", "天宇", "明辉", "振华",
+];
+const NOTES: &[&str] = &[
+    "喜欢安静，不爱被推销", "老顾客，常带孙子来", "对价格敏感，关注促销", "偏好国产品牌", "腿脚不便，需帮忙搬货",
+    "只在周末来店", "喜欢新品，愿意试用", "请用微信联系，白天不方便接电话",
+];
+
+impl Desk {
+    /// Fills an empty store with `members` demo members and `months` months of history.
+    pub fn fill_demo(&mut self, ctx: &Ctx, members: usize, months: u32, seed: u64) -> DeskResult<DemoReport> {
+        ctx.require_manager()?;
+        if store::members::count(self.store.conn())? > 0 {
+            return Err(DeskError::new(ErrorCode::StoreNotEmpty, "演示数据只能填入空的店铺（已有会员）"));
+        }
+        if members == 0 || members > 1_000_000 || months == 0 || months > 60 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "会员数须为 1–1,000,000，月数须为 1–60"));
+        }
+        let settings = self.settings.clone();
+        let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let span_days = u64::from(months) * 30;
+        let first_day = ctx.store_date - Days::new(span_days);
+        let now = ctx.now_text();
+        let tx = self.store.transaction()?;
+        let mut purchases = 0;
+        let mut refunds = 0;
+        let mut receipt_seq: u64 = 0;
+        for i in 0..members {
+            let female = dice.below(100) < 55;
+            let surname = *dice.pick(SURNAMES);
+            let given = if female { *dice.pick(GIVEN_F) } else { *dice.pick(GIVEN_M) };
+            let phone_prefix = *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
+            // The index makes every demo phone different; the dice only spread the digits.
+            let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + dice.below(7_919)) % 100_000_000);
+            let birthday = match dice.below(10) {
+                0..=5 => format!("{}-{:02}-{:02}", 1950 + dice.below(55), 1 + dice.below(12), 1 + dice.below(28)),
+                6 | 7 => format!("{:02}-{:02}", 1 + dice.below(12), 1 + dice.below(28)),
+                _ => String::new(),
+            };
+            let input = MemberInput {
+                name: format!("{surname}{given}"),
+                phone,
+                gender: (if female { "F" } else { "M" }).to_string(),
+                lunar: !birthday.is_empty() && dice.below(6) == 0,
+                birthday,
+                contact_ok: Some(dice.below(20) != 0),
+                notes: if dice.below(8) == 0 { dice.pick(NOTES).to_string() } else { String::new() },
+                ..MemberInput::default()
+            };
+            let checked = match check_member(&input) {
+                Ok(c) => c,
+                Err(_) => continue,
+            };
+            if store::members::by_phone(&tx, &checked.phone)?.is_some() {
+                continue;
+            }
+            let joined_on = first_day + Days::new(dice.below(span_days));
+            let id = insert_member(&tx, ctx, &checked, "", joined_on)?;
+            // Purchases: between 2 and 18, from the joining day on, before the store date.
+            let visits = 2 + dice.below(17);
+            let mut paid_last_year: i64 = 0;
+            for _ in 0..visits {
+                let days_open = (ctx.store_date - joined_on).num_days().max(1) as u64;
+                let day = joined_on + Days::new(dice.below(days_open));
+                if day >= ctx.store_date {
+                    continue;
+                }
+                let fen = (1_000 + dice.below(40_000) + if dice.below(10) == 0 { dice.below(200_000) } else { 0 }) as i64;
+                let at: NaiveDateTime = day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
+                receipt_seq += 1;
+                let receipt_no = format!("D{}-{receipt_seq:07}", day.format("%Y%m%d"));
+                let sale_id = store::receipts::insert(
+                    &tx,
+                    &NewReceipt {
+                        receipt_no: &receipt_no,
+                        kind: "sale",
+                        member_id: id,
+                        refund_of: None,
+                        gross_fen: fen,
+                        discount_fen: 0,
+                        paid_fen: fen,
+                        multiplier: "1",
+                        points: 0,
+                        gift: None,
+                        coupon_id: None,
+                        history: true,
+                        at,
+                        staff_id: ctx.staff_id,
+                        created_at: &now,
+                    },
+                )?;
+                purchases += 1;
+                let mut kept = fen;
+                if dice.below(50) == 0 {
+                    let back = if dice.below(2) == 0 { fen } else { fen / 2 };
+                    let refund_no = format!("{receipt_no}-T");
+                    store::receipts::insert(
+                        &tx,
+                        &NewReceipt {
+                            receipt_no: &refund_no,
+                            kind: "refund",
+                            member_id: id,
+                            refund_of: Some(sale_id),
+                            gross_fen: back,
+                            discount_fen: 0,
+                            paid_fen: back,
+                            multiplier: "1",
+                            points: 0,
+                            gift: None,
+                            coupon_id: None,
+                            history: true,
+                            at: at + chrono::Duration::days(1),
+                            staff_id: ctx.staff_id,
+                            created_at: &now,
+                        },
+                    )?;
+                    store::receipts::add_refunded(&tx, sale_id, back)?;
+                    refunds += 1;
+                    kept -= back;
+                }
+                if (ctx.store_date - day).num_days() <= 365 {
+                    paid_last_year += kept;
+                }
+            }
+            // The carried-over balance: what the last year earned, less what was spent.
+            let carried = money::from_fen(paid_last_year).floor();
+            let carried = i64::try_from(carried.mantissa() / 10i128.pow(carried.scale())).unwrap_or(0);
+            let carried = carried * (30 + dice.below(70) as i64) / 100;
+            if carried > 0 {
+                award(
+                    &tx,
+                    &Award {
+                        member_id: id,
+                        points: carried,
+                        kind: LedgerKind::Bonus,
+                        source: "opening",
+                        receipt_id: None,
+                        earned_on: ctx.store_date - Days::new(dice.below(300)),
+                        reason: "演示数据：旧系统积分转入",
+                        staff_id: ctx.staff_id,
+                        now: &now,
+                    },
+                    &settings,
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds })
+    }
+}

@@ -1,0 +1,554 @@
+//! Imports from spreadsheets (interface.md "Files"): members and purchase history. A file
+//! is decoded (UTF-8 with or without BOM, or GBK as Chinese Excel saves it), every row is
+//! checked first, and then the whole file is written in one transaction — so a file with a
+//! bad row writes nothing (unless bad rows are to be skipped), and a killed import leaves
+//! all of it or none. A dry run does the whole import and rolls it back.
+
+use crate::checkout::{check_receipt_no, record_refund, record_sale};
+use crate::members::{check_member, insert_member, MemberInput};
+use crate::points::{award, Award};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use chrono::{NaiveDate, NaiveDateTime};
+use loyalty::member::normalize_phone;
+use loyalty::money::{self, parse_amount};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::HashMap;
+use store::ledger::LedgerKind;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub written: usize,
+    pub skipped_duplicates: usize,
+    pub skipped_invalid: usize,
+    pub dry_run: bool,
+    pub errors: Vec<RowError>,
+}
+
+impl ImportReport {
+    /// Whether the import was refused (bad rows and not told to skip them).
+    pub fn refused(&self, options: ImportOptions) -> bool {
+        !self.errors.is_empty() && !options.skip_invalid
+    }
+}
+
+/// Decodes a spreadsheet's CSV bytes: UTF-8 (a BOM is dropped) or else GBK/GB18030.
+pub fn decode_text(bytes: &[u8]) -> DeskResult<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if had_errors {
+        return Err(DeskError::new(ErrorCode::FileUnreadable, "文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV"));
+    }
+    Ok(text.into_owned())
+}
+
+/// A CSV file read by column name.
+struct Table {
+    columns: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    fn parse(text: &str, known: &[&str], required: &[&str]) -> DeskResult<Table> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法读取表头：{e}")))?
+            .clone();
+        let columns: Vec<String> = headers.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+        let mut problems = Vec::new();
+        for c in &columns {
+            if !known.contains(&c.as_str()) {
+                problems.push(format!("未知的列“{c}”"));
+            }
+        }
+        for r in required {
+            if !columns.iter().any(|c| c == r) {
+                problems.push(format!("缺少必需的列“{r}”"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DeskError::new(
+                ErrorCode::ImportInvalid,
+                format!("第 1 行（表头）：{}。可用的列：{}", problems.join("；"), known.join(",")),
+            ));
+        }
+        let mut rows = Vec::new();
+        for rec in reader.records() {
+            let rec = rec.map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("CSV 格式错误：{e}")))?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            rows.push((line, rec));
+        }
+        Ok(Table { columns, rows })
+    }
+
+    fn get<'r>(&self, rec: &'r csv::StringRecord, column: &str) -> &'r str {
+        self.columns.iter().position(|c| c == column).and_then(|i| rec.get(i)).map(str::trim).unwrap_or("")
+    }
+}
+
+struct Errors {
+    list: Vec<RowError>,
+}
+
+impl Errors {
+    fn add(&mut self, line: u64, column: &str, message: impl Into<String>) {
+        self.list.push(RowError { line, column: column.to_string(), message: message.into() });
+    }
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// `YYYY-MM-DD[ HH:MM[:SS]]` in store time.
+pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
+    let t = text.trim();
+    NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| parse_date(t).and_then(|d| d.and_hms_opt(0, 0, 0)))
+}
+
+fn parse_contact_ok(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "1" | "yes" | "y" | "true" | "是" => Some(true),
+        "0" | "no" | "n" | "false" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+const MEMBER_COLUMNS: [&str; 10] = [
+    "name", "phone", "gender", "birthday", "birthday_calendar", "joined_on", "referred_by_phone",
+    "opening_points", "contact_ok", "notes",
+];
+const PURCHASE_COLUMNS: [&str; 7] = ["receipt_no", "phone", "time", "amount", "kind", "refund_of", "coupon_code"];
+
+struct MemberRowIn {
+    line: u64,
+    input: MemberInput,
+    joined_on: NaiveDate,
+    referrer_phone: Option<String>,
+    opening_points: i64,
+}
+
+struct PurchaseRowIn {
+    line: u64,
+    receipt_no: String,
+    phone: String,
+    at: NaiveDateTime,
+    amount: Decimal,
+    refund_of: Option<String>,
+}
+
+impl Desk {
+    /// Imports members (`name,phone,gender,birthday,birthday_calendar,joined_on,
+    /// referred_by_phone,opening_points,contact_ok,notes`). A phone already registered is
+    /// skipped as a duplicate; no program rewards are issued.
+    pub fn import_members(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        ctx.require_manager()?;
+        let text = decode_text(bytes)?;
+        let table = Table::parse(&text, &MEMBER_COLUMNS, &["name", "phone"])?;
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let existing = store::members::phone_index(&tx)?;
+        let mut errors = Errors { list: vec![] };
+        let mut good: Vec<MemberRowIn> = Vec::new();
+        let mut in_file: HashMap<String, u64> = HashMap::new();
+        let mut duplicates = 0;
+        for (line, rec) in &table.rows {
+            let line = *line;
+            let before = errors.list.len();
+            let calendar = table.get(rec, "birthday_calendar").to_ascii_lowercase();
+            let (lunar, leap) = match calendar.as_str() {
+                "" | "solar" => (false, false),
+                "lunar" => (true, false),
+                "lunar_leap" => (true, true),
+                other => {
+                    errors.add(line, "birthday_calendar", format!("“{other}”无效：应为 solar、lunar 或 lunar_leap"));
+                    (false, false)
+                }
+            };
+            let contact_ok = parse_contact_ok(table.get(rec, "contact_ok"));
+            if contact_ok.is_none() {
+                errors.add(line, "contact_ok", "应为 1/0、yes/no 或 是/否");
+            }
+            let input = MemberInput {
+                name: table.get(rec, "name").to_string(),
+                phone: table.get(rec, "phone").to_string(),
+                gender: table.get(rec, "gender").to_string(),
+                birthday: table.get(rec, "birthday").to_string(),
+                lunar,
+                leap,
+                referrer: String::new(),
+                contact_ok,
+                notes: table.get(rec, "notes").to_string(),
+            };
+            let checked = match check_member(&input) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    let column = match e.code {
+                        ErrorCode::InvalidPhone => "phone",
+                        ErrorCode::InvalidName => "name",
+                        ErrorCode::InvalidBirthday => "birthday",
+                        ErrorCode::InvalidGender => "gender",
+                        _ => "notes",
+                    };
+                    errors.add(line, column, e.message);
+                    None
+                }
+            };
+            let joined_text = table.get(rec, "joined_on");
+            let joined_on = if joined_text.is_empty() {
+                ctx.store_date
+            } else {
+                match parse_date(joined_text) {
+                    Some(d) if d <= ctx.store_date => d,
+                    Some(_) => {
+                        errors.add(line, "joined_on", format!("入会日期 {joined_text} 晚于营业日期"));
+                        ctx.store_date
+                    }
+                    None => {
+                        errors.add(line, "joined_on", format!("日期“{joined_text}”无效，应为 YYYY-MM-DD"));
+                        ctx.store_date
+                    }
+                }
+            };
+            let opening_text = table.get(rec, "opening_points");
+            let opening_points = if opening_text.is_empty() {
+                0
+            } else {
+                match opening_text.parse::<i64>() {
+                    Ok(p) if (0..=100_000_000).contains(&p) => p,
+                    _ => {
+                        errors.add(line, "opening_points", format!("“{opening_text}”无效：应为不小于 0 的整数"));
+                        0
+                    }
+                }
+            };
+            let ref_text = table.get(rec, "referred_by_phone");
+            let referrer_phone = if ref_text.is_empty() {
+                None
+            } else {
+                match normalize_phone(ref_text) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        errors.add(line, "referred_by_phone", e.to_string());
+                        None
+                    }
+                }
+            };
+            let Some(checked) = checked else { continue };
+            if referrer_phone.as_deref() == Some(checked.phone.as_str()) {
+                errors.add(line, "referred_by_phone", "不能推荐自己");
+            }
+            if let Some(first) = in_file.get(&checked.phone) {
+                errors.add(line, "phone", format!("手机号 {} 与第 {first} 行重复", checked.phone));
+                continue;
+            }
+            in_file.insert(checked.phone.clone(), line);
+            if errors.list.len() > before {
+                continue;
+            }
+            if existing.contains_key(&checked.phone) {
+                duplicates += 1;
+                continue;
+            }
+            good.push(MemberRowIn { line, input, joined_on, referrer_phone, opening_points });
+        }
+        // Referrers must be registered already or come in with this file.
+        good.retain(|m| match &m.referrer_phone {
+            Some(p) if !existing.contains_key(p) && !in_file.contains_key(p) => {
+                errors.add(m.line, "referred_by_phone", format!("推荐人手机号 {p} 未登记"));
+                false
+            }
+            _ => true,
+        });
+        errors.list.sort_by_key(|e| e.line);
+        let report = |written| ImportReport {
+            rows: table.rows.len(),
+            written,
+            skipped_duplicates: duplicates,
+            skipped_invalid: if options.skip_invalid { count_lines(&errors.list) } else { 0 },
+            dry_run: options.dry_run,
+            errors: errors.list.clone(),
+        };
+        if !errors.list.is_empty() && !options.skip_invalid {
+            return Ok(report(0));
+        }
+        let now = ctx.now_text();
+        let mut ids = Vec::with_capacity(good.len());
+        for m in &good {
+            let checked = check_member(&m.input)?;
+            let id = insert_member(&tx, ctx, &checked, "", m.joined_on)?;
+            if m.opening_points > 0 {
+                award(
+                    &tx,
+                    &Award {
+                        member_id: id,
+                        points: m.opening_points,
+                        kind: LedgerKind::Bonus,
+                        source: "opening",
+                        receipt_id: None,
+                        earned_on: ctx.store_date,
+                        reason: "旧系统积分转入",
+                        staff_id: ctx.staff_id,
+                        now: &now,
+                    },
+                    &settings,
+                )?;
+            }
+            ids.push(id);
+        }
+        for (m, id) in good.iter().zip(&ids) {
+            if let Some(p) = &m.referrer_phone {
+                if let Some(r) = store::members::by_phone(&tx, p)? {
+                    store::members::set_referred_by(&tx, *id, r.id)?;
+                }
+            }
+        }
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &now,
+                staff_id: ctx.staff_id,
+                action: "import.members",
+                entity: "import",
+                entity_id: None,
+                before: None,
+                after: Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
+            },
+        )?;
+        if options.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(report(good.len()))
+    }
+
+    /// Imports purchase history (`receipt_no,phone,time,amount,kind,refund_of,coupon_code`),
+    /// applied in time order. Sales before the opening day are history (no points); later
+    /// ones earn like a checkout at that time. Receipts already recorded are skipped.
+    pub fn import_purchases(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        ctx.require_manager()?;
+        let text = decode_text(bytes)?;
+        let table = Table::parse(&text, &PURCHASE_COLUMNS, &["receipt_no", "phone", "time", "amount"])?;
+        let opening = self.opening_day()?.unwrap_or(ctx.store_date);
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let phones = store::members::phone_index(&tx)?;
+        let mut errors = Errors { list: vec![] };
+        let mut sales: Vec<PurchaseRowIn> = Vec::new();
+        let mut refunds: Vec<PurchaseRowIn> = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut duplicates = 0;
+        for (line, rec) in &table.rows {
+            let line = *line;
+            let before = errors.list.len();
+            let receipt_no = match check_receipt_no(table.get(rec, "receipt_no")) {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.add(line, "receipt_no", e.message);
+                    String::new()
+                }
+            };
+            let phone_text = table.get(rec, "phone");
+            let phone = match normalize_phone(phone_text) {
+                Ok(p) if phones.contains_key(&p) => p,
+                Ok(p) => {
+                    errors.add(line, "phone", format!("手机号 {p} 不是已登记的会员（请先导入会员）"));
+                    p
+                }
+                Err(e) => {
+                    errors.add(line, "phone", e.to_string());
+                    String::new()
+                }
+            };
+            let time_text = table.get(rec, "time");
+            let at = match parse_time(time_text) {
+                Some(t) if t.date() <= ctx.store_date => Some(t),
+                Some(_) => {
+                    errors.add(line, "time", format!("时间 {time_text} 晚于营业日期 {}", ctx.store_date));
+                    None
+                }
+                None => {
+                    errors.add(line, "time", format!("时间“{time_text}”无效，应为 YYYY-MM-DD[ HH:MM[:SS]]"));
+                    None
+                }
+            };
+            let amount = match parse_amount(table.get(rec, "amount")) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    errors.add(line, "amount", e.to_string());
+                    None
+                }
+            };
+            let kind = table.get(rec, "kind").to_ascii_lowercase();
+            let refund_of = table.get(rec, "refund_of");
+            let is_refund = match kind.as_str() {
+                "" | "sale" => {
+                    if !refund_of.is_empty() {
+                        errors.add(line, "refund_of", "只有退货行（kind=refund）才填写 refund_of");
+                    }
+                    false
+                }
+                "refund" => {
+                    if refund_of.is_empty() {
+                        errors.add(line, "refund_of", "退货行必须填写原小票号 refund_of");
+                    }
+                    true
+                }
+                other => {
+                    errors.add(line, "kind", format!("“{other}”无效：应为 sale 或 refund"));
+                    false
+                }
+            };
+            let coupon = table.get(rec, "coupon_code");
+            if !coupon.is_empty() {
+                errors.add(line, "coupon_code", format!("找不到优惠券“{coupon}”"));
+            }
+            if !receipt_no.is_empty() {
+                if let Some(first) = seen.get(&receipt_no) {
+                    errors.add(line, "receipt_no", format!("小票号 {receipt_no} 与第 {first} 行重复"));
+                } else {
+                    seen.insert(receipt_no.clone(), line);
+                }
+            }
+            if errors.list.len() > before {
+                continue;
+            }
+            if store::receipts::exists(&tx, &receipt_no)? {
+                duplicates += 1;
+                continue;
+            }
+            let row = PurchaseRowIn {
+                line,
+                receipt_no,
+                phone,
+                at: at.expect("checked"),
+                amount: amount.expect("checked"),
+                refund_of: is_refund.then(|| refund_of.to_string()),
+            };
+            if is_refund {
+                refunds.push(row);
+            } else {
+                sales.push(row);
+            }
+        }
+        // Refunds must name a sale (recorded, or in this file), of the same member, not
+        // earlier than it, and not refund more than was paid.
+        let file_sales: HashMap<&str, &PurchaseRowIn> = sales.iter().map(|s| (s.receipt_no.as_str(), s)).collect();
+        let mut left: HashMap<String, i64> = HashMap::new();
+        let mut refund_order: Vec<&PurchaseRowIn> = refunds.iter().collect();
+        refund_order.sort_by_key(|r| (r.at, r.line));
+        let mut bad_refunds = std::collections::HashSet::new();
+        for r in refund_order {
+            let of = r.refund_of.as_deref().unwrap_or("");
+            let (member_phone, sale_at, paid_left) = if let Some(s) = file_sales.get(of) {
+                (s.phone.clone(), s.at, money::to_fen(s.amount))
+            } else if let Some(s) = store::receipts::by_no(&tx, of)?.filter(|s| s.kind == "sale") {
+                let phone = store::members::get(&tx, s.member_id)?.and_then(|m| m.phone).unwrap_or_default();
+                (phone, s.at, s.paid_fen - s.refunded_fen)
+            } else {
+                errors.add(r.line, "refund_of", format!("找不到原小票 {of}"));
+                bad_refunds.insert(r.line);
+                continue;
+            };
+            let mut problem = None;
+            if member_phone != r.phone {
+                problem = Some(("phone", format!("退货会员与原小票 {of} 的会员不同")));
+            } else if r.at < sale_at {
+                problem = Some(("time", format!("退货时间早于原小票 {of} 的消费时间")));
+            } else {
+                let remaining = left.entry(of.to_string()).or_insert(paid_left);
+                if money::to_fen(r.amount) > *remaining {
+                    problem = Some((
+                        "amount",
+                        format!("原小票 {of} 最多还可退 {} 元", money::format(money::from_fen(*remaining))),
+                    ));
+                } else {
+                    *remaining -= money::to_fen(r.amount);
+                }
+            }
+            if let Some((column, message)) = problem {
+                errors.add(r.line, column, message);
+                bad_refunds.insert(r.line);
+            }
+        }
+        refunds.retain(|r| !bad_refunds.contains(&r.line));
+        errors.list.sort_by_key(|e| e.line);
+        let written = sales.len() + refunds.len();
+        let report = |written| ImportReport {
+            rows: table.rows.len(),
+            written,
+            skipped_duplicates: duplicates,
+            skipped_invalid: if options.skip_invalid { count_lines(&errors.list) } else { 0 },
+            dry_run: options.dry_run,
+            errors: errors.list.clone(),
+        };
+        if !errors.list.is_empty() && !options.skip_invalid {
+            return Ok(report(0));
+        }
+        let mut all: Vec<PurchaseRowIn> = sales.into_iter().chain(refunds).collect();
+        all.sort_by_key(|r| (r.at, r.line));
+        for row in &all {
+            let member_id = phones[&row.phone];
+            match &row.refund_of {
+                None => {
+                    let member = store::members::get(&tx, member_id)?.expect("indexed");
+                    let earns = row.at.date() >= opening;
+                    record_sale(&tx, ctx, &settings, &member, &row.receipt_no, row.amount, row.at, earns)?;
+                }
+                Some(of) => {
+                    let sale = store::receipts::by_no(&tx, of)?.expect("checked above");
+                    record_refund(&tx, ctx, &settings, &sale, &row.receipt_no, row.amount, row.at)?;
+                }
+            }
+        }
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "import.purchases",
+                entity: "import",
+                entity_id: None,
+                before: None,
+                after: Some(&format!("{} 行，写入 {written}", table.rows.len())),
+            },
+        )?;
+        if options.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(report(written))
+    }
+}
+
+fn count_lines(errors: &[RowError]) -> usize {
+    let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+    lines.dedup();
+    lines.len()
+}

@@ -1,0 +1,433 @@
+//! Members at the desk: enrol, edit, archive, the member card, and the one-box lookup
+//! (phone, last 4, member number, name, pinyin; exact matches first).
+
+use crate::views::{ExpiringPoints, LotView, MemberCard, MemberHit, ReceiptView};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Role};
+use chrono::Days;
+use loyalty::member::{self, greeting, mask_phone, normalize_name, normalize_phone};
+use loyalty::name_keys::name_keys;
+use loyalty::{money, Birthday, Calendar, Gender};
+use rusqlite::Connection;
+use serde::Deserialize;
+use store::members::{MemberFields, MemberRow};
+
+/// A member as typed on the enrol/edit form or on the command line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberInput {
+    pub name: String,
+    pub phone: String,
+    /// F, M, 女, 男 or empty.
+    pub gender: String,
+    /// `YYYY-MM-DD` or `MM-DD`, empty for none.
+    pub birthday: String,
+    pub lunar: bool,
+    pub leap: bool,
+    /// A referrer's code or phone (enrolment only).
+    pub referrer: String,
+    pub contact_ok: Option<bool>,
+    pub notes: String,
+}
+
+/// A member input after validation.
+pub(crate) struct CheckedMember {
+    pub name: String,
+    pub phone: String,
+    pub gender: Gender,
+    pub birthday: Option<Birthday>,
+    pub contact_ok: bool,
+    pub notes: String,
+    pub initials: String,
+    pub pinyin: String,
+}
+
+impl CheckedMember {
+    pub fn fields(&self) -> MemberFields<'_> {
+        let b = self.birthday;
+        MemberFields {
+            name: &self.name,
+            gender: self.gender.code(),
+            phone: &self.phone,
+            birthday_calendar: b.map(|b| match b.calendar {
+                Calendar::Solar => "solar",
+                Calendar::Lunar => "lunar",
+            }),
+            birthday_year: b.and_then(|b| b.year),
+            birthday_month: b.map(|b| b.month),
+            birthday_day: b.map(|b| b.day),
+            birthday_leap: b.map(|b| b.leap).unwrap_or(false),
+            contact_ok: self.contact_ok,
+            notes: &self.notes,
+            name_initials: &self.initials,
+            name_pinyin: &self.pinyin,
+        }
+    }
+}
+
+pub(crate) fn check_member(input: &MemberInput) -> DeskResult<CheckedMember> {
+    let name = normalize_name(&input.name)?;
+    let phone = normalize_phone(&input.phone)?;
+    let gender = Gender::parse(&input.gender)?;
+    let birthday = if input.birthday.trim().is_empty() {
+        None
+    } else {
+        let cal = if input.lunar { Calendar::Lunar } else { Calendar::Solar };
+        Some(Birthday::parse(&input.birthday, cal, input.leap)?)
+    };
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > 500 {
+        return Err(DeskError::new(ErrorCode::InvalidInput, "亲情备注最多 500 字"));
+    }
+    let keys = name_keys(&name);
+    Ok(CheckedMember {
+        name,
+        phone,
+        gender,
+        birthday,
+        contact_ok: input.contact_ok.unwrap_or(true),
+        notes,
+        initials: keys.initials,
+        pinyin: keys.full,
+    })
+}
+
+pub(crate) fn phone_taken(phone: &str, by: &MemberRow) -> DeskError {
+    DeskError::new(
+        ErrorCode::PhoneTaken,
+        format!("手机号 {phone} 已登记给会员 {}（{}），同一手机号不能登记两次", by.member_no, by.name),
+    )
+}
+
+/// Finds a member by phone (any accepted form) or member number.
+pub(crate) fn resolve(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
+    let key = key.trim();
+    let found = if let Some(no) = parse_member_no(key) {
+        store::members::by_member_no(conn, &no)?
+    } else if let Ok(phone) = normalize_phone(key) {
+        store::members::by_phone(conn, &phone)?
+    } else {
+        None
+    };
+    found.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, format!("找不到会员“{key}”（请输入手机号或会员号）")))
+}
+
+/// `M000123`, `m123` → `M000123`.
+fn parse_member_no(text: &str) -> Option<String> {
+    let digits = text.strip_prefix(['M', 'm'])?;
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(member::member_no(digits.parse().ok()?))
+}
+
+fn gender_of(row: &MemberRow) -> Gender {
+    Gender::parse(&row.gender).unwrap_or(Gender::Unknown)
+}
+
+fn birthday_of(row: &MemberRow) -> Option<Birthday> {
+    let calendar = match row.birthday_calendar.as_deref()? {
+        "lunar" => Calendar::Lunar,
+        _ => Calendar::Solar,
+    };
+    Some(Birthday {
+        calendar,
+        year: row.birthday_year,
+        month: row.birthday_month?,
+        day: row.birthday_day?,
+        leap: row.birthday_leap,
+    })
+}
+
+pub(crate) fn tier_label(code: &str) -> String {
+    loyalty::Tier::parse(code).map(|t| t.label_zh().to_string()).unwrap_or_else(|| code.to_string())
+}
+
+pub(crate) fn receipt_view(conn: &Connection, r: &store::receipts::ReceiptRow) -> DeskResult<ReceiptView> {
+    let refund_of = match r.refund_of {
+        Some(id) => store::receipts::get(conn, id)?.map(|o| o.receipt_no),
+        None => None,
+    };
+    Ok(ReceiptView {
+        receipt: r.receipt_no.clone(),
+        kind: r.kind.clone(),
+        at: r.at.format("%Y-%m-%d %H:%M").to_string(),
+        gross: money::format(money::from_fen(r.gross_fen)),
+        discount: money::format(money::from_fen(r.discount_fen)),
+        paid: money::format(money::from_fen(r.paid_fen)),
+        refunded: money::format(money::from_fen(r.refunded_fen)),
+        points: r.points,
+        refund_of,
+        gift: r.gift.clone(),
+        history: r.history,
+    })
+}
+
+impl Desk {
+    /// Enrols a new member (rules §2). The referrer, if given, is recorded.
+    pub fn enroll(&mut self, ctx: &Ctx, input: &MemberInput) -> DeskResult<MemberCard> {
+        let m = check_member(input)?;
+        let tx = self.store.transaction()?;
+        let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date)?;
+        let row = store::members::get(&tx, id)?.expect("just inserted");
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "member.enroll",
+                entity: "member",
+                entity_id: Some(&row.member_no),
+                before: None,
+                after: Some(&format!("{} {}", row.name, row.phone.as_deref().unwrap_or(""))),
+            },
+        )?;
+        tx.commit()?;
+        self.card_of(ctx, &row)
+    }
+
+    /// Edits a member's contact data, birthday, consent and notes.
+    pub fn update_member(&mut self, ctx: &Ctx, key: &str, input: &MemberInput) -> DeskResult<MemberCard> {
+        let m = check_member(input)?;
+        let tx = self.store.transaction()?;
+        let before = resolve(&tx, key)?;
+        if let Some(other) = store::members::by_phone(&tx, &m.phone)? {
+            if other.id != before.id {
+                return Err(phone_taken(&m.phone, &other));
+            }
+        }
+        store::members::update(&tx, before.id, &m.fields(), &ctx.now_text())?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "member.update",
+                entity: "member",
+                entity_id: Some(&before.member_no),
+                before: Some(&format!("{} {}", before.name, before.phone.as_deref().unwrap_or(""))),
+                after: Some(&format!("{} {}", m.name, m.phone)),
+            },
+        )?;
+        let row = store::members::get(&tx, before.id)?.expect("exists");
+        tx.commit()?;
+        self.card_of(ctx, &row)
+    }
+
+    /// Archives (or brings back) a member: archived members are hidden from lookups and
+    /// lists but keep their history.
+    pub fn set_archived(&mut self, ctx: &Ctx, key: &str, archived: bool) -> DeskResult<MemberCard> {
+        let tx = self.store.transaction()?;
+        let row = resolve(&tx, key)?;
+        store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: if archived { "member.archive" } else { "member.unarchive" },
+                entity: "member",
+                entity_id: Some(&row.member_no),
+                before: None,
+                after: None,
+            },
+        )?;
+        let row = store::members::get(&tx, row.id)?.expect("exists");
+        tx.commit()?;
+        self.card_of(ctx, &row)
+    }
+
+    /// The member card of a phone or member number.
+    pub fn member_card(&self, ctx: &Ctx, key: &str) -> DeskResult<MemberCard> {
+        let row = resolve(self.store.conn(), key)?;
+        self.card_of(ctx, &row)
+    }
+
+    fn card_of(&self, ctx: &Ctx, row: &MemberRow) -> DeskResult<MemberCard> {
+        let conn = self.store.conn();
+        let lots = store::lots::open_lots(conn, row.id)?;
+        let horizon = ctx.store_date + Days::new(30);
+        let soon: Vec<_> = lots.iter().filter(|l| l.valid_until <= horizon).collect();
+        let expiring = (!soon.is_empty()).then(|| ExpiringPoints {
+            points: soon.iter().map(|l| l.remaining).sum(),
+            first_date: soon.iter().map(|l| l.valid_until).min().expect("not empty"),
+        });
+        let referred_by = match row.referred_by {
+            Some(id) => store::members::get(conn, id)?.map(|r| r.member_no),
+            None => None,
+        };
+        let recent = store::receipts::of_member(conn, row.id, 10)?
+            .iter()
+            .map(|r| receipt_view(conn, r))
+            .collect::<DeskResult<Vec<_>>>()?;
+        let birthday = birthday_of(row);
+        Ok(MemberCard {
+            member_no: row.member_no.clone(),
+            name: row.name.clone(),
+            greeting: greeting(&row.name, gender_of(row)),
+            phone: row.phone.clone(),
+            gender: row.gender.clone(),
+            birthday: birthday.map(|b| match b.year {
+                Some(y) => format!("{y:04}-{:02}-{:02}", b.month, b.day),
+                None => format!("{:02}-{:02}", b.month, b.day),
+            }),
+            birthday_calendar: birthday.map(|b| {
+                match (b.calendar, b.leap) {
+                    (Calendar::Solar, _) => "solar",
+                    (Calendar::Lunar, false) => "lunar",
+                    (Calendar::Lunar, true) => "lunar_leap",
+                }
+                .to_string()
+            }),
+            tier: row.tier.clone(),
+            tier_label: tier_label(&row.tier),
+            points_balance: row.points_balance,
+            vip: row.vip,
+            contact_ok: row.contact_ok,
+            archived: row.archived,
+            joined_on: row.joined_on,
+            referral_code: row.referral_code.clone(),
+            referred_by,
+            notes: row.notes.clone(),
+            lots: lots
+                .iter()
+                .map(|l| LotView {
+                    earned_on: l.earned_on,
+                    points_remaining: l.remaining,
+                    valid_until: l.valid_until,
+                    source: l.source.clone(),
+                })
+                .collect(),
+            expiring_within_30_days: expiring,
+            coupons: vec![],
+            recent_receipts: recent,
+        })
+    }
+
+    /// The front desk's lookup: full phone, last 4 digits, member number, name (any part),
+    /// pinyin initials or full pinyin. Exact matches first, then by member number.
+    pub fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> DeskResult<Vec<MemberHit>> {
+        let conn = self.store.conn();
+        let q = query.trim();
+        let lim = limit as i64;
+        let mut hits: Vec<(u8, MemberRow, &'static str)> = Vec::new();
+        if q.is_empty() {
+            return Ok(vec![]);
+        }
+        let compact: String = q.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let digits = compact.strip_prefix('+').unwrap_or(&compact);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(phone) = normalize_phone(digits) {
+                if let Some(m) = store::members::by_phone(conn, &phone)? {
+                    hits.push((0, m, "phone"));
+                }
+            }
+            if digits.len() == 4 {
+                for m in store::members::by_last4(conn, digits, lim)? {
+                    hits.push((0, m, "last4"));
+                }
+            }
+            if (5..=10).contains(&digits.len()) {
+                for m in store::members::by_phone_prefix(conn, digits, lim)? {
+                    hits.push((1, m, "phone"));
+                }
+            }
+            if digits.len() <= 9 {
+                if let Some(no) = parse_member_no(&format!("M{digits}")) {
+                    if let Some(m) = store::members::by_member_no(conn, &no)? {
+                        hits.push((0, m, "member_no"));
+                    }
+                }
+            }
+        } else if let Some(no) = parse_member_no(&compact) {
+            if let Some(m) = store::members::by_member_no(conn, &no)? {
+                hits.push((0, m, "member_no"));
+            }
+        } else if compact.chars().all(|c| c.is_ascii_alphabetic()) {
+            let key = compact.to_ascii_lowercase();
+            for m in store::members::by_pinyin_prefix(conn, &key, lim)? {
+                let keys = name_keys(&m.name);
+                let rank = if keys.initials == key || keys.full == key { 0 } else { 1 };
+                hits.push((rank, m, "pinyin"));
+            }
+            for m in store::members::by_name_piece(conn, q, lim)? {
+                let rank = if m.name.eq_ignore_ascii_case(q) { 0 } else { 2 };
+                hits.push((rank, m, "name"));
+            }
+        } else {
+            for m in store::members::by_name_exact(conn, q, lim)? {
+                hits.push((0, m, "name"));
+            }
+            for m in store::members::by_name_piece(conn, q, lim)? {
+                let rank = if m.name.starts_with(q) { 1 } else { 2 };
+                hits.push((rank, m, "name"));
+            }
+        }
+        hits.retain(|(_, m, _)| !m.archived);
+        hits.sort_by(|a, b| (a.0, &a.1.member_no).cmp(&(b.0, &b.1.member_no)));
+        let mut seen = std::collections::HashSet::new();
+        hits.retain(|(_, m, _)| seen.insert(m.id));
+        hits.truncate(limit);
+        let mask = ctx.role != Role::Manager;
+        Ok(hits
+            .into_iter()
+            .map(|(rank, m, matched)| MemberHit {
+                greeting: greeting(&m.name, gender_of(&m)),
+                phone: m.phone.as_deref().map(|p| if mask { mask_phone(p) } else { p.to_string() }),
+                tier: m.tier.clone(),
+                points_balance: m.points_balance,
+                vip: m.vip,
+                matched: matched.to_string(),
+                exact: rank == 0,
+                member_no: m.member_no,
+                name: m.name,
+            })
+            .collect())
+    }
+}
+
+/// Inserts a checked member with a new member number and referral code; the referrer (code
+/// or phone) must exist and cannot be the member themself.
+pub(crate) fn insert_member(
+    conn: &Connection,
+    ctx: &Ctx,
+    m: &CheckedMember,
+    referrer: &str,
+    joined_on: chrono::NaiveDate,
+) -> DeskResult<i64> {
+    if let Some(other) = store::members::by_phone(conn, &m.phone)? {
+        return Err(phone_taken(&m.phone, &other));
+    }
+    let referred_by = find_referrer(conn, referrer, &m.phone)?;
+    let seq = store::meta::next_seq(conn, store::meta::MEMBER_SEQ)?;
+    let member_no = member::member_no(seq);
+    // The referral code derives from the sequence; a salt resolves the rare collision.
+    let mut attempt = 0;
+    let code = loop {
+        let code = member::referral_code(seq, attempt);
+        if !store::members::referral_code_taken(conn, &code)? {
+            break code;
+        }
+        attempt += 1;
+    };
+    Ok(store::members::insert(conn, &member_no, &m.fields(), joined_on, &code, referred_by, &ctx.now_text())?)
+}
+
+fn find_referrer(conn: &Connection, referrer: &str, own_phone: &str) -> DeskResult<Option<i64>> {
+    let r = referrer.trim();
+    if r.is_empty() {
+        return Ok(None);
+    }
+    let found = match normalize_phone(r) {
+        Ok(phone) => {
+            if phone == own_phone {
+                return Err(DeskError::new(ErrorCode::InvalidInput, "不能推荐自己"));
+            }
+            store::members::by_phone(conn, &phone)?
+        }
+        Err(_) => store::members::by_referral_code(conn, &r.to_ascii_uppercase())?,
+    };
+    match found {
+        Some(m) if !m.archived => Ok(Some(m.id)),
+        _ => Err(DeskError::new(ErrorCode::ReferrerNotFound, format!("找不到推荐人“{r}”（请输入推荐码或推荐人手机号）"))),
+    }
+}

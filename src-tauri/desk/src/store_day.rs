@@ -1,0 +1,67 @@
+//! Bringing the store up to the store date (interface.md): the date never goes backwards,
+//! a long jump needs confirmation, the first day is recorded as the opening day, and lots
+//! past their last valid day expire.
+
+use crate::{Desk, DeskResult, StoreDayReport, StoreStatus};
+use chrono::{Days, NaiveDate};
+use loyalty::store_date::check_advance;
+use store::ledger::{LedgerEntry, LedgerKind};
+use store::meta;
+
+impl Desk {
+    /// Brings the store up to `date`. `confirmed`: a manager confirmed a jump of more than
+    /// the allowed days (an explicit `--today` counts as confirmed).
+    pub fn bring_up_to(&mut self, date: NaiveDate, confirmed: bool, now_text: &str) -> DeskResult<StoreDayReport> {
+        let max_days = self.settings.max_unconfirmed_jump_days;
+        let tx = self.store.transaction()?;
+        let latest = meta::get_date(&tx, meta::LATEST_STORE_DATE)?;
+        let days = check_advance(latest, date, confirmed, max_days)?;
+        let first_open = latest.is_none();
+        if first_open {
+            meta::set_date(&tx, meta::OPENING_DAY, date)?;
+        }
+        let mut lots_expired = 0;
+        let mut points_expired = 0;
+        if first_open || days > 0 {
+            for lot in store::lots::due_to_expire(&tx, date)? {
+                store::lots::take(&tx, lot.id, lot.remaining)?;
+                let expired_on = lot.valid_until + Days::new(1);
+                store::ledger::append(
+                    &tx,
+                    &LedgerEntry {
+                        member_id: lot.member_id,
+                        kind: LedgerKind::Expire,
+                        points: -lot.remaining,
+                        receipt_id: lot.receipt_id,
+                        lot_id: Some(lot.id),
+                        reason: &format!("{} 获得的积分已于 {} 到期", lot.earned_on, lot.valid_until),
+                        on_date: expired_on,
+                        staff_id: None,
+                        created_at: now_text,
+                    },
+                )?;
+                lots_expired += 1;
+                points_expired += lot.remaining;
+            }
+            meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;
+        }
+        let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);
+        tx.commit()?;
+        Ok(StoreDayReport { store_date: date, opening_day, first_open, days_advanced: days, lots_expired, points_expired })
+    }
+
+    pub fn status(&self) -> DeskResult<StoreStatus> {
+        let c = self.store.conn();
+        Ok(StoreStatus {
+            store_date: meta::get_date(c, meta::LATEST_STORE_DATE)?,
+            opening_day: meta::get_date(c, meta::OPENING_DAY)?,
+            members: store::members::count(c)?,
+            receipts: store::receipts::count(c)?,
+            data_file: self.store.path().map(|p| p.display().to_string()),
+        })
+    }
+
+    pub(crate) fn opening_day(&self) -> DeskResult<Option<NaiveDate>> {
+        Ok(meta::get_date(self.store.conn(), meta::OPENING_DAY)?)
+    }
+}

@@ -1,0 +1,124 @@
+//! What operations return: serialisable views with the field names of interface.md
+//! (money as strings with 2 decimals, dates as YYYY-MM-DD).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LotView {
+    pub earned_on: NaiveDate,
+    pub points_remaining: i64,
+    pub valid_until: NaiveDate,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpiringPoints {
+    pub points: i64,
+    pub first_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceiptView {
+    pub receipt: String,
+    pub kind: String,
+    pub at: String,
+    pub gross: String,
+    pub discount: String,
+    pub paid: String,
+    pub refunded: String,
+    pub points: i64,
+    pub refund_of: Option<String>,
+    pub gift: Option<String>,
+    pub history: bool,
+}
+
+/// The member card (`member show`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberCard {
+    pub member_no: String,
+    pub name: String,
+    pub greeting: String,
+    pub phone: Option<String>,
+    pub gender: String,
+    pub birthday: Option<String>,
+    pub birthday_calendar: Option<String>,
+    pub tier: String,
+    pub tier_label: String,
+    pub points_balance: i64,
+    pub vip: bool,
+    pub contact_ok: bool,
+    pub archived: bool,
+    pub joined_on: NaiveDate,
+    pub referral_code: String,
+    pub referred_by: Option<String>,
+    pub notes: String,
+    pub lots: Vec<LotView>,
+    pub expiring_within_30_days: Option<ExpiringPoints>,
+    pub coupons: Vec<serde_json::Value>,
+    pub recent_receipts: Vec<ReceiptView>,
+}
+
+/// One row of a lookup.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberHit {
+    pub member_no: String,
+    pub name: String,
+    pub greeting: String,
+    pub phone: Option<String>,
+    pub tier: String,
+    pub points_balance: i64,
+    pub vip: bool,
+    /// How it matched: phone, last4, member_no, name, pinyin.
+    pub matched: String,
+    /// Whether it matched exactly (exact matches come first).
+    pub exact: bool,
+}
+
+/// The result of a checkout or a refund (`checkout` / `refund`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceiptOutcome {
+    pub receipt: String,
+    pub member_no: String,
+    pub greeting: String,
+    pub gross: String,
+    pub discount: String,
+    pub paid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_earned: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points_clawed_back: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund_of: Option<String>,
+    pub points_balance: i64,
+    pub coupon_used: Option<String>,
+    pub gift: Option<String>,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdjustOutcome {
+    pub member_no: String,
+    pub points: i64,
+    pub reason: String,
+    pub points_balance: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreDayReport {
+    pub store_date: NaiveDate,
+    pub opening_day: NaiveDate,
+    pub first_open: bool,
+    pub days_advanced: i64,
+    pub lots_expired: i64,
+    pub points_expired: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoreStatus {
+    pub store_date: Option<NaiveDate>,
+    pub opening_day: Option<NaiveDate>,
+    pub members: i64,
+    pub receipts: i64,
+    pub data_file: Option<String>,
+}

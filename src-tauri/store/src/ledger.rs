@@ -1,0 +1,114 @@
+//! `points_ledger`: the append-only record of every change to a member's points. Appending
+//! an entry also moves the member's cached balance, in the same statement group, so the
+//! balance is always the sum of the ledger.
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    Earn,
+    Redeem,
+    Expire,
+    Clawback,
+    Adjust,
+    Bonus,
+}
+
+impl LedgerKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            LedgerKind::Earn => "earn",
+            LedgerKind::Redeem => "redeem",
+            LedgerKind::Expire => "expire",
+            LedgerKind::Clawback => "clawback",
+            LedgerKind::Adjust => "adjust",
+            LedgerKind::Bonus => "bonus",
+        }
+    }
+}
+
+pub struct LedgerEntry<'a> {
+    pub member_id: i64,
+    pub kind: LedgerKind,
+    pub points: i64,
+    pub receipt_id: Option<i64>,
+    pub lot_id: Option<i64>,
+    pub reason: &'a str,
+    pub on_date: NaiveDate,
+    pub staff_id: Option<i64>,
+    pub created_at: &'a str,
+}
+
+/// Appends the entry, moves the member's balance, and returns the new balance.
+pub fn append(conn: &Connection, e: &LedgerEntry<'_>) -> Result<i64> {
+    let balance = crate::members::add_to_balance(conn, e.member_id, e.points)?;
+    conn.prepare_cached(
+        "INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
+            staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        e.member_id,
+        e.kind.code(),
+        e.points,
+        balance,
+        e.receipt_id,
+        e.lot_id,
+        e.reason,
+        e.on_date,
+        e.staff_id,
+        e.created_at
+    ])?;
+    Ok(balance)
+}
+
+pub fn sum_for(conn: &Connection, member_id: i64) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE member_id = ?1",
+        [member_id],
+        |r| r.get(0),
+    )?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub member_no: String,
+    pub kind: String,
+    pub points: i64,
+    pub balance_after: i64,
+    pub receipt_no: Option<String>,
+    pub reason: String,
+    pub on_date: NaiveDate,
+    pub staff: Option<String>,
+    pub created_at: String,
+}
+
+/// Ledger rows, oldest first; of one member or of the whole store.
+pub fn rows(conn: &Connection, member_id: Option<i64>, limit: i64) -> Result<Vec<LedgerRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, m.member_no, l.kind, l.points, l.balance_after, r.receipt_no, l.reason, l.on_date, s.name,
+                l.created_at
+         FROM points_ledger l JOIN members m ON m.id = l.member_id
+         LEFT JOIN receipts r ON r.id = l.receipt_id LEFT JOIN staff s ON s.id = l.staff_id
+         WHERE (?1 IS NULL OR l.member_id = ?1) ORDER BY l.id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![member_id, limit], |r| {
+            Ok(LedgerRow {
+                id: r.get(0)?,
+                member_no: r.get(1)?,
+                kind: r.get(2)?,
+                points: r.get(3)?,
+                balance_after: r.get(4)?,
+                receipt_no: r.get(5)?,
+                reason: r.get(6)?,
+                on_date: r.get(7)?,
+                staff: r.get(8)?,
+                created_at: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

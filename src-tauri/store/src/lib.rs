@@ -1,0 +1,198 @@
+//! MemberDesk's SQLite store: the one data file, opened with its PRAGMAs (WAL, foreign
+//! keys, busy timeout), checked at open, migrated by append-only migrations, and a module
+//! per table. All SQL of the product lives in this crate; it holds no business rules.
+
+pub mod audit;
+pub mod ledger;
+pub mod lots;
+pub mod members;
+pub mod meta;
+pub mod receipts;
+pub mod staff;
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite_migration::{Migrations, M};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据文件 {path} 已损坏或不是会员台的数据文件：{detail}")]
+    Damaged { path: String, detail: String },
+    #[error("数据文件 {path} 由更新版本的会员台创建（版本 {found}，本程序支持到 {supported}），请升级程序")]
+    TooNew { path: String, found: usize, supported: usize },
+    #[error("无法打开数据文件 {path}：{detail}")]
+    Unopenable { path: String, detail: String },
+    #[error("数据库错误：{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("数据库升级失败：{0}")]
+    Migration(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_foundation.sql"))])
+}
+
+/// Number of schema versions this build knows.
+pub fn schema_version_supported() -> usize {
+    1
+}
+
+/// The open data file.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if missing) the data file at `path`: PRAGMAs, a quick integrity
+    /// check, then the migrations. A damaged file is reported, never re-created.
+    pub fn open(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Unopenable { path: shown.clone(), detail: e.to_string() })?;
+            }
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Unopenable { path: shown.clone(), detail: e.to_string() })?;
+        let damaged = |e: rusqlite::Error| StoreError::Damaged { path: shown.clone(), detail: e.to_string() };
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(damaged)?;
+        check_integrity(&conn, &shown)?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.prepare(&shown)?;
+        Ok(store)
+    }
+
+    /// An empty store in memory with every migration applied (tests).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        let mut store = Store { conn, path: None };
+        store.prepare(":memory:")?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self, shown: &str) -> Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        self.conn.pragma_update(None, "cache_size", -64_000)?;
+        let found = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if found > schema_version_supported() {
+            return Err(StoreError::TooNew {
+                path: shown.to_string(),
+                found,
+                supported: schema_version_supported(),
+            });
+        }
+        migrations()
+            .to_latest(&mut self.conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(())
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Starts the one transaction of an operation (IMMEDIATE: it takes the write lock at
+    /// once, so two writers never both read-then-write).
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Writes a consistent copy of the whole file to `dest` (works while in use).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).ok();
+        }
+        let _ = std::fs::remove_file(dest);
+        self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
+        Ok(())
+    }
+
+    /// Replaces the whole content of this store with the data file at `source`, which is
+    /// checked first (opens, passes the integrity check, is a MemberDesk file this build
+    /// can read). One step: on any failure the current content stays.
+    pub fn restore_from(&mut self, source: &Path) -> Result<()> {
+        let shown = source.display().to_string();
+        let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
+        check_integrity(&src, &shown)?;
+        let version = src.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        let has_members: bool = src
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'members'", [], |r| r.get::<_, i64>(0))
+            .map(|n| n == 1)
+            .unwrap_or(false);
+        if version == 0 || !has_members {
+            return Err(StoreError::Damaged { path: shown, detail: "不是会员台的数据文件".into() });
+        }
+        if version > schema_version_supported() {
+            return Err(StoreError::TooNew { path: shown, found: version, supported: schema_version_supported() });
+        }
+        {
+            let backup = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+        }
+        let shown_self = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        self.prepare(&shown_self)?;
+        Ok(())
+    }
+}
+
+fn check_integrity(conn: &Connection, shown: &str) -> Result<()> {
+    let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
+    let mut stmt = conn.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| damaged(e.to_string()))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| damaged(e.to_string()))?;
+    if rows.len() == 1 && rows[0] == "ok" {
+        Ok(())
+    } else {
+        Err(damaged(rows.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_garbage_file_is_reported_damaged_and_left_as_it_was() {
+        let dir = std::env::temp_dir().join(format!("memberdesk-store-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("broken.db");
+        let garbage = b"this is not a database, just some bytes written by mistake".repeat(100);
+        std::fs::write(&path, &garbage).unwrap();
+        let err = Store::open(&path).err().expect("a damaged file must not open");
+        assert!(matches!(err, StoreError::Damaged { .. }), "{err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), garbage, "never silently re-created");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn ledger_and_audit_are_append_only() {
+        let store = Store::open_in_memory().unwrap();
+        let c = store.conn();
+        c.execute("INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01 00:00:00', 'x', 'y')", [])
+            .unwrap();
+        assert!(c.execute("DELETE FROM audit_log", []).is_err());
+        assert!(c.execute("UPDATE audit_log SET action = 'z'", []).is_err());
+    }
+}

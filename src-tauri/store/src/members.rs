@@ -1,0 +1,306 @@
+//! `members` and `member_name_grams`: member rows, their search keys, and the lookups of
+//! the front desk (phone, last 4, member number, name pieces, pinyin).
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// A member row as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    pub id: i64,
+    pub member_no: String,
+    pub name: String,
+    pub gender: String,
+    pub phone: Option<String>,
+    pub birthday_calendar: Option<String>,
+    pub birthday_year: Option<i32>,
+    pub birthday_month: Option<u32>,
+    pub birthday_day: Option<u32>,
+    pub birthday_leap: bool,
+    pub joined_on: NaiveDate,
+    pub referral_code: String,
+    pub referred_by: Option<i64>,
+    pub contact_ok: bool,
+    pub vip: bool,
+    pub notes: String,
+    pub tier: String,
+    pub points_balance: i64,
+    pub archived: bool,
+}
+
+/// What a new or edited member carries (the keys are computed by the caller).
+#[derive(Debug, Clone)]
+pub struct MemberFields<'a> {
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub phone: &'a str,
+    pub birthday_calendar: Option<&'a str>,
+    pub birthday_year: Option<i32>,
+    pub birthday_month: Option<u32>,
+    pub birthday_day: Option<u32>,
+    pub birthday_leap: bool,
+    pub contact_ok: bool,
+    pub notes: &'a str,
+    pub name_initials: &'a str,
+    pub name_pinyin: &'a str,
+}
+
+const COLUMNS: &str = "id, member_no, name, gender, phone, birthday_calendar, birthday_year, birthday_month,
+    birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, vip, notes, tier,
+    points_balance, archived";
+
+fn row_to_member(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
+    Ok(MemberRow {
+        id: r.get(0)?,
+        member_no: r.get(1)?,
+        name: r.get(2)?,
+        gender: r.get(3)?,
+        phone: r.get(4)?,
+        birthday_calendar: r.get(5)?,
+        birthday_year: r.get(6)?,
+        birthday_month: r.get(7)?,
+        birthday_day: r.get(8)?,
+        birthday_leap: r.get(9)?,
+        joined_on: r.get(10)?,
+        referral_code: r.get(11)?,
+        referred_by: r.get(12)?,
+        contact_ok: r.get(13)?,
+        vip: r.get(14)?,
+        notes: r.get(15)?,
+        tier: r.get(16)?,
+        points_balance: r.get(17)?,
+        archived: r.get(18)?,
+    })
+}
+
+fn last4(phone: &str) -> String {
+    phone[phone.len().saturating_sub(4)..].to_string()
+}
+
+/// Every distinct 1- and 2-character piece of the lower-cased name.
+pub fn name_grams(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+    let mut grams: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+    grams.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+fn write_grams(conn: &Connection, id: i64, name: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
+    let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO member_name_grams (gram, member_id) VALUES (?1, ?2)")?;
+    for g in name_grams(name) {
+        ins.execute(params![g, id])?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    conn: &Connection,
+    member_no: &str,
+    f: &MemberFields<'_>,
+    joined_on: NaiveDate,
+    referral_code: &str,
+    referred_by: Option<i64>,
+    now: &str,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO members (member_no, name, gender, phone, phone_last4, birthday_calendar, birthday_year,
+            birthday_month, birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, notes,
+            name_initials, name_pinyin, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+    )?
+    .execute(params![
+        member_no,
+        f.name,
+        f.gender,
+        f.phone,
+        last4(f.phone),
+        f.birthday_calendar,
+        f.birthday_year,
+        f.birthday_month,
+        f.birthday_day,
+        f.birthday_leap,
+        joined_on,
+        referral_code,
+        referred_by,
+        f.contact_ok,
+        f.notes,
+        f.name_initials,
+        f.name_pinyin,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    write_grams(conn, id, f.name)?;
+    Ok(id)
+}
+
+pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE members SET name = ?2, gender = ?3, phone = ?4, phone_last4 = ?5, birthday_calendar = ?6,
+            birthday_year = ?7, birthday_month = ?8, birthday_day = ?9, birthday_leap = ?10, contact_ok = ?11,
+            notes = ?12, name_initials = ?13, name_pinyin = ?14, updated_at = ?15
+         WHERE id = ?1",
+        params![
+            id,
+            f.name,
+            f.gender,
+            f.phone,
+            last4(f.phone),
+            f.birthday_calendar,
+            f.birthday_year,
+            f.birthday_month,
+            f.birthday_day,
+            f.birthday_leap,
+            f.contact_ok,
+            f.notes,
+            f.name_initials,
+            f.name_pinyin,
+            now
+        ],
+    )?;
+    write_grams(conn, id, f.name)?;
+    Ok(())
+}
+
+pub fn set_referral_code(conn: &Connection, id: i64, code: &str) -> Result<()> {
+    conn.execute("UPDATE members SET referral_code = ?2 WHERE id = ?1", params![id, code])?;
+    Ok(())
+}
+
+pub fn referral_code_taken(conn: &Connection, code: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM members WHERE referral_code = ?1")?
+        .exists([code])?)
+}
+
+pub fn set_archived(conn: &Connection, id: i64, archived: bool, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE members SET archived = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, archived, now],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<MemberRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE id = ?1"))?
+        .query_row([id], row_to_member)
+        .optional()?)
+}
+
+pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<MemberRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE phone = ?1"))?
+        .query_row([phone], row_to_member)
+        .optional()?)
+}
+
+pub fn by_member_no(conn: &Connection, member_no: &str) -> Result<Option<MemberRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE member_no = ?1"))?
+        .query_row([member_no], row_to_member)
+        .optional()?)
+}
+
+pub fn by_referral_code(conn: &Connection, code: &str) -> Result<Option<MemberRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE referral_code = ?1"))?
+        .query_row([code], row_to_member)
+        .optional()?)
+}
+
+fn query_members(conn: &Connection, sql_where: &str, p: impl rusqlite::Params) -> Result<Vec<MemberRow>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM members m WHERE {sql_where}"))?;
+    let rows = stmt.query_map(p, row_to_member)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Members (not archived) whose phone ends in these 4 digits.
+pub fn by_last4(conn: &Connection, last4: &str, limit: i64) -> Result<Vec<MemberRow>> {
+    query_members(conn, "phone_last4 = ?1 AND archived = 0 ORDER BY id LIMIT ?2", params![last4, limit])
+}
+
+/// Members whose phone starts with these digits (5–10 typed).
+pub fn by_phone_prefix(conn: &Connection, prefix: &str, limit: i64) -> Result<Vec<MemberRow>> {
+    let hi = format!("{prefix}\u{7f}");
+    query_members(conn, "phone >= ?1 AND phone < ?2 AND archived = 0 ORDER BY phone LIMIT ?3", params![prefix, hi, limit])
+}
+
+pub fn by_name_exact(conn: &Connection, name: &str, limit: i64) -> Result<Vec<MemberRow>> {
+    query_members(conn, "name = ?1 AND archived = 0 ORDER BY id LIMIT ?2", params![name, limit])
+}
+
+/// Members whose lower-cased name contains `piece` (any length; pieces of 1–2 characters
+/// are answered by the gram index alone, longer ones are narrowed by their first 2).
+pub fn by_name_piece(conn: &Connection, piece: &str, limit: i64) -> Result<Vec<MemberRow>> {
+    let piece = piece.to_lowercase();
+    let n = piece.chars().count();
+    if n == 0 {
+        return Ok(vec![]);
+    }
+    if n <= 2 {
+        return query_members(
+            conn,
+            "m.id IN (SELECT member_id FROM member_name_grams WHERE gram = ?1) AND archived = 0 ORDER BY m.id LIMIT ?2",
+            params![piece, limit],
+        );
+    }
+    let first2: String = piece.chars().take(2).collect();
+    let pattern = format!("%{}%", piece.replace('%', "").replace('_', ""));
+    query_members(
+        conn,
+        "m.id IN (SELECT member_id FROM member_name_grams WHERE gram = ?1) AND lower(name) LIKE ?2 AND archived = 0
+         ORDER BY m.id LIMIT ?3",
+        params![first2, pattern, limit],
+    )
+}
+
+/// Members whose pinyin initials (`zs`) or full pinyin (`zhangsan`) start with `prefix`.
+pub fn by_pinyin_prefix(conn: &Connection, prefix: &str, limit: i64) -> Result<Vec<MemberRow>> {
+    let hi = format!("{prefix}\u{7f}");
+    let mut rows = query_members(
+        conn,
+        "name_initials >= ?1 AND name_initials < ?2 AND archived = 0 ORDER BY name_initials, id LIMIT ?3",
+        params![prefix, hi, limit],
+    )?;
+    rows.extend(query_members(
+        conn,
+        "name_pinyin >= ?1 AND name_pinyin < ?2 AND archived = 0 ORDER BY name_pinyin, id LIMIT ?3",
+        params![prefix, hi, limit],
+    )?);
+    Ok(rows)
+}
+
+/// Adds `delta` to the cached balance and returns the new one. Only the ledger calls this.
+pub(crate) fn add_to_balance(conn: &Connection, id: i64, delta: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("UPDATE members SET points_balance = points_balance + ?2 WHERE id = ?1 RETURNING points_balance")?
+        .query_row(params![id, delta], |r| r.get(0))?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM members", [], |r| r.get(0))?)
+}
+
+/// All members in member-number order, for exports.
+pub fn all(conn: &Connection, include_archived: bool) -> Result<Vec<MemberRow>> {
+    query_members(conn, "(?1 OR archived = 0) ORDER BY member_no", [include_archived])
+}
+
+/// Member ids by phone, for validating import files in one pass.
+pub fn phone_index(conn: &Connection) -> Result<std::collections::HashMap<String, i64>> {
+    let mut stmt = conn.prepare("SELECT phone, id FROM members WHERE phone IS NOT NULL")?;
+    let map = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(map)
+}
+
+pub fn set_referred_by(conn: &Connection, id: i64, referrer: i64) -> Result<()> {
+    conn.execute("UPDATE members SET referred_by = ?2 WHERE id = ?1", params![id, referrer])?;
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `receipts`: sales and refunds, each under its receipt number (unique in the store).
+//! A sale keeps what was refunded of it so far.
+
+use crate::Result;
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRow {
+    pub id: i64,
+    pub receipt_no: String,
+    pub kind: String,
+    pub member_id: i64,
+    pub refund_of: Option<i64>,
+    pub gross_fen: i64,
+    pub discount_fen: i64,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+    pub multiplier: String,
+    pub points: i64,
+    pub gift: Option<String>,
+    pub coupon_id: Option<i64>,
+    pub history: bool,
+    pub at: NaiveDateTime,
+    pub staff_id: i64,
+}
+
+pub struct NewReceipt<'a> {
+    pub receipt_no: &'a str,
+    pub kind: &'a str,
+    pub member_id: i64,
+    pub refund_of: Option<i64>,
+    pub gross_fen: i64,
+    pub discount_fen: i64,
+    pub paid_fen: i64,
+    pub multiplier: &'a str,
+    pub points: i64,
+    pub gift: Option<&'a str>,
+    pub coupon_id: Option<i64>,
+    pub history: bool,
+    pub at: NaiveDateTime,
+    pub staff_id: i64,
+    pub created_at: &'a str,
+}
+
+const COLUMNS: &str = "id, receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, refunded_fen,
+    multiplier, points, gift, coupon_id, history, at, staff_id";
+
+fn row_to_receipt(r: &Row<'_>) -> rusqlite::Result<ReceiptRow> {
+    Ok(ReceiptRow {
+        id: r.get(0)?,
+        receipt_no: r.get(1)?,
+        kind: r.get(2)?,
+        member_id: r.get(3)?,
+        refund_of: r.get(4)?,
+        gross_fen: r.get(5)?,
+        discount_fen: r.get(6)?,
+        paid_fen: r.get(7)?,
+        refunded_fen: r.get(8)?,
+        multiplier: r.get(9)?,
+        points: r.get(10)?,
+        gift: r.get(11)?,
+        coupon_id: r.get(12)?,
+        history: r.get(13)?,
+        at: r.get(14)?,
+        staff_id: r.get(15)?,
+    })
+}
+
+pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
+            points, gift, coupon_id, history, at, sale_date, staff_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        n.receipt_no,
+        n.kind,
+        n.member_id,
+        n.refund_of,
+        n.gross_fen,
+        n.discount_fen,
+        n.paid_fen,
+        n.multiplier,
+        n.points,
+        n.gift,
+        n.coupon_id,
+        n.history,
+        n.at,
+        n.at.date(),
+        n.staff_id,
+        n.created_at
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn by_no(conn: &Connection, receipt_no: &str) -> Result<Option<ReceiptRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM receipts WHERE receipt_no = ?1"))?
+        .query_row([receipt_no], row_to_receipt)
+        .optional()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<ReceiptRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM receipts WHERE id = ?1"))?
+        .query_row([id], row_to_receipt)
+        .optional()?)
+}
+
+pub fn add_refunded(conn: &Connection, sale_id: i64, fen: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE receipts SET refunded_fen = refunded_fen + ?2 WHERE id = ?1")?
+        .execute(params![sale_id, fen])?;
+    Ok(())
+}
+
+/// A member's receipts, newest first.
+pub fn of_member(conn: &Connection, member_id: i64, limit: i64) -> Result<Vec<ReceiptRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM receipts WHERE member_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![member_id, limit], row_to_receipt)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Whether the member has any sale that earned points (their first checkout matters for
+/// later rules) — counts sales of any kind.
+pub fn sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale'")?
+        .query_row([member_id], |r| r.get(0))?)
+}
+
+/// Receipt numbers that start with `prefix`, for suggesting the next one.
+pub fn count_with_prefix(conn: &Connection, prefix: &str) -> Result<i64> {
+    let hi = format!("{prefix}\u{7f}");
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM receipts WHERE receipt_no >= ?1 AND receipt_no < ?2")?
+        .query_row(params![prefix, hi], |r| r.get(0))?)
+}
+
+pub fn exists(conn: &Connection, receipt_no: &str) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM receipts WHERE receipt_no = ?1")?.exists([receipt_no])?)
+}
+
+/// The date of a member's last sale.
+pub fn last_sale_date(conn: &Connection, member_id: i64) -> Result<Option<NaiveDate>> {
+    Ok(conn
+        .prepare_cached("SELECT max(sale_date) FROM receipts WHERE member_id = ?1 AND kind = 'sale'")?
+        .query_row([member_id], |r| r.get(0))?)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?)
+}
