@@ -1,1 +1,37 @@
+//! MemberDesk's app crate: the Tauri shell of the desktop app and the command line. Both
+//! are thin: they read the clock and the arguments, call the `desk` operations and show
+//! the result or the `{code, message}` error.
 
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod state;
+
+use state::AppState;
+
+/// Registers the app's state and commands on a builder (the real one, or the mock
+/// runtime's in tests).
+pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder.manage(state).invoke_handler(tauri::generate_handler![
+        commands::app_status,
+        commands::member_search,
+        commands::member_show,
+        commands::member_enroll,
+        commands::member_update,
+        commands::member_archive,
+        commands::member_history,
+        commands::receipt_suggest,
+        commands::checkout,
+        commands::refund,
+        commands::points_adjust,
+        commands::demo_fill,
+    ])
+}
+
+/// Runs the desktop app on the default data file.
+pub fn run_desktop() {
+    let state = AppState::open(clock::default_data_file());
+    app_builder(tauri::Builder::default(), state)
+        .run(tauri::generate_context!())
+        .expect("error while running MemberDesk");
+}

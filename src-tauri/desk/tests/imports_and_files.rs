@@ -1,0 +1,192 @@
+//! Imports (interface.md "Files"), exports, backup and restore, and a damaged data file.
+
+mod common;
+use common::*;
+use desk::import::ImportOptions;
+use desk::{Desk, ErrorCode};
+
+/// A name per number, written with the ten stems (names may not contain digits).
+fn name_for(i: usize) -> String {
+    let stems: Vec<char> = "甲乙丙丁戊己庚辛壬癸".chars().collect();
+    let mut n = i;
+    let mut s = String::from("会员");
+    loop {
+        s.push(stems[n % 10]);
+        n /= 10;
+        if n == 0 {
+            break s;
+        }
+    }
+}
+
+fn members_csv(rows: usize, bad_line: Option<usize>) -> String {
+    let mut s = String::from("name,phone,gender,birthday,opening_points\n");
+    for i in 0..rows {
+        let line = i + 2;
+        if Some(line) == bad_line {
+            s.push_str("坏行,12345,F,,0\n");
+        } else {
+            s.push_str(&format!("{},139{:08},F,1980-01-{:02},{}\n", name_for(i), i, 1 + i % 28, i % 7 * 10));
+        }
+    }
+    s
+}
+
+#[test]
+fn one_bad_row_among_a_thousand_writes_nothing_and_names_its_line() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let csv = members_csv(1000, Some(502));
+    let r = desk.import_members(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    assert!(r.refused(ImportOptions::default()));
+    assert_eq!(r.written, 0);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (502, "phone"));
+    assert_eq!(count(&desk, "members"), 0);
+    let skip = ImportOptions { skip_invalid: true, dry_run: false };
+    let r = desk.import_members(&ctx, csv.as_bytes(), skip).unwrap();
+    assert_eq!((r.written, r.skipped_invalid), (999, 1));
+    assert_eq!(count(&desk, "members"), 999);
+    assert_ledger_invariants(&desk);
+    let again = desk.import_members(&ctx, csv.as_bytes(), skip).unwrap();
+    assert_eq!((again.written, again.skipped_duplicates), (0, 999), "re-importing adds nobody twice");
+}
+
+#[test]
+fn dry_run_checks_everything_and_writes_nothing() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let r = desk.import_members(&ctx, members_csv(10, None).as_bytes(), ImportOptions { dry_run: true, skip_invalid: false }).unwrap();
+    assert_eq!(r.written, 10);
+    assert_eq!(count(&desk, "members"), 0);
+}
+
+#[test]
+fn gbk_and_bom_files_read_as_chinese() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let text = "name,phone,gender,notes\n张三,13800138000,女,喜欢绿茶\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let r = desk.import_members(&ctx, &gbk, ImportOptions::default()).unwrap();
+    assert_eq!(r.written, 1, "{:?}", r.errors);
+    let card = desk.member_card(&ctx, "13800138000").unwrap();
+    assert_eq!((card.name.as_str(), card.gender.as_str(), card.notes.as_str()), ("张三", "F", "喜欢绿茶"));
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice("name,phone\n李四,13900139000\n".as_bytes());
+    assert_eq!(desk.import_members(&ctx, &bom, ImportOptions::default()).unwrap().written, 1);
+}
+
+#[test]
+fn unknown_columns_are_refused() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let e = desk.import_members(&ctx, "name,phone,wechat\n张三,13800138000,x\n".as_bytes(), ImportOptions::default()).unwrap_err();
+    assert_eq!(e.code, ErrorCode::ImportInvalid);
+    assert!(e.message.contains("wechat"));
+}
+
+#[test]
+fn purchases_before_the_opening_day_are_history_and_later_ones_earn() {
+    let (mut desk, ctx) = store_on("2026-11-01");
+    desk.import_members(&ctx, "name,phone,opening_points\n张三,13800138000,120\n".as_bytes(), ImportOptions::default()).unwrap();
+    let ctx = day(&mut desk, "2026-11-23");
+    let csv = "receipt_no,phone,time,amount,kind,refund_of\n\
+               H1,13800138000,2026-05-01 10:00,300.00,sale,\n\
+               H2,13800138000,2026-11-05,200.00,,\n\
+               H3,13800138000,2026-11-06 09:30,50.00,refund,H2\n\
+               H4,13800138000,2026-06-01,80.00,refund,H1\n";
+    let r = desk.import_purchases(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.written, 4);
+    let card = desk.member_card(&ctx, "13800138000").unwrap();
+    assert_eq!(card.points_balance, 120 + 200 - 50, "H1 is history: no points, and its refund takes none");
+    let h = desk.history("13800138000", 10).unwrap();
+    assert!(h.iter().any(|r| r.receipt == "H1" && r.history));
+    let again = desk.import_purchases(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!((again.written, again.skipped_duplicates), (0, 4));
+    assert_ledger_invariants(&desk);
+}
+
+#[test]
+fn bad_purchase_rows_are_each_reported() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.import_members(&ctx, "name,phone\n张三,13800138000\n".as_bytes(), ImportOptions::default()).unwrap();
+    let csv = "receipt_no,phone,time,amount,kind,refund_of\n\
+               P1,13800138000,2026-11-01,abc,sale,\n\
+               P2,13911112222,2026-11-01,10.00,sale,\n\
+               P3,13800138000,2026-12-01,10.00,sale,\n\
+               P4,13800138000,2026-11-01,10.00,refund,NOPE\n\
+               P5,13800138000,2026-11-01,10.00,sale,\n\
+               P6,13800138000,2026-11-02,10.01,refund,P5\n";
+    let r = desk.import_purchases(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    let lines: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+    assert_eq!(lines, [(2, "amount"), (3, "phone"), (4, "time"), (5, "refund_of"), (7, "amount")]);
+    assert_eq!(count(&desk, "receipts"), 0);
+}
+
+#[test]
+fn exports_are_utf8_with_bom_for_excel() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    enroll(&mut desk, &ctx, "张三", "13800138000", "F");
+    buy(&mut desk, &ctx, "13800138000", "88.00", "R1");
+    let m = desk.export_members_csv(&ctx).unwrap();
+    assert!(m.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(m[3..].to_vec()).unwrap();
+    assert!(text.contains("M000001,张三,13800138000,F"), "{text}");
+    let l = String::from_utf8(desk.export_ledger_csv(&ctx).unwrap()[3..].to_vec()).unwrap();
+    assert!(l.lines().nth(1).unwrap().contains(",earn,88,88,R1,"), "{l}");
+}
+
+#[test]
+fn backup_and_restore_round_trip_keeping_the_current_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let mut desk = Desk::open(&db).unwrap();
+    let ctx = day(&mut desk, "2026-11-23");
+    enroll(&mut desk, &ctx, "张三", "13800138000", "F");
+    let b = desk.backup(&ctx, Some(&dir.path().join("b1.db"))).unwrap();
+    enroll(&mut desk, &ctx, "李四", "13900139000", "M");
+    let r = desk.restore(&ctx, std::path::Path::new(&b.file)).unwrap();
+    assert_eq!(r.members, 1);
+    assert!(std::path::Path::new(r.previous_data_kept_at.as_ref().unwrap()).exists());
+    assert!(desk.member_card(&ctx, "13900139000").is_err());
+    drop(desk);
+    let desk = Desk::open(&db).unwrap();
+    assert_eq!(desk.status().unwrap().members, 1, "the restore is in the file");
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, b"not a database at all").unwrap();
+    let mut desk = desk;
+    let e = desk.restore(&ctx, &garbage).unwrap_err();
+    assert_eq!(e.code, ErrorCode::DataFileDamaged);
+    assert_eq!(desk.status().unwrap().members, 1, "a bad backup changes nothing");
+}
+
+#[test]
+fn a_damaged_data_file_is_reported_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    {
+        let mut desk = Desk::open(&db).unwrap();
+        let ctx = day(&mut desk, "2026-11-23");
+        for i in 0..300 {
+            enroll(&mut desk, &ctx, "张三", &format!("138{:08}", i), "F");
+        }
+        desk.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    // Scribble over pages in the middle of the file.
+    let mut bytes = std::fs::read(&db).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len / 3 + 8192] {
+        *b = 0x5A;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let e = Desk::open(&db).err().expect("must not open");
+    assert_eq!(e.code, ErrorCode::DataFileDamaged, "{}", e.message);
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "never re-created");
+}
+
+#[test]
+fn demo_fills_only_an_empty_store() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let r = desk.fill_demo(&ctx, 50, 18, 7).unwrap();
+    assert_eq!(r.members, 50);
+    assert!(r.purchases >= 50);
+    assert_ledger_invariants(&desk);
+    assert_eq!(desk.fill_demo(&ctx, 5, 3, 7).unwrap_err().code, ErrorCode::StoreNotEmpty);
+}

@@ -1,0 +1,115 @@
+//! Rules §2: enrolment, validation, the greeting, and the front desk's one-box lookup.
+
+mod common;
+use common::*;
+use desk::members::MemberInput;
+use desk::ErrorCode;
+
+fn input(name: &str, phone: &str) -> MemberInput {
+    MemberInput { name: name.into(), phone: phone.into(), gender: "F".into(), ..Default::default() }
+}
+
+#[test]
+fn enrolment_normalises_the_phone_and_assigns_number_and_code() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let c = desk.enroll(&ctx, &input("张三", "+86 138-0013-8000")).unwrap();
+    assert_eq!(c.phone.as_deref(), Some("13800138000"));
+    assert_eq!(c.member_no, "M000001");
+    assert_eq!(c.referral_code.len(), 6);
+    assert!(c.contact_ok, "consent is on by default");
+    assert_eq!(c.joined_on, d("2026-11-23"));
+    let c2 = desk.enroll(&ctx, &input("李四", "13900139000")).unwrap();
+    assert_eq!(c2.member_no, "M000002");
+    assert_ne!(c.referral_code, c2.referral_code);
+}
+
+#[test]
+fn bad_members_are_refused_with_their_own_code_and_write_nothing() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.enroll(&ctx, &input("张三", "13800138000")).unwrap();
+    let cases = [
+        (input("王五", "12345"), ErrorCode::InvalidPhone),
+        (input("王五", "138 0013 8000"), ErrorCode::PhoneTaken),
+        (input("", "13700137000"), ErrorCode::InvalidName),
+        (input(&"王".repeat(41), "13700137000"), ErrorCode::InvalidName),
+        (MemberInput { birthday: "1990-02-30".into(), ..input("王五", "13700137000") }, ErrorCode::InvalidBirthday),
+        (MemberInput { gender: "X".into(), ..input("王五", "13700137000") }, ErrorCode::InvalidGender),
+        (MemberInput { referrer: "ZZZZZZ".into(), ..input("王五", "13700137000") }, ErrorCode::ReferrerNotFound),
+        (MemberInput { referrer: "13700137000".into(), ..input("王五", "13700137000") }, ErrorCode::InvalidInput),
+    ];
+    for (i, e) in cases {
+        assert_eq!(desk.enroll(&ctx, &i).unwrap_err().code, e, "{:?}", i.name);
+    }
+    assert_eq!(count(&desk, "members"), 1);
+}
+
+#[test]
+fn forty_character_names_are_fine() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    assert!(desk.enroll(&ctx, &input(&"王".repeat(40), "13700137000")).is_ok());
+}
+
+#[test]
+fn lunar_birthdays_and_referrers_are_kept() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let a = desk.enroll(&ctx, &input("张三", "13800138000")).unwrap();
+    let b = desk
+        .enroll(
+            &ctx,
+            &MemberInput {
+                birthday: "1988-04-30".into(),
+                lunar: true,
+                leap: true,
+                referrer: a.referral_code.to_lowercase(),
+                ..input("欧阳娜娜", "13900139000")
+            },
+        )
+        .unwrap();
+    assert_eq!(b.birthday.as_deref(), Some("1988-04-30"));
+    assert_eq!(b.birthday_calendar.as_deref(), Some("lunar_leap"));
+    assert_eq!(b.referred_by.as_deref(), Some(a.member_no.as_str()));
+    assert_eq!(b.greeting, "欧阳女士");
+}
+
+#[test]
+fn edits_keep_phones_unique_and_archive_hides_from_lookup() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.enroll(&ctx, &input("张三", "13800138000")).unwrap();
+    desk.enroll(&ctx, &input("李四", "13900139000")).unwrap();
+    let e = desk.update_member(&ctx, "M000002", &input("李四", "13800138000")).unwrap_err();
+    assert_eq!(e.code, ErrorCode::PhoneTaken);
+    let c = desk
+        .update_member(&ctx, "M000002", &MemberInput { notes: "喜欢绿茶".into(), contact_ok: Some(false), ..input("李思", "13900139001") })
+        .unwrap();
+    assert_eq!((c.name.as_str(), c.notes.as_str(), c.contact_ok), ("李思", "喜欢绿茶", false));
+    assert_eq!(desk.search(&ctx, "李思", 20).unwrap().len(), 1);
+    desk.set_archived(&ctx, "M000002", true).unwrap();
+    assert!(desk.search(&ctx, "李思", 20).unwrap().is_empty());
+    assert!(desk.member_card(&ctx, "M000002").unwrap().archived, "the card is still there");
+}
+
+#[test]
+fn lookup_finds_by_every_key_exact_first() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.enroll(&ctx, &input("张三", "13800135678")).unwrap(); // M000001
+    desk.enroll(&ctx, &input("张三丰", "13900001234")).unwrap(); // M000002
+    desk.enroll(&ctx, &input("曾小贤", "13700005678")).unwrap(); // M000003
+    desk.enroll(&ctx, &input("Jane Smith", "13600136000")).unwrap(); // M000004
+    let nos = |q: &str| desk.search(&ctx, q, 20).unwrap().into_iter().map(|h| h.member_no).collect::<Vec<_>>();
+    assert_eq!(nos("13800135678"), ["M000001"]);
+    assert_eq!(nos("138 0013 5678"), ["M000001"]);
+    assert_eq!(nos("5678"), ["M000001", "M000003"]);
+    assert_eq!(nos("M000002"), ["M000002"]);
+    assert_eq!(nos("m2"), ["M000002"]);
+    assert_eq!(nos("张三"), ["M000001", "M000002"], "the exact name first");
+    assert_eq!(nos("三丰"), ["M000002"]);
+    assert_eq!(nos("zs"), ["M000001", "M000002"]);
+    assert_eq!(nos("zhangsan"), ["M000001", "M000002"]);
+    assert_eq!(nos("zsf"), ["M000002"]);
+    assert_eq!(nos("zxx"), ["M000003"], "曾 reads zeng as a surname");
+    assert_eq!(nos("zengxiaoxian"), ["M000003"]);
+    assert_eq!(nos("smith"), ["M000004"]);
+    assert_eq!(nos("王"), Vec::<String>::new());
+    let hit = &desk.search(&ctx, "1234", 20).unwrap()[0];
+    assert_eq!((hit.greeting.as_str(), hit.exact), ("张女士", true));
+}

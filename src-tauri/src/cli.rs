@@ -1,0 +1,381 @@
+//! The command line (interface.md): the same `desk` operations as the desktop app, for
+//! scripts. `--json` prints one JSON document; exit 0 done, 2 refused (nothing written),
+//! 1 unexpected failure.
+
+use crate::clock;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use desk::import::{parse_time, ImportOptions};
+use desk::{Ctx, Desk, DeskError, ErrorCode};
+use serde::Serialize;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "memberdesk", version, about = "会员台 MemberDesk — 命令行（不带参数启动桌面程序）")]
+struct Cli {
+    /// The data file (default: the desktop app's own; env MEMBERDESK_DB).
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
+    /// The store date YYYY-MM-DD (default: today in China; env MEMBERDESK_TODAY).
+    #[arg(long, global = true)]
+    today: Option<String>,
+    /// Print one JSON document.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrol a new member.
+    Enroll(EnrollArgs),
+    /// Show or search members.
+    Member {
+        #[command(subcommand)]
+        action: MemberAction,
+    },
+    /// Record a checkout and award points.
+    Checkout {
+        #[arg(long)]
+        member: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        receipt: String,
+        #[arg(long)]
+        coupon: Option<String>,
+        /// "YYYY-MM-DD HH:MM" store time (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Refund (part of) a receipt.
+    Refund {
+        #[arg(long)]
+        of: String,
+        #[arg(long)]
+        receipt: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Adjust a member's points (manager), with a reason.
+    Adjust {
+        #[arg(long)]
+        member: String,
+        #[arg(long, allow_hyphen_values = true)]
+        points: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Import a CSV file.
+    Import {
+        kind: ImportKind,
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Export to a CSV file (UTF-8 with BOM).
+    Export {
+        kind: ExportKind,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Back up the data file.
+    Backup {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Restore the data file from a backup (the current data is kept as a copy).
+    Restore { file: PathBuf },
+    /// Fill an EMPTY store with realistic demo data.
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        members: usize,
+        #[arg(long, default_value_t = 18)]
+        months: u32,
+        #[arg(long, default_value_t = 20_261_123)]
+        seed: u64,
+    },
+    /// The store's dates and counts.
+    Status,
+}
+
+#[derive(Args)]
+struct EnrollArgs {
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    phone: String,
+    #[arg(long, default_value = "")]
+    gender: String,
+    /// [YYYY-]MM-DD
+    #[arg(long, default_value = "")]
+    birthday: String,
+    #[arg(long)]
+    lunar: bool,
+    #[arg(long)]
+    leap: bool,
+    #[arg(long, default_value = "")]
+    referrer: String,
+    #[arg(long)]
+    no_contact: bool,
+    #[arg(long, default_value = "")]
+    notes: String,
+}
+
+#[derive(Subcommand)]
+enum MemberAction {
+    /// The member card of a phone or member number.
+    Show { member: String },
+    /// Find members like the front desk does.
+    Search { query: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportKind {
+    Members,
+    Purchases,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportKind {
+    Members,
+    Ledger,
+}
+
+/// What a command produced: a JSON value and its readable form.
+struct Output {
+    value: serde_json::Value,
+    text: String,
+    exit: i32,
+}
+
+fn out<T: Serialize>(value: &T, text: String) -> Result<Output, DeskError> {
+    let value = serde_json::to_value(value).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok(Output { value, text, exit: 0 })
+}
+
+fn parse_at(at: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, DeskError> {
+    match at {
+        None => Ok(None),
+        Some(t) => parse_time(t)
+            .map(Some)
+            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("时间“{t}”无效，应为 YYYY-MM-DD HH:MM"))),
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let json_out = cli.json;
+    match run(cli) {
+        Ok(o) => {
+            if json_out {
+                println!("{}", o.value);
+            } else {
+                println!("{}", o.text);
+            }
+            o.exit
+        }
+        Err(e) => {
+            if json_out {
+                println!("{}", json!({ "error": e }));
+            } else {
+                eprintln!("错误 [{}]: {}", e.code.as_str(), e.message);
+            }
+            if e.is_refusal() {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Output, DeskError> {
+    let (date, confirmed) = match cli.today.as_deref() {
+        Some(t) => (
+            t.trim()
+                .parse()
+                .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("--today “{t}” 不是日期（应为 YYYY-MM-DD）")))?,
+            true,
+        ),
+        None => match clock::date_from_env().map_err(|m| DeskError::new(ErrorCode::InvalidInput, m))? {
+            Some(d) => (d, true),
+            None => (clock::store_now().date(), false),
+        },
+    };
+    let db = cli.db.unwrap_or_else(clock::default_data_file);
+    let mut desk = Desk::open(&db)?;
+    let now = clock::now_on(date);
+    desk.bring_up_to(date, confirmed, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
+    let ctx = desk.manager_ctx(date, now)?;
+    execute(&mut desk, &ctx, cli.command)
+}
+
+fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskError> {
+    match command {
+        Command::Enroll(a) => {
+            let card = desk.enroll(
+                ctx,
+                &desk::members::MemberInput {
+                    name: a.name,
+                    phone: a.phone,
+                    gender: a.gender,
+                    birthday: a.birthday,
+                    lunar: a.lunar,
+                    leap: a.leap,
+                    referrer: a.referrer,
+                    contact_ok: Some(!a.no_contact),
+                    notes: a.notes,
+                },
+            )?;
+            let text = format!("已入会：{} {}（{}），推荐码 {}", card.member_no, card.name, card.greeting, card.referral_code);
+            out(&card, text)
+        }
+        Command::Member { action: MemberAction::Show { member } } => {
+            let c = desk.member_card(ctx, &member)?;
+            let mut text = format!(
+                "{}  {}  {}\n手机 {}  等级 {}  积分 {}{}\n",
+                c.member_no,
+                c.name,
+                c.greeting,
+                c.phone.as_deref().unwrap_or("-"),
+                c.tier_label,
+                c.points_balance,
+                if c.points_balance < 0 { "（欠分）" } else { "" }
+            );
+            for l in &c.lots {
+                text.push_str(&format!("  积分批次 {} 获得，剩 {}，有效至 {}\n", l.earned_on, l.points_remaining, l.valid_until));
+            }
+            if !c.notes.is_empty() {
+                text.push_str(&format!("亲情备注：{}\n", c.notes));
+            }
+            out(&c, text.trim_end().to_string())
+        }
+        Command::Member { action: MemberAction::Search { query } } => {
+            let hits = desk.search(ctx, &query, 20)?;
+            let text = if hits.is_empty() {
+                "没有找到会员".to_string()
+            } else {
+                hits.iter()
+                    .map(|h| format!("{}  {}  {}  {}  {} 分", h.member_no, h.name, h.phone.as_deref().unwrap_or("-"), h.tier, h.points_balance))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            out(&json!({ "query": query, "members": hits }), text)
+        }
+        Command::Checkout { member, amount, receipt, coupon, at } => {
+            let o = desk.checkout(ctx, &desk::checkout::CheckoutInput { member, amount, receipt, coupon, at: parse_at(&at)? })?;
+            let text = format!(
+                "{}小票 {}：{} 实付 {} 元，积分 +{}，余额 {}{}",
+                if o.duplicate { "（重复提交，未重复积分）" } else { "" },
+                o.receipt,
+                o.greeting,
+                o.paid,
+                o.points_earned.unwrap_or(0),
+                o.points_balance,
+                o.gift.as_deref().map(|g| format!("，请赠送：{g}")).unwrap_or_default()
+            );
+            out(&o, text)
+        }
+        Command::Refund { of, receipt, amount, at } => {
+            let o = desk.refund(ctx, &desk::checkout::RefundInput { of, receipt, amount, at: parse_at(&at)? })?;
+            let text = format!(
+                "{}退货 {}（原小票 {}）：退 {} 元，扣回积分 {}，余额 {}",
+                if o.duplicate { "（重复提交）" } else { "" },
+                o.receipt,
+                o.refund_of.as_deref().unwrap_or(""),
+                o.paid,
+                o.points_clawed_back.unwrap_or(0),
+                o.points_balance
+            );
+            out(&o, text)
+        }
+        Command::Adjust { member, points, reason } => {
+            let o = desk.adjust(ctx, &member, points, &reason)?;
+            let text = format!("{} 积分调整 {:+}（{}），余额 {}", o.member_no, o.points, o.reason, o.points_balance);
+            out(&o, text)
+        }
+        Command::Import { kind, file, dry_run, skip_invalid } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法读取 {}：{e}", file.display())))?;
+            let options = ImportOptions { dry_run, skip_invalid };
+            let report = match kind {
+                ImportKind::Members => desk.import_members(ctx, &bytes, options)?,
+                ImportKind::Purchases => desk.import_purchases(ctx, &bytes, options)?,
+            };
+            let mut text = format!(
+                "{}共 {} 行：写入 {}，重复跳过 {}，错误跳过 {}",
+                if dry_run { "（试导入，未写入）" } else { "" },
+                report.rows,
+                report.written,
+                report.skipped_duplicates,
+                report.skipped_invalid
+            );
+            for e in &report.errors {
+                text.push_str(&format!("\n  第 {} 行 [{}]：{}", e.line, e.column, e.message));
+            }
+            let refused = report.refused(options);
+            if refused {
+                text.push_str("\n有错误行，未写入任何数据（可用 --skip-invalid 跳过错误行）");
+            }
+            let mut o = out(&report, text)?;
+            if refused {
+                o.exit = 2;
+            }
+            Ok(o)
+        }
+        Command::Export { kind, out: path, format } => {
+            if format != "csv" {
+                return Err(DeskError::new(ErrorCode::InvalidInput, format!("暂不支持格式“{format}”，请用 csv")));
+            }
+            let bytes = match kind {
+                ExportKind::Members => desk.export_members_csv(ctx)?,
+                ExportKind::Ledger => desk.export_ledger_csv(ctx)?,
+            };
+            std::fs::write(&path, &bytes)
+                .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+            let text = format!("已导出到 {}（{} 字节）", path.display(), bytes.len());
+            out(&json!({ "file": path.display().to_string(), "bytes": bytes.len() }), text)
+        }
+        Command::Backup { out: dest } => {
+            let r = desk.backup(ctx, dest.as_deref())?;
+            let text = format!("已备份到 {}（{} 字节）", r.file, r.bytes);
+            out(&r, text)
+        }
+        Command::Restore { file } => {
+            let r = desk.restore(ctx, &file)?;
+            let text = format!(
+                "已从 {} 恢复（{} 位会员）；恢复前的数据保存在 {}",
+                r.restored_from,
+                r.members,
+                r.previous_data_kept_at.as_deref().unwrap_or("-")
+            );
+            out(&r, text)
+        }
+        Command::Demo { members, months, seed } => {
+            let r = desk.fill_demo(ctx, members, months, seed)?;
+            let text = format!("演示数据：{} 位会员，{} 笔消费，{} 笔退货", r.members, r.purchases, r.refunds);
+            out(&r, text)
+        }
+        Command::Status => {
+            let s = desk.status()?;
+            let text = format!(
+                "营业日期 {}，开业日 {}，会员 {}，小票 {}，数据文件 {}",
+                s.store_date.map(|d| d.to_string()).unwrap_or_default(),
+                s.opening_day.map(|d| d.to_string()).unwrap_or_default(),
+                s.members,
+                s.receipts,
+                s.data_file.as_deref().unwrap_or("-")
+            );
+            out(&s, text)
+        }
+    }
+}
