@@ -1,1 +1,123 @@
-fn main(){}
+//! Speed targets of the foundation (issue 2), on a demo store of 200,000 members and about
+//! 2,000,000 purchases: every lookup kind under 2 ms median, a checkout (durable commit)
+//! under 5 ms median, opening the store under 1 s.
+//!
+//! Run: `cargo bench --bench store_speed` (the first run builds the demo store once into
+//! target/bench-store/, which takes a few minutes). `BENCH_MEMBERS` overrides the size.
+
+use chrono::NaiveDate;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use desk::checkout::CheckoutInput;
+use desk::Desk;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const TODAY: &str = "2026-11-23";
+
+fn members() -> usize {
+    std::env::var("BENCH_MEMBERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000)
+}
+
+fn today() -> NaiveDate {
+    TODAY.parse().unwrap()
+}
+
+/// The demo store, built once and kept.
+fn fixture() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("demo-{}.db", members()));
+    if !path.exists() {
+        let tmp = dir.join("building.db");
+        let _ = std::fs::remove_file(&tmp);
+        let started = Instant::now();
+        let mut desk = Desk::open(&tmp).unwrap();
+        desk.bring_up_to(today(), true, "").unwrap();
+        let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+        // 24 months at 2–18 visits a member: about 10 purchases each.
+        let r = desk.fill_demo(&ctx, members(), 24, 42).unwrap();
+        desk.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
+        drop(desk);
+        std::fs::rename(&tmp, &path).unwrap();
+        eprintln!(
+            "built the demo store: {} members, {} purchases, {} refunds in {:.0?}",
+            r.members, r.purchases, r.refunds, started.elapsed()
+        );
+    }
+    path
+}
+
+/// A working copy of the fixture for benchmarks that write.
+fn working_copy(fixture: &Path) -> PathBuf {
+    let copy = fixture.with_file_name("working.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", copy.display()));
+    }
+    std::fs::copy(fixture, &copy).unwrap();
+    copy
+}
+
+fn benches(c: &mut Criterion) {
+    let fixture = fixture();
+    let copy = working_copy(&fixture);
+
+    c.bench_function("open_store", |b| {
+        b.iter(|| {
+            let desk = Desk::open(&copy).unwrap();
+            criterion::black_box(desk.status().unwrap());
+        })
+    });
+
+    let mut desk = Desk::open(&copy).unwrap();
+    desk.bring_up_to(today(), true, "").unwrap();
+    let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+    // Real keys from the store: a phone, its last 4, a member number, a name and its pinyin.
+    let (phone, member_no, name): (String, String, String) = desk
+        .conn()
+        .query_row("SELECT phone, member_no, name FROM members WHERE id = 123457 % (SELECT max(id) FROM members)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    let keys = loyalty::name_keys::name_keys(&name);
+    let last4 = phone[7..].to_string();
+    let given: String = name.chars().skip(1).collect();
+    let lookups = [
+        ("lookup_phone", phone.clone()),
+        ("lookup_last4", last4),
+        ("lookup_member_no", member_no),
+        ("lookup_name_exact", name.clone()),
+        ("lookup_name_piece", given),
+        ("lookup_one_character", "伟".to_string()),
+        ("lookup_pinyin_initials", keys.initials.clone()),
+        ("lookup_full_pinyin", keys.full.clone()),
+    ];
+    for (label, query) in lookups {
+        let hits = desk.search(&ctx, &query, 20).unwrap();
+        assert!(!hits.is_empty(), "{label} “{query}” finds someone");
+        c.bench_function(label, |b| b.iter(|| criterion::black_box(desk.search(&ctx, &query, 20).unwrap())));
+    }
+
+    let mut n = 0u64;
+    c.bench_function("checkout_durable", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                CheckoutInput {
+                    member: phone.clone(),
+                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
+                    receipt: format!("BENCH-{n}"),
+                    ..Default::default()
+                }
+            },
+            |input| criterion::black_box(desk.checkout(&ctx, &input).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group! {
+    name = speed;
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    targets = benches
+}
+criterion_main!(speed);

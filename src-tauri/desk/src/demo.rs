@@ -82,8 +82,8 @@ impl Desk {
             let surname = *dice.pick(SURNAMES);
             let given = if female { *dice.pick(GIVEN_F) } else { *dice.pick(GIVEN_M) };
             let phone_prefix = *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
-            // The index makes every demo phone different; the dice only spread the digits.
-            let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + dice.below(7_919)) % 100_000_000);
+            // A bijection of the index (7919 is prime to 10^8): every demo phone differs.
+            let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + 12_345_678) % 100_000_000);
             let birthday = match dice.below(10) {
                 0..=5 => format!("{}-{:02}-{:02}", 1950 + dice.below(55), 1 + dice.below(12), 1 + dice.below(28)),
                 6 | 7 => format!("{:02}-{:02}", 1 + dice.below(12), 1 + dice.below(28)),

@@ -79,7 +79,8 @@ impl Store {
 
     fn prepare(&mut self, shown: &str) -> Result<()> {
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a committed checkout survives a power cut, not only a crash.
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
         self.conn.pragma_update(None, "cache_size", -64_000)?;
         let found = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;

@@ -50,6 +50,11 @@ const COLUMNS: &str = "id, member_no, name, gender, phone, birthday_calendar, bi
     birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, vip, notes, tier,
     points_balance, archived";
 
+/// The same columns, qualified for queries that join members as `m`.
+const M_COLUMNS: &str = "m.id, m.member_no, m.name, m.gender, m.phone, m.birthday_calendar, m.birthday_year,
+    m.birthday_month, m.birthday_day, m.birthday_leap, m.joined_on, m.referral_code, m.referred_by, m.contact_ok,
+    m.vip, m.notes, m.tier, m.points_balance, m.archived";
+
 fn row_to_member(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
     Ok(MemberRow {
         id: r.get(0)?,
@@ -242,21 +247,19 @@ pub fn by_name_piece(conn: &Connection, piece: &str, limit: i64) -> Result<Vec<M
     if n == 0 {
         return Ok(vec![]);
     }
-    if n <= 2 {
-        return query_members(
-            conn,
-            "m.id IN (SELECT member_id FROM member_name_grams WHERE gram = ?1) AND archived = 0 ORDER BY m.id LIMIT ?2",
-            params![piece, limit],
-        );
-    }
+    // Walk the gram index in member order and stop at the limit (a common character
+    // like 伟 has tens of thousands of entries).
     let first2: String = piece.chars().take(2).collect();
     let pattern = format!("%{}%", piece.replace('%', "").replace('_', ""));
-    query_members(
-        conn,
-        "m.id IN (SELECT member_id FROM member_name_grams WHERE gram = ?1) AND lower(name) LIKE ?2 AND archived = 0
-         ORDER BY m.id LIMIT ?3",
-        params![first2, pattern, limit],
-    )
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {M_COLUMNS} FROM member_name_grams g JOIN members m ON m.id = g.member_id
+         WHERE g.gram = ?1 AND m.archived = 0 AND (?2 OR lower(m.name) LIKE ?3)
+         ORDER BY g.member_id LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(params![first2, n <= 2, pattern, limit], row_to_member)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// Members whose pinyin initials (`zs`) or full pinyin (`zhangsan`) start with `prefix`.

@@ -1,0 +1,147 @@
+//! The command line as scripts use it (interface.md): JSON shapes, exit codes, the store
+//! date, imports and exports, backups, and an import killed half-way.
+
+mod common;
+use common::*;
+use std::process::Command;
+
+#[test]
+fn enrol_checkout_refund_and_show_with_the_interface_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let m = cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "+86 138-0013-8000", "--gender", "F", "--birthday", "1990-05-01"], 0);
+    assert_eq!(m["member_no"], "M000001");
+    assert_eq!(m["phone"], "13800138000");
+    let c = cli_json(&db, "2026-11-23", &["checkout", "--member", "13800138000", "--amount", "599.50", "--receipt", "R1", "--at", "2026-11-23 10:15"], 0);
+    for key in ["receipt", "member_no", "gross", "discount", "paid", "points_earned", "points_balance", "coupon_used", "gift", "duplicate"] {
+        assert!(c.get(key).is_some(), "checkout has {key}: {c}");
+    }
+    assert_eq!((c["paid"].as_str(), c["points_earned"].as_i64(), c["gift"].as_str()), (Some("599.50"), Some(599), Some("满500赠品")));
+    let dup = cli_json(&db, "2026-11-23", &["checkout", "--member", "M000001", "--amount", "599.5", "--receipt", "R1"], 0);
+    assert_eq!((dup["duplicate"].as_bool(), dup["points_balance"].as_i64()), (Some(true), Some(599)));
+    let r = cli_json(&db, "2026-11-24", &["refund", "--of", "R1", "--receipt", "T1", "--amount", "100.00"], 0);
+    assert_eq!((r["points_clawed_back"].as_i64(), r["points_balance"].as_i64()), (Some(100), Some(499)));
+    let card = cli_json(&db, "2026-11-24", &["member", "show", "138 0013 8000"], 0);
+    for key in ["member_no", "name", "greeting", "phone", "gender", "birthday", "tier", "points_balance", "vip", "contact_ok", "lots", "coupons"] {
+        assert!(card.get(key).is_some(), "member show has {key}");
+    }
+    assert_eq!((card["greeting"].as_str(), card["tier"].as_str()), (Some("张女士"), Some("regular")));
+    assert_eq!(card["lots"][0]["valid_until"], "2027-11-23");
+    assert_eq!(card["lots"][0]["points_remaining"], 499);
+    let found = cli_json(&db, "2026-11-24", &["member", "search", "zs"], 0);
+    assert_eq!(found["members"][0]["member_no"], "M000001");
+}
+
+#[test]
+fn refusals_exit_2_with_a_code_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "13800138000"], 0);
+    for (amount, code) in [("abc", "invalid_amount"), ("-5", "invalid_amount"), ("0", "invalid_amount"), ("12.345", "invalid_amount"), ("1000000.01", "invalid_amount")] {
+        let e = cli_json(&db, "2026-11-23", &["checkout", "--member", "13800138000", "--amount", amount, "--receipt", "R1"], 2);
+        assert_eq!(e["error"]["code"], code, "{amount}");
+        assert!(!e["error"]["message"].as_str().unwrap().is_empty());
+    }
+    for (phone, code) in [("12345", "invalid_phone"), ("13800138000", "phone_taken")] {
+        let e = cli_json(&db, "2026-11-23", &["enroll", "--name", "李四", "--phone", phone], 2);
+        assert_eq!(e["error"]["code"], code);
+    }
+    let long = "李".repeat(41);
+    assert_eq!(cli_json(&db, "2026-11-23", &["enroll", "--name", &long, "--phone", "13900139000"], 2)["error"]["code"], "invalid_name");
+    assert_eq!(cli_json(&db, "2026-11-23", &["enroll", "--name", "", "--phone", "13900139000"], 2)["error"]["code"], "invalid_name");
+    let s = cli_json(&db, "2026-11-23", &["status"], 0);
+    assert_eq!((s["members"].as_i64(), s["receipts"].as_i64()), (Some(1), Some(0)));
+    let back = cli_json(&db, "2026-11-22", &["status"], 2);
+    assert_eq!(back["error"]["code"], "store_date_backwards");
+}
+
+#[test]
+fn the_env_store_date_and_data_file_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let out = Command::new(BIN)
+        .args(["--json", "status"])
+        .env("MEMBERDESK_DB", &db)
+        .env("MEMBERDESK_TODAY", "2026-11-23")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["opening_day"], "2026-11-23");
+    assert!(db.exists());
+}
+
+#[test]
+fn imports_gbk_files_and_reports_bad_lines_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let file = dir.path().join("members.csv");
+    let (gbk, _, _) = encoding_rs::GBK.encode("name,phone,gender,opening_points\n王芳,13800138000,女,300\n李雷,12345,男,0\n");
+    std::fs::write(&file, &gbk).unwrap();
+    let r = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap()], 2);
+    assert_eq!(r["written"], 0);
+    assert_eq!(r["errors"][0]["line"], 3);
+    assert_eq!(r["errors"][0]["column"], "phone");
+    let dry = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap(), "--skip-invalid", "--dry-run"], 0);
+    assert_eq!(dry["written"], 1);
+    assert_eq!(cli_json(&db, "2026-11-23", &["status"], 0)["members"], 0);
+    let ok = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap(), "--skip-invalid"], 0);
+    assert_eq!(ok["written"], 1);
+    let card = cli_json(&db, "2026-11-23", &["member", "show", "13800138000"], 0);
+    assert_eq!((card["name"].as_str(), card["points_balance"].as_i64()), (Some("王芳"), Some(300)));
+    let out = dir.path().join("members-out.csv");
+    cli_json(&db, "2026-11-23", &["export", "members", "--out", out.to_str().unwrap()], 0);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8(bytes).unwrap().contains("王芳"));
+}
+
+#[test]
+fn backup_then_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "13800138000"], 0);
+    let b = cli_json(&db, "2026-11-23", &["backup"], 0);
+    let file = b["file"].as_str().unwrap().to_string();
+    assert!(file.contains("backups"));
+    cli_json(&db, "2026-11-23", &["enroll", "--name", "李四", "--phone", "13900139000"], 0);
+    let r = cli_json(&db, "2026-11-23", &["restore", &file], 0);
+    assert_eq!(r["members"], 1);
+    assert_eq!(cli_json(&db, "2026-11-23", &["status"], 0)["members"], 1);
+}
+
+#[test]
+fn a_damaged_data_file_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    std::fs::write(&db, "这不是数据库".repeat(500)).unwrap();
+    let e = cli_json(&db, "2026-11-23", &["status"], 2);
+    assert_eq!(e["error"]["code"], "data_file_damaged");
+    assert!(e["error"]["message"].as_str().unwrap().contains("损坏"));
+}
+
+#[test]
+fn an_import_killed_half_way_leaves_all_of_it_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-11-23", &["status"], 0);
+    let file = dir.path().join("big.csv");
+    let mut csv = String::from("name,phone,opening_points\n");
+    let rows = 60_000;
+    for i in 0..rows {
+        csv.push_str(&format!("会员,137{i:08},10\n"));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["--today", "2026-11-23", "import", "members", file.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = child.try_wait().unwrap().is_none();
+    child.kill().ok();
+    child.wait().unwrap();
+    let members = cli_json(&db, "2026-11-23", &["status"], 0)["members"].as_i64().unwrap();
+    assert!(members == 0 || members == rows, "all or none, found {members} (killed mid-way: {killed})");
+}

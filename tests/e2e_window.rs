@@ -1,0 +1,180 @@
+//! Real-window tests: the real app binary in a real webview, driven through tauri-driver
+//! and WebKitWebDriver under X (run under Xvfb: `xvfb-run cargo test --test e2e_window`).
+//! Each test starts the app on its own scratch data file prepared with the CLI.
+
+mod common;
+use common::*;
+use fantoccini::{key::Key, Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One app window at a time: WebKitWebDriver sessions share the X display.
+static ONE_WINDOW: Mutex<()> = Mutex::new(());
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return p.into();
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = Path::new(&home).join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+struct Window {
+    client: Client,
+    driver: Child,
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Window {
+    /// Starts the app on a data file prepared by `prepare` (CLI calls) for store date TODAY.
+    async fn open(prepare: impl FnOnce(&Path)) -> Window {
+        assert!(std::env::var("DISPLAY").is_ok(), "real-window tests need an X display: run them under xvfb-run");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("window.db");
+        prepare(&db);
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("MEMBERDESK_DB", &db)
+            .env("MEMBERDESK_TODAY", TODAY)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": BIN }));
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        let w = Window { client, driver, dir, db };
+        w.wait_text("#store-date", TODAY).await;
+        w
+    }
+
+    /// Waits until the element's text contains `want`; returns the text.
+    async fn wait_text(&self, css: &str, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(want) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css} never showed “{want}” (last: “{last}”)");
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap();
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Saves a screenshot under target/e2e-shots/ for people to look at.
+    async fn shot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-shots");
+            std::fs::create_dir_all(&dir).ok();
+            std::fs::write(dir.join(format!("{name}.png")), png).ok();
+        }
+    }
+
+    /// Closes the window and stops the driver; the scratch folder (with the data file)
+    /// lives on in what it returns.
+    async fn close(mut self) -> tempfile::TempDir {
+        let _ = self.client.close().await;
+        // SIGTERM lets tauri-driver stop WebKitWebDriver and the app.
+        let _ = Command::new("kill").args(["-TERM", &self.driver.id().to_string()]).status();
+        let _ = self.driver.wait();
+        self.dir
+    }
+}
+
+const TODAY: &str = "2026-11-23";
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+fn two_members(db: &Path) {
+    cli_json(db, TODAY, &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--notes", "喜欢绿茶，腿脚不便"], 0);
+    cli_json(db, TODAY, &["enroll", "--name", "李四", "--phone", "13900001111", "--gender", "M"], 0);
+}
+
+#[tokio::test]
+async fn find_a_member_by_the_last_4_digits_and_see_the_greeting() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    w.wait_text("#card-notes", "喜欢绿茶").await;
+    w.wait_text("#card-no", "M000001").await;
+    w.shot("greeting").await;
+    w.close().await;
+}
+
+#[tokio::test]
+async fn check_out_and_see_the_new_balance() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|db| {
+        two_members(db);
+        cli_json(db, TODAY, &["checkout", "--member", "13812345678", "--amount", "100", "--receipt", "OLD1"], 0);
+    })
+    .await;
+    w.type_into("#search", &format!("zs{}", enter())).await;
+    w.wait_text("#card-balance", "100").await;
+    w.type_into("#checkout-amount", &format!("599.50{}", enter())).await;
+    w.wait_text("#checkout-result", "积分 +599").await;
+    w.wait_text("#checkout-result", "满500赠品").await;
+    w.wait_text("#card-balance", "699").await;
+    w.wait_text("#card-visits", "599.50").await;
+    w.shot("checkout").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    assert_eq!(card["points_balance"], 699, "the window's checkout is in the data file");
+}
+
+#[tokio::test]
+async fn an_invalid_amount_shows_the_chinese_error_and_writes_nothing() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    w.type_into("#search", &format!("13812345678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士").await;
+    w.type_into("#checkout-amount", &format!("12.345{}", enter())).await;
+    w.wait_text("#checkout-error", "金额无效：金额最多两位小数").await;
+    w.type_into("#checkout-amount", &format!("abc{}", enter())).await;
+    w.wait_text("#checkout-error", "不是数字").await;
+    w.shot("invalid-amount").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    assert_eq!(card["points_balance"], 0);
+    assert_eq!(card["recent_receipts"].as_array().unwrap().len(), 0, "nothing was written");
+}

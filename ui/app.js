@@ -1,0 +1,464 @@
+// MemberDesk front desk. Talks to the Rust commands only; holds no business rules:
+// every figure shown (points, balances, greetings, validation) comes from the backend.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { lang: localStorage.getItem("lang") || "zh", hits: [], selected: 0, card: null, searchSeq: 0, editing: null };
+
+function t(key, params) {
+  let s = (I18N[state.lang] && I18N[state.lang][key]) || I18N.zh[key] || key;
+  for (const [k, v] of Object.entries(params || {})) s = s.replaceAll(`{${k}}`, v);
+  return s;
+}
+
+/** The text of an error, chosen by its code; the backend's message adds the detail. */
+function errorText(e) {
+  const code = (e && e.code) || "internal";
+  const head = (I18N[state.lang].errors || {})[code] || I18N.zh.errors[code] || code;
+  const detail = e && e.message ? e.message : "";
+  return detail && detail !== head ? `${head}：${detail}` : head;
+}
+
+async function invoke(cmd, args) {
+  try {
+    return await window.__TAURI__.core.invoke(cmd, args || {});
+  } catch (e) {
+    throw typeof e === "object" && e !== null ? e : { code: "internal", message: String(e) };
+  }
+}
+
+function applyI18n() {
+  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => (el.placeholder = t(el.dataset.i18nPlaceholder)));
+  $("#lang-toggle").textContent = state.lang === "zh" ? "EN" : "中文";
+  if (state.card) renderCard(state.card);
+  renderResults();
+}
+
+let toastTimer;
+function toast(text, ok) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.classList.toggle("ok", !!ok);
+  el.classList.remove("hidden");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.add("hidden"), ok ? 2500 : 6000);
+}
+
+function showScreen(name) {
+  document.querySelectorAll(".screen").forEach((s) => s.classList.toggle("active", s.id === `screen-${name}`));
+  document.querySelectorAll(".tab").forEach((b) => b.classList.toggle("active", b.dataset.screen === name));
+  if (name === "desk") $("#search").focus();
+  if (name === "enrol") $("#f-name").focus();
+}
+
+// ---- store status -------------------------------------------------------------------
+
+async function loadStatus(confirm) {
+  try {
+    const s = await invoke("app_status", { confirm: !!confirm });
+    $("#store-date").textContent = s.store_date_now;
+    $("#store-counts").textContent = t("counts", { members: s.members, receipts: s.receipts });
+    return s;
+  } catch (e) {
+    if (e.code === "store_date_jump_unconfirmed") {
+      $("#date-message").textContent = e.message;
+      $("#dlg-date").showModal();
+    } else {
+      toast(errorText(e));
+    }
+    return null;
+  }
+}
+
+// ---- lookup -------------------------------------------------------------------------
+
+let searchTimer;
+async function runSearch() {
+  const q = $("#search").value.trim();
+  const seq = ++state.searchSeq;
+  if (!q) {
+    state.hits = [];
+    renderResults();
+    return state.hits;
+  }
+  try {
+    const hits = await invoke("member_search", { query: q });
+    if (seq === state.searchSeq) {
+      state.hits = hits;
+      state.selected = 0;
+      renderResults();
+    }
+    return hits;
+  } catch (e) {
+    toast(errorText(e));
+    return [];
+  }
+}
+
+function renderResults() {
+  const ul = $("#results");
+  ul.innerHTML = "";
+  if ($("#search").value.trim() && state.hits.length === 0) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = t("search.none");
+    ul.append(li);
+    return;
+  }
+  state.hits.forEach((h, i) => {
+    const li = document.createElement("li");
+    li.className = i === state.selected ? "selected" : "";
+    li.dataset.memberNo = h.member_no;
+    li.innerHTML = `<span class="r-name"></span><span class="r-points"></span><span class="r-meta"></span><span class="r-meta r-tier"></span>`;
+    li.querySelector(".r-name").textContent = `${h.name}（${h.greeting}）`;
+    li.querySelector(".r-points").textContent = h.points_balance;
+    li.querySelector(".r-points").classList.toggle("negative", h.points_balance < 0);
+    li.querySelector(".r-meta").textContent = `${h.member_no} · ${h.phone || ""}`;
+    li.querySelector(".r-tier").textContent = t(`tier.${h.tier}`) + (h.vip ? ` · ${t("card.vip")}` : "");
+    li.addEventListener("click", () => openMember(h.member_no));
+    ul.append(li);
+  });
+}
+
+async function openSelected() {
+  clearTimeout(searchTimer);
+  // A scanner types faster than the debounce: search now, then open the best match.
+  const hits = await runSearch();
+  const h = hits[state.selected] || hits[0];
+  if (h) openMember(h.member_no);
+}
+
+// ---- member card --------------------------------------------------------------------
+
+async function openMember(memberNo) {
+  try {
+    const card = await invoke("member_show", { member: memberNo });
+    state.card = card;
+    renderCard(card);
+    $("#checkout-result").classList.add("hidden");
+    $("#checkout-error").textContent = "";
+    $("#checkout-amount").classList.remove("invalid");
+    $("#checkout-amount").value = "";
+    $("#checkout-receipt").value = await invoke("receipt_suggest");
+    $("#checkout-amount").focus();
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+function renderCard(c) {
+  $("#card-empty").classList.add("hidden");
+  $("#card").classList.remove("hidden");
+  $("#card-greeting").textContent = state.lang === "zh" ? `${c.greeting}${t("card.hello")}` : `${c.greeting}${t("card.hello")}`;
+  $("#card-name").textContent = c.name;
+  $("#card-no").textContent = c.member_no;
+  $("#card-phone").textContent = c.phone || "";
+  const tier = $("#card-tier");
+  tier.className = `tier ${c.tier}`;
+  tier.textContent = t(`tier.${c.tier}`);
+  const bal = $("#card-balance");
+  bal.textContent = c.points_balance;
+  bal.classList.toggle("negative", c.points_balance < 0);
+  const exp = c.expiring_within_30_days;
+  $("#card-expiring").textContent = exp ? t("card.expiringText", { points: exp.points, date: exp.first_date }) : t("card.noExpiring");
+  $("#card-expiring").classList.toggle("negative", !!exp);
+  const flags = $("#card-flags");
+  flags.innerHTML = "";
+  const flag = (text, warn) => {
+    const s = document.createElement("span");
+    s.className = warn ? "flag warn" : "flag";
+    s.textContent = text;
+    flags.append(s);
+  };
+  flag(`${t("card.joined")} ${c.joined_on}`);
+  flag(`${t("card.code")} ${c.referral_code}`);
+  if (c.vip) flag(t("card.vip"));
+  if (!c.contact_ok) flag(t("card.noContact"), true);
+  if (c.archived) flag(t("card.archived"), true);
+  if (c.points_balance < 0) flag(t("card.negative"), true);
+  const notes = $("#card-notes");
+  notes.textContent = c.notes ? `${t("card.notes")}${c.notes}` : "";
+  notes.classList.toggle("hidden", !c.notes);
+  const body = $("#card-visits");
+  body.innerHTML = "";
+  if (!c.recent_receipts.length) {
+    body.innerHTML = `<tr><td colspan="5" class="muted"></td></tr>`;
+    body.querySelector("td").textContent = t("visits.none");
+  }
+  for (const r of c.recent_receipts) {
+    const tr = document.createElement("tr");
+    const kind = r.history ? `${t(`visits.${r.kind}`)}（${t("visits.history")}）` : t(`visits.${r.kind}`);
+    const points = r.kind === "refund" ? -r.points : r.points;
+    [r.at, r.receipt, kind, r.kind === "refund" ? `-${r.paid}` : r.paid, points].forEach((v, i) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      if (i >= 3) td.className = "num";
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+}
+
+// ---- checkout -----------------------------------------------------------------------
+
+async function submitCheckout(ev) {
+  ev.preventDefault();
+  if (!state.card) return;
+  const amountEl = $("#checkout-amount");
+  const errEl = $("#checkout-error");
+  errEl.textContent = "";
+  amountEl.classList.remove("invalid");
+  $("#checkout-submit").disabled = true;
+  try {
+    const o = await invoke("checkout", {
+      input: { member: state.card.member_no, amount: amountEl.value, receipt: $("#checkout-receipt").value },
+    });
+    const res = $("#checkout-result");
+    res.innerHTML = "";
+    const add = (cls, text) => {
+      const s = document.createElement("span");
+      s.className = cls;
+      s.textContent = text;
+      res.append(s, document.createTextNode("　"));
+    };
+    if (o.duplicate) add("", t("checkout.duplicate"));
+    add("big", t("checkout.earned", { points: o.points_earned }));
+    add("balance", t("checkout.balance", { balance: o.points_balance }));
+    if (o.gift) add("gift", t("checkout.gift", { gift: o.gift }));
+    res.classList.remove("hidden");
+    const card = await invoke("member_show", { member: state.card.member_no });
+    state.card = card;
+    renderCard(card);
+    amountEl.value = "";
+    $("#checkout-receipt").value = await invoke("receipt_suggest");
+    runSearch();
+    loadStatus();
+  } catch (e) {
+    errEl.textContent = errorText(e);
+    if (e.code === "invalid_amount") amountEl.classList.add("invalid");
+    amountEl.focus();
+    amountEl.select();
+  } finally {
+    $("#checkout-submit").disabled = false;
+  }
+}
+
+// ---- refund and adjustment ----------------------------------------------------------
+
+async function openRefund() {
+  if (!state.card) return;
+  const sel = $("#refund-of");
+  sel.innerHTML = "";
+  for (const r of state.card.recent_receipts.filter((r) => r.kind === "sale")) {
+    const o = document.createElement("option");
+    o.value = r.receipt;
+    o.textContent = `${r.receipt}  ${r.at}  ¥${r.paid}`;
+    sel.append(o);
+  }
+  const suggested = await invoke("receipt_suggest").catch(() => "");
+  $("#refund-receipt").value = suggested.replace(/^R/, "T");
+  $("#refund-amount").value = "";
+  $("#refund-error").textContent = "";
+  $("#dlg-refund").showModal();
+}
+
+async function submitRefund(ev) {
+  if (ev.submitter && ev.submitter.value === "cancel") return;
+  ev.preventDefault();
+  try {
+    const o = await invoke("refund", {
+      input: { of: $("#refund-of").value, receipt: $("#refund-receipt").value, amount: $("#refund-amount").value },
+    });
+    $("#dlg-refund").close();
+    toast(t("refund.done", { points: o.points_clawed_back, balance: o.points_balance }), true);
+    openMember(state.card.member_no);
+  } catch (e) {
+    $("#refund-error").textContent = errorText(e);
+  }
+}
+
+async function submitAdjust(ev) {
+  if (ev.submitter && ev.submitter.value === "cancel") return;
+  ev.preventDefault();
+  const points = Number.parseInt($("#adjust-points").value, 10);
+  try {
+    const o = await invoke("points_adjust", {
+      member: state.card.member_no,
+      points: Number.isFinite(points) ? points : 0,
+      reason: $("#adjust-reason").value,
+    });
+    $("#dlg-adjust").close();
+    toast(t("adjust.done", { balance: o.points_balance }), true);
+    openMember(state.card.member_no);
+  } catch (e) {
+    $("#adjust-error").textContent = errorText(e);
+  }
+}
+
+// ---- enrol / edit -------------------------------------------------------------------
+
+const FIELD_OF_CODE = {
+  invalid_name: "name", invalid_phone: "phone", phone_taken: "phone", invalid_birthday: "birthday",
+  invalid_gender: "gender", referrer_not_found: "referrer",
+};
+
+function resetMemberForm(card) {
+  state.editing = card ? card.member_no : null;
+  $("#member-form-title").textContent = t(card ? "enrol.editTitle" : "enrol.title");
+  $("#f-name").value = card ? card.name : "";
+  $("#f-phone").value = card ? card.phone || "" : "";
+  const g = card ? (card.gender === "unknown" ? "" : card.gender) : "";
+  document.querySelectorAll('input[name="gender"]').forEach((r) => (r.checked = r.value === g));
+  $("#f-birthday").value = card && card.birthday ? card.birthday : "";
+  $("#f-lunar").checked = !!(card && card.birthday_calendar && card.birthday_calendar.startsWith("lunar"));
+  $("#f-leap").checked = !!(card && card.birthday_calendar === "lunar_leap");
+  $("#f-referrer").value = "";
+  $("#f-referrer-row").classList.toggle("hidden", !!card);
+  $("#f-contact").checked = card ? card.contact_ok : true;
+  $("#f-notes").value = card ? card.notes : "";
+  document.querySelectorAll("#member-form .field-error").forEach((el) => (el.textContent = ""));
+  document.querySelectorAll("#member-form input").forEach((el) => el.classList.remove("invalid"));
+}
+
+async function submitMember(ev) {
+  ev.preventDefault();
+  document.querySelectorAll("#member-form .field-error").forEach((el) => (el.textContent = ""));
+  document.querySelectorAll("#member-form input").forEach((el) => el.classList.remove("invalid"));
+  const input = {
+    name: $("#f-name").value,
+    phone: $("#f-phone").value,
+    gender: (document.querySelector('input[name="gender"]:checked') || {}).value || "",
+    birthday: $("#f-birthday").value,
+    lunar: $("#f-lunar").checked,
+    leap: $("#f-leap").checked,
+    referrer: $("#f-referrer").value,
+    contact_ok: $("#f-contact").checked,
+    notes: $("#f-notes").value,
+  };
+  try {
+    const card = state.editing
+      ? await invoke("member_update", { member: state.editing, input })
+      : await invoke("member_enroll", { input });
+    toast(state.editing ? t("enrol.saved") : t("enrol.done", { no: card.member_no }), true);
+    resetMemberForm(null);
+    showScreen("desk");
+    $("#search").value = card.member_no;
+    await runSearch();
+    openMember(card.member_no);
+    loadStatus();
+  } catch (e) {
+    const field = FIELD_OF_CODE[e.code] || "form";
+    document.querySelector(`#member-form .field-error[data-for="${field}"]`).textContent = errorText(e);
+    const input = { name: "#f-name", phone: "#f-phone", birthday: "#f-birthday", referrer: "#f-referrer" }[field];
+    if (input) {
+      $(input).classList.add("invalid");
+      $(input).focus();
+    }
+  }
+}
+
+// ---- wiring -------------------------------------------------------------------------
+
+function wire() {
+  $("#search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 120);
+  });
+  $("#search").addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      const n = state.hits.length;
+      if (n) state.selected = (state.selected + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
+      renderResults();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      openSelected();
+    } else if (ev.key === "Escape") {
+      $("#search").value = "";
+      state.hits = [];
+      renderResults();
+    }
+  });
+  $("#checkout-form").addEventListener("submit", submitCheckout);
+  $("#refund-form").addEventListener("submit", submitRefund);
+  $("#adjust-form").addEventListener("submit", submitAdjust);
+  $("#member-form").addEventListener("submit", submitMember);
+  $("#member-cancel").addEventListener("click", () => {
+    resetMemberForm(null);
+    showScreen("desk");
+  });
+  $("#btn-refund").addEventListener("click", openRefund);
+  $("#btn-adjust").addEventListener("click", () => {
+    if (!state.card) return;
+    $("#adjust-points").value = "";
+    $("#adjust-reason").value = "";
+    $("#adjust-error").textContent = "";
+    $("#dlg-adjust").showModal();
+  });
+  $("#btn-edit").addEventListener("click", () => {
+    if (!state.card) return;
+    resetMemberForm(state.card);
+    showScreen("enrol");
+  });
+  document.querySelectorAll(".tab").forEach((b) =>
+    b.addEventListener("click", () => {
+      if (b.dataset.screen === "enrol") resetMemberForm(null);
+      showScreen(b.dataset.screen);
+    }),
+  );
+  $("#lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "zh" ? "en" : "zh";
+    localStorage.setItem("lang", state.lang);
+    applyI18n();
+  });
+  $("#first-demo").addEventListener("click", async () => {
+    $("#first-demo").disabled = true;
+    try {
+      const r = await invoke("demo_fill", { members: 200, months: 18 });
+      toast(t("first.filled", { members: r.members }), true);
+    } catch (e) {
+      toast(errorText(e));
+    }
+    $("#dlg-first-run").close();
+    loadStatus();
+    $("#search").focus();
+  });
+  $("#first-empty").addEventListener("click", () => {
+    localStorage.setItem("firstRunDone", "1");
+    $("#dlg-first-run").close();
+    $("#search").focus();
+  });
+  $("#date-confirm").addEventListener("click", async () => {
+    $("#dlg-date").close();
+    await loadStatus(true);
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "F1") {
+      ev.preventDefault();
+      showScreen("desk");
+      $("#search").select();
+    } else if (ev.key === "F2") {
+      ev.preventDefault();
+      if (state.card) {
+        showScreen("desk");
+        $("#checkout-amount").focus();
+      }
+    } else if (ev.key === "F4") {
+      ev.preventDefault();
+      resetMemberForm(null);
+      showScreen("enrol");
+    }
+  });
+}
+
+async function start() {
+  wire();
+  applyI18n();
+  $("#search").focus();
+  const s = await loadStatus();
+  if (s && s.members === 0 && !localStorage.getItem("firstRunDone")) $("#dlg-first-run").showModal();
+}
+
+document.addEventListener("DOMContentLoaded", start);
