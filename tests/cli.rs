@@ -145,3 +145,38 @@ fn an_import_killed_half_way_leaves_all_of_it_or_none() {
     let members = cli_json(&db, "2026-11-23", &["status"], 0)["members"].as_i64().unwrap();
     assert!(members == 0 || members == rows, "all or none, found {members} (killed mid-way: {killed})");
 }
+
+#[test]
+fn tiers_run_on_the_1st_and_their_changes_export_to_csv_and_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let members = dir.path().join("m.csv");
+    std::fs::write(&members, "name,phone,gender\n张三,13812345678,F\n").unwrap();
+    cli_json(&db, "2026-11-23", &["import", "members", members.to_str().unwrap()], 0);
+    let sales = dir.path().join("p.csv");
+    let mut csv = String::from("receipt_no,phone,time,amount\n");
+    for i in 0..10 {
+        csv.push_str(&format!("H{i},13812345678,2026-0{}-15 10:00,1500.00\n", 1 + i % 9));
+    }
+    std::fs::write(&sales, csv).unwrap();
+    cli_json(&db, "2026-11-23", &["import", "purchases", sales.to_str().unwrap()], 0);
+    // The first command on 12-01 brings the store up to it: the December run happens.
+    let run = cli_json(&db, "2026-12-01", &["tiers", "changes", "--month", "2026-12"], 0);
+    assert_eq!((run["month"].as_str(), run["evaluated"].as_i64(), run["changed"].as_i64()), (Some("2026-12"), Some(1), Some(1)));
+    let c = &run["changes"][0];
+    for key in ["member_no", "from", "to", "score", "consumption", "interaction"] {
+        assert!(c.get(key).is_some(), "change has {key}");
+    }
+    assert_eq!((c["from"].as_str(), c["to"].as_str(), c["score"].as_str()), (Some("regular"), Some("core"), Some("102.00")));
+    let again = cli_json(&db, "2026-12-01", &["tiers", "evaluate", "--month", "2026-12"], 0);
+    assert_eq!((again["ran_now"].as_bool(), again["changed"].as_i64()), (Some(false), Some(1)));
+    let out = dir.path().join("changes.csv");
+    cli_json(&db, "2026-12-01", &["export", "tier-changes", "--month", "2026-12", "--out", out.to_str().unwrap()], 0);
+    let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    assert!(text.starts_with('\u{feff}') && text.contains("M000001,张三,普通,核心,102.00"), "{text}");
+    let xlsx = dir.path().join("changes.xlsx");
+    cli_json(&db, "2026-12-01", &["export", "tier-changes", "--month", "2026-12", "--format", "xlsx", "--out", xlsx.to_str().unwrap()], 0);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an Excel workbook (zip)");
+    let card = cli_json(&db, "2026-12-01", &["checkout", "--member", "13812345678", "--amount", "199.99", "--receipt", "N1"], 0);
+    assert_eq!(card["points_earned"], 239, "Core's 1.2 after the run");
+}

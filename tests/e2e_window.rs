@@ -41,6 +41,11 @@ struct Window {
 impl Window {
     /// Starts the app on a data file prepared by `prepare` (CLI calls) for store date TODAY.
     async fn open(prepare: impl FnOnce(&Path)) -> Window {
+        Window::open_on(TODAY, prepare).await
+    }
+
+    /// The same on another store date.
+    async fn open_on(today: &str, prepare: impl FnOnce(&Path)) -> Window {
         assert!(std::env::var("DISPLAY").is_ok(), "real-window tests need an X display: run them under xvfb-run");
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("window.db");
@@ -50,7 +55,7 @@ impl Window {
         let driver = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("MEMBERDESK_DB", &db)
-            .env("MEMBERDESK_TODAY", TODAY)
+            .env("MEMBERDESK_TODAY", today)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -69,7 +74,7 @@ impl Window {
             .await
             .expect("a WebDriver session with the app");
         let w = Window { client, driver, dir, db };
-        w.wait_text("#store-date", TODAY).await;
+        w.wait_text("#store-date", today).await;
         w
     }
 
@@ -88,6 +93,10 @@ impl Window {
         }
         self.shot("timeout").await;
         panic!("{css} never showed “{want}” (last: “{last}”)");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -177,4 +186,34 @@ async fn an_invalid_amount_shows_the_chinese_error_and_writes_nothing() {
     let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
     assert_eq!(card["points_balance"], 0);
     assert_eq!(card["recent_receipts"].as_array().unwrap().len(), 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn after_the_monthly_evaluation_the_manager_sees_the_change_and_the_card_the_new_tier() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open_on("2026-12-01", |db| {
+        two_members(db);
+        // 15,000 over 10 visits this year: C = 170, S = 102.00 → Core on December 1st.
+        let sales = db.with_file_name("sales.csv");
+        let mut csv = String::from("receipt_no,phone,time,amount\n");
+        for i in 0..10 {
+            csv.push_str(&format!("H{i},13812345678,2026-0{}-15 10:00,1500.00\n", 1 + i % 9));
+        }
+        std::fs::write(&sales, csv).unwrap();
+        cli_json(db, TODAY, &["import", "purchases", sales.to_str().unwrap()], 0);
+    })
+    .await;
+    w.click("#tab-manager").await;
+    w.wait_text("#review-info", "评定 2 位会员，变动 1 位").await;
+    w.wait_text("#review-changes", "M000001 张三").await;
+    w.wait_text("#review-changes", "核心会员").await;
+    w.wait_text("#review-changes", "102.00").await;
+    w.shot("tier-review").await;
+    w.click("#tab-desk").await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-tier", "核心会员").await;
+    w.wait_text("#tv-benefits", "1.2倍积分").await;
+    w.wait_text("#tv-next", "即可升为忠诚会员").await;
+    w.shot("card-core").await;
+    w.close().await;
 }

@@ -34,6 +34,7 @@ function applyI18n() {
   $("#lang-toggle").textContent = state.lang === "zh" ? "EN" : "中文";
   if (state.card) renderCard(state.card);
   renderResults();
+  renderReview();
 }
 
 let toastTimer;
@@ -51,6 +52,7 @@ function showScreen(name) {
   document.querySelectorAll(".tab").forEach((b) => b.classList.toggle("active", b.dataset.screen === name));
   if (name === "desk") $("#search").focus();
   if (name === "enrol") $("#f-name").focus();
+  if (name === "manager") openManager();
 }
 
 // ---- store status -------------------------------------------------------------------
@@ -178,6 +180,23 @@ function renderCard(c) {
   if (!c.contact_ok) flag(t("card.noContact"), true);
   if (c.archived) flag(t("card.archived"), true);
   if (c.points_balance < 0) flag(t("card.negative"), true);
+  const tv = c.tier_view;
+  $("#tv-title").textContent = t(`tier.${tv.tier}`);
+  $("#tv-benefits").textContent = tv.benefits;
+  $("#tv-score").textContent = t("tv.score", { date: tv.next_evaluation, score: tv.score, c: tv.consumption, i: tv.interaction });
+  let next = "";
+  if (tv.next) {
+    if (state.lang === "zh") next = tv.next.text;
+    else {
+      const ways = [];
+      if (tv.next.spend) ways.push(`spend ¥${tv.next.spend}`);
+      if (tv.next.visits) ways.push(`${tv.next.visits} more visits`);
+      next = `${ways.join(" or ")}${tv.next.needs_referral ? (ways.length ? " and " : "") + "one successful referral" : ""} → ${t(`tier.${tv.next.tier}`)}`;
+    }
+  } else if (tv.projected_tier === tv.tier && tv.tier === "loyal") {
+    next = t("tv.top");
+  }
+  $("#tv-next").textContent = next;
   const notes = $("#card-notes");
   notes.textContent = c.notes ? `${t("card.notes")}${c.notes}` : "";
   notes.classList.toggle("hidden", !c.notes);
@@ -297,6 +316,191 @@ async function submitAdjust(ev) {
   }
 }
 
+// ---- interactions -------------------------------------------------------------------
+
+async function submitInteraction(ev) {
+  ev.preventDefault();
+  if (!state.card) return;
+  $("#interaction-error").textContent = "";
+  try {
+    const o = await invoke("interaction_record", {
+      member: state.card.member_no,
+      kind: $("#interaction-kind").value,
+      date: null,
+      note: $("#interaction-note").value,
+    });
+    $("#interaction-note").value = "";
+    toast(t("interaction.done", { points: o.points }), true);
+    openMember(state.card.member_no);
+  } catch (e) {
+    $("#interaction-error").textContent = errorText(e);
+  }
+}
+
+// ---- manager: monthly tier review and settings --------------------------------------
+
+const TIERS = ["regular", "active", "core", "loyal"];
+
+async function loadReview() {
+  const month = $("#review-month").value;
+  if (!month) return;
+  try {
+    state.review = await invoke("tier_review", { month });
+    renderReview();
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+function renderReview() {
+  const r = state.review;
+  if (!r) return;
+  $("#review-info").textContent = r.run
+    ? t("review.info", { day: r.run.evaluation_day, evaluated: r.run.evaluated, changed: r.run.changed, ms: r.run.duration_ms })
+    : t("review.none");
+  const m = $("#review-matrix");
+  m.innerHTML = "";
+  const head = document.createElement("tr");
+  head.append(document.createElement("th"));
+  TIERS.forEach((to) => {
+    const th = document.createElement("th");
+    th.textContent = t(`tier.${to}`);
+    head.append(th);
+  });
+  m.append(head);
+  TIERS.forEach((from, i) => {
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.textContent = t(`tier.${from}`);
+    tr.append(th);
+    TIERS.forEach((_, j) => {
+      const td = document.createElement("td");
+      td.textContent = i === j ? "—" : r.matrix[i][j];
+      td.className = i === j ? "same" : r.matrix[i][j] ? (j > i ? "up" : "down") : "";
+      td.dataset.from = from;
+      td.dataset.to = TIERS[j];
+      tr.append(td);
+    });
+    m.append(tr);
+  });
+  const chart = $("#review-chart");
+  chart.innerHTML = "";
+  const max = Math.max(1, ...r.distribution.map((d) => (d.counts ? d.counts.reduce((a, b) => a + b, 0) : 0)));
+  const labels = document.createElement("div");
+  labels.className = "chart-labels";
+  for (const d of r.distribution) {
+    const bar = document.createElement("div");
+    bar.className = d.counts ? "bar" : "bar none";
+    bar.title = d.counts ? `${d.month}: ${TIERS.map((k, i) => `${t(`tier.${k}`)} ${d.counts[i]}`).join(" · ")}` : d.month;
+    if (d.counts) {
+      d.counts.forEach((n, i) => {
+        const seg = document.createElement("span");
+        seg.className = `seg-${TIERS[i]}`;
+        seg.style.height = `${(160 * n) / max}px`;
+        bar.append(seg);
+      });
+    }
+    chart.append(bar);
+    const l = document.createElement("span");
+    l.textContent = d.month.slice(2);
+    labels.append(l);
+  }
+  chart.after(labels);
+  const old = chart.parentElement.querySelectorAll(".chart-labels");
+  old.forEach((el, i) => i < old.length - 1 && el.remove());
+  $("#review-legend").innerHTML = TIERS.map((k) => `<span><i class="seg-${k}"></i>${t(`tier.${k}`)}</span>`).join("");
+  const dir = $("#review-dir").value;
+  const tier = $("#review-tier").value;
+  const body = $("#review-changes tbody");
+  body.innerHTML = "";
+  const changes = (r.run ? r.run.changes : []).filter(
+    (c) => (!dir || c.direction === dir) && (!tier || c.from === tier || c.to === tier),
+  );
+  if (!changes.length) {
+    body.innerHTML = `<tr><td colspan="6" class="muted"></td></tr>`;
+    body.querySelector("td").textContent = t("review.noChanges");
+  }
+  for (const c of changes) {
+    const tr = document.createElement("tr");
+    [`${c.member_no} ${c.name}`, t(`tier.${c.from}`), t(`tier.${c.to}`), c.score, c.consumption, c.interaction].forEach((v, i) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      if (i === 2) td.className = c.direction === "up" ? "dir-up" : "dir-down";
+      if (i >= 3) td.className = "num";
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+}
+
+async function runReview() {
+  try {
+    await invoke("tier_evaluate", { month: $("#review-month").value });
+    loadReview();
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+async function exportReview(format) {
+  try {
+    const path = await invoke("tier_export", { month: $("#review-month").value, format });
+    toast(t("review.exported", { path }), true);
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+function settingPath(obj, path) {
+  const keys = path.split(".");
+  const last = keys.pop();
+  const parent = keys.reduce((o, k) => o[k], obj);
+  return [parent, last];
+}
+
+async function loadSettings() {
+  try {
+    const r = await invoke("settings_get");
+    state.settings = r.settings;
+    document.querySelectorAll("[data-setting]").forEach((el) => {
+      const [parent, key] = settingPath(r.settings, el.dataset.setting);
+      el.value = parent[key];
+    });
+    const ul = $("#settings-history");
+    ul.innerHTML = "";
+    for (const h of r.history) {
+      const li = document.createElement("li");
+      li.textContent = t("settings.by", { at: h.at, staff: h.staff || "" });
+      ul.append(li);
+    }
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+async function saveSettings(ev) {
+  ev.preventDefault();
+  $("#settings-error").textContent = "";
+  const s = JSON.parse(JSON.stringify(state.settings));
+  document.querySelectorAll("[data-setting]").forEach((el) => {
+    const [parent, key] = settingPath(s, el.dataset.setting);
+    parent[key] = el.value.trim();
+  });
+  try {
+    await invoke("settings_save", { settings: s });
+    toast(t("settings.saved"), true);
+    loadSettings();
+  } catch (e) {
+    $("#settings-error").textContent = errorText(e);
+  }
+}
+
+function openManager() {
+  if (!$("#review-month").value) $("#review-month").value = ($("#store-date").textContent || "").slice(0, 7);
+  loadReview();
+  loadSettings();
+}
+
 // ---- enrol / edit -------------------------------------------------------------------
 
 const FIELD_OF_CODE = {
@@ -385,6 +589,14 @@ function wire() {
   $("#refund-form").addEventListener("submit", submitRefund);
   $("#adjust-form").addEventListener("submit", submitAdjust);
   $("#member-form").addEventListener("submit", submitMember);
+  $("#interaction-form").addEventListener("submit", submitInteraction);
+  $("#review-month").addEventListener("change", loadReview);
+  $("#review-run").addEventListener("click", runReview);
+  $("#review-csv").addEventListener("click", () => exportReview("csv"));
+  $("#review-xlsx").addEventListener("click", () => exportReview("xlsx"));
+  $("#review-dir").addEventListener("change", renderReview);
+  $("#review-tier").addEventListener("change", renderReview);
+  $("#settings-form").addEventListener("submit", saveSettings);
   $("#member-cancel").addEventListener("click", () => {
     resetMemberForm(null);
     showScreen("desk");
@@ -445,6 +657,9 @@ function wire() {
         showScreen("desk");
         $("#checkout-amount").focus();
       }
+    } else if (ev.key === "F6") {
+      ev.preventDefault();
+      showScreen("manager");
     } else if (ev.key === "F4") {
       ev.preventDefault();
       resetMemberForm(null);

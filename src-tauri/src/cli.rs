@@ -4,7 +4,9 @@
 
 use crate::clock;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use desk::export::ExportFormat;
 use desk::import::{parse_time, ImportOptions};
+use desk::tiers::TierRunView;
 use desk::{Ctx, Desk, DeskError, ErrorCode};
 use serde::Serialize;
 use serde_json::json;
@@ -69,6 +71,23 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Monthly tier evaluation.
+    Tiers {
+        #[command(subcommand)]
+        action: TiersAction,
+    },
+    /// Record an interaction (survey, feedback, event, share): points and tier value.
+    Interaction {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        kind: String,
+        /// YYYY-MM-DD (default the store date).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Import a CSV file.
     Import {
         kind: ImportKind,
@@ -85,6 +104,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value = "csv")]
         format: String,
+        /// For tier-changes: the month YYYY-MM (default: this month).
+        #[arg(long)]
+        month: Option<String>,
     },
     /// Back up the data file.
     Backup {
@@ -137,6 +159,20 @@ enum MemberAction {
     Search { query: String },
 }
 
+#[derive(Subcommand)]
+enum TiersAction {
+    /// Run (idempotently) the evaluation as of a month's 1st (default: this month).
+    Evaluate {
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// The tier changes of a month's run.
+    Changes {
+        #[arg(long)]
+        month: String,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ImportKind {
     Members,
@@ -147,6 +183,7 @@ enum ImportKind {
 enum ExportKind {
     Members,
     Ledger,
+    TierChanges,
 }
 
 /// What a command produced: a JSON value and its readable form.
@@ -168,6 +205,25 @@ fn parse_at(at: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, DeskEr
             .map(Some)
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("时间“{t}”无效，应为 YYYY-MM-DD HH:MM"))),
     }
+}
+
+fn tier_run_text(run: &TierRunView) -> String {
+    let mut text = format!(
+        "{} 等级评定（{}）：评定 {} 位会员，变动 {} 位，用时 {} ms{}",
+        run.month,
+        run.evaluation_day,
+        run.evaluated,
+        run.changed,
+        run.duration_ms,
+        if run.ran_now { "" } else { "（此前已评定，未重复）" }
+    );
+    for c in &run.changes {
+        text.push_str(&format!(
+            "\n  {} {} {} → {}  S={} (C={} I={})",
+            c.member_no, c.name, c.from, c.to, c.score, c.consumption, c.interaction
+        ));
+    }
+    text
 }
 
 /// Runs the command line; returns the exit code.
@@ -332,18 +388,54 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             }
             Ok(o)
         }
-        Command::Export { kind, out: path, format } => {
-            if format != "csv" {
-                return Err(DeskError::new(ErrorCode::InvalidInput, format!("暂不支持格式“{format}”，请用 csv")));
-            }
+        Command::Export { kind, out: path, format, month } => {
+            let format = ExportFormat::parse(&format)?;
+            let csv_only = |f: ExportFormat| {
+                if f == ExportFormat::Csv {
+                    Ok(())
+                } else {
+                    Err(DeskError::new(ErrorCode::InvalidInput, "这份导出暂只提供 csv 格式"))
+                }
+            };
             let bytes = match kind {
-                ExportKind::Members => desk.export_members_csv(ctx)?,
-                ExportKind::Ledger => desk.export_ledger_csv(ctx)?,
+                ExportKind::Members => {
+                    csv_only(format)?;
+                    desk.export_members_csv(ctx)?
+                }
+                ExportKind::Ledger => {
+                    csv_only(format)?;
+                    desk.export_ledger_csv(ctx)?
+                }
+                ExportKind::TierChanges => {
+                    let month = month.unwrap_or_else(|| ctx.store_date.format("%Y-%m").to_string());
+                    desk.export_tier_changes(&month, format)?
+                }
             };
             std::fs::write(&path, &bytes)
                 .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
             let text = format!("已导出到 {}（{} 字节）", path.display(), bytes.len());
             out(&json!({ "file": path.display().to_string(), "bytes": bytes.len() }), text)
+        }
+        Command::Tiers { action: TiersAction::Evaluate { month } } => {
+            let run = desk.evaluate_tiers(ctx, month.as_deref())?;
+            let text = tier_run_text(&run);
+            out(&run, text)
+        }
+        Command::Tiers { action: TiersAction::Changes { month } } => {
+            let run = desk.tier_changes(&month)?;
+            let text = tier_run_text(&run);
+            out(&run, text)
+        }
+        Command::Interaction { member, kind, at, note } => {
+            let date = match at.as_deref() {
+                None => None,
+                Some(t) => Some(parse_time(t).map(|d| d.date()).ok_or_else(|| {
+                    DeskError::new(ErrorCode::InvalidInput, format!("日期“{t}”无效，应为 YYYY-MM-DD"))
+                })?),
+            };
+            let o = desk.record_interaction(ctx, &member, &kind, date, &note)?;
+            let text = format!("{} 互动 {}（{}）积分 +{}，余额 {}", o.member_no, o.kind, o.date, o.points, o.points_balance);
+            out(&o, text)
         }
         Command::Backup { out: dest } => {
             let r = desk.backup(ctx, dest.as_deref())?;

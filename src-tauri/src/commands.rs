@@ -1,10 +1,15 @@
 //! The desktop app's commands: each reads the state, calls one `desk` operation and
-//! returns its view or its `{code, message}` error. No rules here.
+//! returns its view or its `{code, message}` error. No rules here. They are `async` so
+//! they run off the window's thread; lookups go to the reader connection.
 
 use crate::state::AppState;
 use desk::checkout::{CheckoutInput, RefundInput};
+use desk::export::ExportFormat;
+use desk::interactions::InteractionOutcome;
 use desk::members::MemberInput;
-use desk::{AdjustOutcome, DeskResult, MemberCard, MemberHit, ReceiptOutcome, ReceiptView, StoreStatus};
+use desk::tiers::{TierReview, TierRunView};
+use desk::{AdjustOutcome, DeskError, DeskResult, ErrorCode, MemberCard, MemberHit, ReceiptOutcome, ReceiptView, StoreStatus};
+use loyalty::ProgramSettings;
 use serde::Serialize;
 use tauri::State;
 
@@ -15,9 +20,9 @@ pub struct AppStatus {
     pub store_date_now: chrono::NaiveDate,
 }
 
-/// Opens the store day (expiring lots, recording the opening day) and reports the store.
+/// Opens the store day (expiring lots, running due tier evaluations) and reports the store.
 #[tauri::command]
-pub fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> DeskResult<AppStatus> {
+pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> DeskResult<AppStatus> {
     state.with_desk(confirm.unwrap_or(false), |desk, ctx| {
         let _ = desk.daily_backup(ctx);
         Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date })
@@ -25,56 +30,103 @@ pub fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> DeskResu
 }
 
 #[tauri::command]
-pub fn member_search(state: State<'_, AppState>, query: String) -> DeskResult<Vec<MemberHit>> {
-    state.with_desk(false, |desk, ctx| desk.search(ctx, &query, 20))
+pub async fn member_search(state: State<'_, AppState>, query: String) -> DeskResult<Vec<MemberHit>> {
+    state.with_reader(|desk, ctx| desk.search(ctx, &query, 20))
 }
 
 #[tauri::command]
-pub fn member_show(state: State<'_, AppState>, member: String) -> DeskResult<MemberCard> {
-    state.with_desk(false, |desk, ctx| desk.member_card(ctx, &member))
+pub async fn member_show(state: State<'_, AppState>, member: String) -> DeskResult<MemberCard> {
+    state.with_reader(|desk, ctx| desk.member_card(ctx, &member))
 }
 
 #[tauri::command]
-pub fn member_enroll(state: State<'_, AppState>, input: MemberInput) -> DeskResult<MemberCard> {
+pub async fn member_enroll(state: State<'_, AppState>, input: MemberInput) -> DeskResult<MemberCard> {
     state.with_desk(false, |desk, ctx| desk.enroll(ctx, &input))
 }
 
 #[tauri::command]
-pub fn member_update(state: State<'_, AppState>, member: String, input: MemberInput) -> DeskResult<MemberCard> {
+pub async fn member_update(state: State<'_, AppState>, member: String, input: MemberInput) -> DeskResult<MemberCard> {
     state.with_desk(false, |desk, ctx| desk.update_member(ctx, &member, &input))
 }
 
 #[tauri::command]
-pub fn member_archive(state: State<'_, AppState>, member: String, archived: bool) -> DeskResult<MemberCard> {
+pub async fn member_archive(state: State<'_, AppState>, member: String, archived: bool) -> DeskResult<MemberCard> {
     state.with_desk(false, |desk, ctx| desk.set_archived(ctx, &member, archived))
 }
 
 #[tauri::command]
-pub fn member_history(state: State<'_, AppState>, member: String) -> DeskResult<Vec<ReceiptView>> {
-    state.with_desk(false, |desk, _| desk.history(&member, 200))
+pub async fn member_history(state: State<'_, AppState>, member: String) -> DeskResult<Vec<ReceiptView>> {
+    state.with_reader(|desk, _| desk.history(&member, 200))
 }
 
 #[tauri::command]
-pub fn receipt_suggest(state: State<'_, AppState>) -> DeskResult<String> {
-    state.with_desk(false, |desk, ctx| desk.suggest_receipt_no(ctx))
+pub async fn receipt_suggest(state: State<'_, AppState>) -> DeskResult<String> {
+    state.with_reader(|desk, ctx| desk.suggest_receipt_no(ctx))
 }
 
 #[tauri::command]
-pub fn checkout(state: State<'_, AppState>, input: CheckoutInput) -> DeskResult<ReceiptOutcome> {
+pub async fn checkout(state: State<'_, AppState>, input: CheckoutInput) -> DeskResult<ReceiptOutcome> {
     state.with_desk(false, |desk, ctx| desk.checkout(ctx, &input))
 }
 
 #[tauri::command]
-pub fn refund(state: State<'_, AppState>, input: RefundInput) -> DeskResult<ReceiptOutcome> {
+pub async fn refund(state: State<'_, AppState>, input: RefundInput) -> DeskResult<ReceiptOutcome> {
     state.with_desk(false, |desk, ctx| desk.refund(ctx, &input))
 }
 
 #[tauri::command]
-pub fn points_adjust(state: State<'_, AppState>, member: String, points: i64, reason: String) -> DeskResult<AdjustOutcome> {
+pub async fn points_adjust(state: State<'_, AppState>, member: String, points: i64, reason: String) -> DeskResult<AdjustOutcome> {
     state.with_desk(false, |desk, ctx| desk.adjust(ctx, &member, points, &reason))
 }
 
 #[tauri::command]
-pub fn demo_fill(state: State<'_, AppState>, members: usize, months: u32) -> DeskResult<desk::demo::DemoReport> {
+pub async fn interaction_record(
+    state: State<'_, AppState>,
+    member: String,
+    kind: String,
+    date: Option<chrono::NaiveDate>,
+    note: String,
+) -> DeskResult<InteractionOutcome> {
+    state.with_desk(false, |desk, ctx| desk.record_interaction(ctx, &member, &kind, date, &note))
+}
+
+#[tauri::command]
+pub async fn demo_fill(state: State<'_, AppState>, members: usize, months: u32) -> DeskResult<desk::demo::DemoReport> {
     state.with_desk(false, |desk, ctx| desk.fill_demo(ctx, members, months, 20_261_123))
+}
+
+#[tauri::command]
+pub async fn tier_review(state: State<'_, AppState>, month: String) -> DeskResult<TierReview> {
+    state.with_reader(|desk, _| desk.tier_review(&month))
+}
+
+#[tauri::command]
+pub async fn tier_evaluate(state: State<'_, AppState>, month: Option<String>) -> DeskResult<TierRunView> {
+    state.with_desk(false, |desk, ctx| desk.evaluate_tiers(ctx, month.as_deref()))
+}
+
+/// Writes a month's tier changes to the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn tier_export(state: State<'_, AppState>, month: String, format: String) -> DeskResult<String> {
+    let format = ExportFormat::parse(&format)?;
+    let bytes = state.with_reader(|desk, _| desk.export_tier_changes(&month, format))?;
+    let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
+    let dir = dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    let path = dir.join(format!("等级变动-{month}.{ext}"));
+    std::fs::create_dir_all(&dir).ok();
+    std::fs::write(&path, bytes)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+#[tauri::command]
+pub async fn settings_get(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
+    state.with_reader(|desk, _| {
+        Ok(serde_json::json!({ "settings": desk.program_settings(), "history": desk.settings_history()? }))
+    })
+}
+
+#[tauri::command]
+pub async fn settings_save(state: State<'_, AppState>, settings: ProgramSettings) -> DeskResult<ProgramSettings> {
+    state.with_desk(false, |desk, ctx| desk.save_program_settings(ctx, settings))
 }

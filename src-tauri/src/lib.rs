@@ -25,6 +25,12 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::refund,
         commands::points_adjust,
         commands::demo_fill,
+        commands::interaction_record,
+        commands::tier_review,
+        commands::tier_evaluate,
+        commands::tier_export,
+        commands::settings_get,
+        commands::settings_save,
     ])
 }
 

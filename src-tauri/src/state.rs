@@ -1,5 +1,8 @@
 //! The desktop app's state: the open store (or why it could not open), and the store date
-//! it was last brought up to.
+//! it was last brought up to. Two connections to the one file: the writer, for everything
+//! that changes data (and bringing the store up to date, which may run a tier evaluation),
+//! and a reader for lookups and cards, so the front desk keeps answering while the writer
+//! works (WAL readers never wait for the writer).
 
 use crate::clock;
 use chrono::NaiveDate;
@@ -9,10 +12,11 @@ use std::sync::Mutex;
 
 pub struct AppState {
     pub data_file: PathBuf,
-    inner: Mutex<Inner>,
+    writer: Mutex<Writer>,
+    reader: Mutex<Option<Desk>>,
 }
 
-struct Inner {
+struct Writer {
     desk: Result<Desk, DeskError>,
     brought_up_to: Option<NaiveDate>,
 }
@@ -21,7 +25,8 @@ impl AppState {
     /// Opens the data file; a failure (a damaged file) is kept to be shown, not hidden.
     pub fn open(data_file: PathBuf) -> AppState {
         let desk = Desk::open(&data_file);
-        AppState { data_file, inner: Mutex::new(Inner { desk, brought_up_to: None }) }
+        let reader = desk.as_ref().ok().and_then(|_| Desk::open(&data_file).ok());
+        AppState { data_file, writer: Mutex::new(Writer { desk, brought_up_to: None }), reader: Mutex::new(reader) }
     }
 
     /// The store date: `MEMBERDESK_TODAY` (taken as confirmed) or the clock's date.
@@ -33,19 +38,33 @@ impl AppState {
         }
     }
 
-    /// Runs `f` with the store brought up to today's store date. `confirm`: a manager
-    /// confirmed a long jump of the date.
+    /// Runs `f` on the writer, with the store brought up to today's store date.
+    /// `confirm`: a manager confirmed a long jump of the date.
     pub fn with_desk<T>(&self, confirm: bool, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
         let (date, explicit) = self.store_date()?;
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let inner = &mut *inner;
-        let desk = inner.desk.as_mut().map_err(|e| e.clone())?;
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let writer = &mut *writer;
+        let desk = writer.desk.as_mut().map_err(|e| e.clone())?;
         let now = clock::now_on(date);
-        if inner.brought_up_to != Some(date) {
+        if writer.brought_up_to != Some(date) {
             desk.bring_up_to(date, explicit || confirm, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
-            inner.brought_up_to = Some(date);
+            writer.brought_up_to = Some(date);
         }
         let ctx = desk.manager_ctx(date, now)?;
+        f(desk, &ctx)
+    }
+
+    /// Runs a read-only `f` on the reader: it sees the last committed state and never
+    /// waits for the writer.
+    pub fn with_reader<T>(&self, f: impl FnOnce(&Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+        let (date, _) = self.store_date()?;
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(desk) = reader.as_mut() else {
+            drop(reader);
+            return self.with_desk(false, |desk, ctx| f(desk, ctx));
+        };
+        desk.reload_settings()?;
+        let ctx = desk.manager_ctx(date, clock::now_on(date))?;
         f(desk, &ctx)
     }
 }

@@ -100,7 +100,9 @@ pub(crate) fn record_sale(
     at: NaiveDateTime,
     earns: bool,
 ) -> DeskResult<(ReceiptRow, i64)> {
-    let tier = Tier::parse(&member.tier).unwrap_or(Tier::Regular);
+    // The tier in force at the time of the sale (an imported past sale uses the tier of then).
+    let tier_then = store::tiers::tier_on(conn, member.id, at.date(), &member.tier)?;
+    let tier = Tier::parse(&tier_then).unwrap_or(Tier::Regular);
     let multiplier = settings.multiplier(tier);
     let paid = gross;
     let points = if earns { earned_points(paid, multiplier, settings) } else { 0 };

@@ -84,3 +84,72 @@ impl Desk {
         )
     }
 }
+
+/// Export formats staff ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn parse(text: &str) -> DeskResult<ExportFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "xlsx" | "excel" => Ok(ExportFormat::Xlsx),
+            other => Err(crate::DeskError::new(crate::ErrorCode::InvalidInput, format!("格式“{other}”无效：应为 csv 或 xlsx"))),
+        }
+    }
+}
+
+/// A table as CSV (UTF-8 with BOM) or as an Excel workbook with one sheet.
+pub(crate) fn table_bytes(format: ExportFormat, sheet: &str, header: &[&str], rows: Vec<Vec<String>>) -> DeskResult<Vec<u8>> {
+    match format {
+        ExportFormat::Csv => csv_bytes(header, rows.into_iter()),
+        ExportFormat::Xlsx => {
+            let fail = |e: rust_xlsxwriter::XlsxError| crate::DeskError::new(crate::ErrorCode::Internal, e.to_string());
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let ws = book.add_worksheet();
+            ws.set_name(sheet).map_err(fail)?;
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            for (c, h) in header.iter().enumerate() {
+                ws.write_string_with_format(0, c as u16, *h, &bold).map_err(fail)?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    ws.write_string(r as u32 + 1, c as u16, v).map_err(fail)?;
+                }
+            }
+            book.save_to_buffer().map_err(fail)
+        }
+    }
+}
+
+impl Desk {
+    /// A month's tier changes, for the manager's files.
+    pub fn export_tier_changes(&self, month: &str, format: ExportFormat) -> DeskResult<Vec<u8>> {
+        let run = self.tier_changes(month)?;
+        let label = |code: &str| crate::members::tier_label(code);
+        table_bytes(
+            format,
+            "等级变动",
+            &["month", "member_no", "name", "from", "to", "score", "consumption", "interaction", "direction"],
+            run.changes
+                .iter()
+                .map(|c| {
+                    vec![
+                        run.month.clone(),
+                        c.member_no.clone(),
+                        c.name.clone(),
+                        label(&c.from),
+                        label(&c.to),
+                        c.score.clone(),
+                        c.consumption.clone(),
+                        c.interaction.clone(),
+                        if c.direction == "up" { "升级" } else { "降级" }.to_string(),
+                    ]
+                })
+                .collect(),
+        )
+    }
+}

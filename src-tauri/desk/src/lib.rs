@@ -10,9 +10,11 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod interactions;
 pub mod members;
 mod points;
 pub mod store_day;
+pub mod tiers;
 pub mod views;
 
 pub use error::{DeskError, DeskResult, ErrorCode};
@@ -96,6 +98,16 @@ impl Desk {
             .unwrap_or_default();
         tx.commit()?;
         Ok(Desk { store, settings })
+    }
+
+    /// Re-reads the program settings (another connection may have changed them).
+    pub fn reload_settings(&mut self) -> DeskResult<()> {
+        if let Some(json) = store::meta::get(self.store.conn(), store::meta::PROGRAM_SETTINGS)? {
+            if let Ok(s) = serde_json::from_str(&json) {
+                self.settings = s;
+            }
+        }
+        Ok(())
     }
 
     pub fn settings(&self) -> &ProgramSettings {

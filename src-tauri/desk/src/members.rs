@@ -300,6 +300,7 @@ impl Desk {
             expiring_within_30_days: expiring,
             coupons: vec![],
             recent_receipts: recent,
+            tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, &row.tier, ctx.store_date)?,
         })
     }
 

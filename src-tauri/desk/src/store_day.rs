@@ -1,9 +1,10 @@
 //! Bringing the store up to the store date (interface.md): the date never goes backwards,
-//! a long jump needs confirmation, the first day is recorded as the opening day, and lots
-//! past their last valid day expire.
+//! a long jump needs confirmation, the first day is recorded as the opening day, lots past
+//! their last valid day expire, and the tier evaluation of every 1st reached runs.
 
 use crate::{Desk, DeskResult, StoreDayReport, StoreStatus};
-use chrono::{Days, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
+use loyalty::tiers::first_of_month;
 use loyalty::store_date::check_advance;
 use store::ledger::{LedgerEntry, LedgerKind};
 use store::meta;
@@ -22,6 +23,7 @@ impl Desk {
         }
         let mut lots_expired = 0;
         let mut points_expired = 0;
+        let mut tier_runs = Vec::new();
         if first_open || days > 0 {
             for lot in store::lots::due_to_expire(&tx, date)? {
                 store::lots::take(&tx, lot.id, lot.remaining)?;
@@ -43,11 +45,30 @@ impl Desk {
                 lots_expired += 1;
                 points_expired += lot.remaining;
             }
+            // Every 1st since the last store date (or the opening day itself) gets its tier
+            // evaluation, oldest first, each as of its own 1st.
+            let from = latest.map(|l| l + Days::new(1)).unwrap_or(date);
+            let mut first = first_of_month(from);
+            if first < from {
+                first = first.checked_add_months(Months::new(1)).expect("in range");
+            }
+            while first <= date {
+                tier_runs.push(crate::tiers::run_month(&tx, &self.settings, first, now_text)?.month);
+                first = first.checked_add_months(Months::new(1)).expect("in range");
+            }
             meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;
         }
         let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);
         tx.commit()?;
-        Ok(StoreDayReport { store_date: date, opening_day, first_open, days_advanced: days, lots_expired, points_expired })
+        Ok(StoreDayReport {
+            store_date: date,
+            opening_day,
+            first_open,
+            days_advanced: days,
+            lots_expired,
+            points_expired,
+            tier_runs,
+        })
     }
 
     pub fn status(&self) -> DeskResult<StoreStatus> {

@@ -57,6 +57,7 @@ pub struct MemberCard {
     pub expiring_within_30_days: Option<ExpiringPoints>,
     pub coupons: Vec<serde_json::Value>,
     pub recent_receipts: Vec<ReceiptView>,
+    pub tier_view: crate::tiers::TierView,
 }
 
 /// One row of a lookup.
@@ -112,6 +113,8 @@ pub struct StoreDayReport {
     pub days_advanced: i64,
     pub lots_expired: i64,
     pub points_expired: i64,
+    /// Months whose tier evaluation ran now (`YYYY-MM`).
+    pub tier_runs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

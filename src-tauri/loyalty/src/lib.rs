@@ -8,6 +8,7 @@ pub mod name_keys;
 pub mod points;
 pub mod program;
 pub mod store_date;
+pub mod tiers;
 
 pub use member::{Birthday, Calendar, Gender, MemberError};
 pub use money::{AmountError, Money};

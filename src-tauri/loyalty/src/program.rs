@@ -2,6 +2,7 @@
 //! with the defaults a new store starts with (rules.md).
 
 use crate::points::Tier;
+use crate::tiers::TierSettings;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ pub struct ProgramSettings {
     pub gift_label: String,
     /// A store date this many days past the last one needs a manager's confirmation.
     pub max_unconfirmed_jump_days: i64,
+    /// Points for taking part: survey, feedback, event, share (rules §8).
+    pub interaction_points: [i64; 4],
+    /// The tier model (rules §5).
+    pub tiers: TierSettings,
 }
 
 impl Default for ProgramSettings {
@@ -30,11 +35,30 @@ impl Default for ProgramSettings {
             gift_threshold: Decimal::new(50000, 2),
             gift_label: "满500赠品".to_string(),
             max_unconfirmed_jump_days: 31,
+            interaction_points: [20, 50, 30, 10],
+            tiers: TierSettings::default(),
         }
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Tiers(#[from] crate::tiers::TierSettingsError),
+    #[error("积分倍率须在 0 到 10 之间，且等级越高倍率不低于下一级")]
+    Multipliers,
+}
+
 impl ProgramSettings {
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        self.tiers.validate()?;
+        let m = self.multipliers;
+        if m.iter().any(|x| *x < Decimal::ZERO || *x > Decimal::TEN) || m.windows(2).any(|w| w[1] < w[0]) {
+            return Err(SettingsError::Multipliers);
+        }
+        Ok(())
+    }
+
     pub fn multiplier(&self, tier: Tier) -> Decimal {
         self.multipliers[tier.rank()]
     }

@@ -3,12 +3,15 @@
 //! per table. All SQL of the product lives in this crate; it holds no business rules.
 
 pub mod audit;
+pub mod interactions;
 pub mod ledger;
 pub mod lots;
 pub mod members;
 pub mod meta;
 pub mod receipts;
+pub mod settings;
 pub mod staff;
+pub mod tiers;
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 use rusqlite_migration::{Migrations, M};
@@ -31,12 +34,15 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_foundation.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_foundation.sql")),
+        M::up(include_str!("migrations/0002_tiers.sql")),
+    ])
 }
 
 /// Number of schema versions this build knows.
 pub fn schema_version_supported() -> usize {
-    1
+    2
 }
 
 /// The open data file.

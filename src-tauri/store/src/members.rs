@@ -93,8 +93,10 @@ pub fn name_grams(name: &str) -> Vec<String> {
     grams
 }
 
-fn write_grams(conn: &Connection, id: i64, name: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
+fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool) -> Result<()> {
+    if replace {
+        conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
+    }
     let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO member_name_grams (gram, member_id) VALUES (?1, ?2)")?;
     for g in name_grams(name) {
         ins.execute(params![g, id])?;
@@ -139,7 +141,7 @@ pub fn insert(
         now
     ])?;
     let id = conn.last_insert_rowid();
-    write_grams(conn, id, f.name)?;
+    write_grams(conn, id, f.name, false)?;
     Ok(id)
 }
 
@@ -167,7 +169,7 @@ pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Re
             now
         ],
     )?;
-    write_grams(conn, id, f.name)?;
+    write_grams(conn, id, f.name, true)?;
     Ok(())
 }
 

@@ -1,0 +1,107 @@
+//! Interactions (rules §8): a survey, feedback, an event or a share recorded by staff. Each
+//! earns its points as a lot and counts for the member's tier. Before the opening day
+//! (history) an interaction counts for tiers only.
+
+use crate::members::resolve;
+use crate::points::{award, Award};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use chrono::NaiveDate;
+use serde::Serialize;
+use store::ledger::LedgerKind;
+
+pub const KINDS: [&str; 4] = ["survey", "feedback", "event", "share"];
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InteractionOutcome {
+    pub member_no: String,
+    pub kind: String,
+    pub date: NaiveDate,
+    pub points: i64,
+    pub points_balance: i64,
+}
+
+pub(crate) fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "survey" => "问卷",
+        "feedback" => "反馈",
+        "event" => "活动",
+        _ => "分享",
+    }
+}
+
+/// Records one interaction inside the caller's transaction.
+pub(crate) fn record(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    settings: &loyalty::ProgramSettings,
+    member: &store::members::MemberRow,
+    kind: &str,
+    date: NaiveDate,
+    note: &str,
+    opening: Option<NaiveDate>,
+) -> DeskResult<InteractionOutcome> {
+    let Some(i) = KINDS.iter().position(|k| *k == kind) else {
+        return Err(DeskError::new(ErrorCode::InvalidInput, format!("互动类型“{kind}”无效：应为 survey、feedback、event 或 share")));
+    };
+    if date > ctx.store_date {
+        return Err(DeskError::new(ErrorCode::DateInFuture, format!("日期 {date} 晚于营业日期 {}", ctx.store_date)));
+    }
+    if note.chars().count() > 500 {
+        return Err(DeskError::new(ErrorCode::InvalidInput, "备注最多 500 字"));
+    }
+    let earns = opening.is_none_or(|o| date >= o);
+    let points = if earns { settings.interaction_points[i] } else { 0 };
+    let now = ctx.now_text();
+    store::interactions::insert(conn, member.id, kind, date, note, points, ctx.staff_id, &now)?;
+    let balance = award(
+        conn,
+        &Award {
+            member_id: member.id,
+            points,
+            kind: LedgerKind::Bonus,
+            source: "interaction",
+            receipt_id: None,
+            earned_on: date,
+            reason: &format!("互动：{}", kind_label(kind)),
+            staff_id: ctx.staff_id,
+            now: &now,
+        },
+        settings,
+    )?;
+    Ok(InteractionOutcome { member_no: member.member_no.clone(), kind: kind.to_string(), date, points, points_balance: balance })
+}
+
+impl Desk {
+    /// Records an interaction for a member (date default: the store date).
+    pub fn record_interaction(
+        &mut self,
+        ctx: &Ctx,
+        member_key: &str,
+        kind: &str,
+        date: Option<NaiveDate>,
+        note: &str,
+    ) -> DeskResult<InteractionOutcome> {
+        let opening = self.opening_day()?;
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let member = resolve(&tx, member_key)?;
+        if member.archived {
+            return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
+        }
+        let out = record(&tx, ctx, &settings, &member, kind.trim(), date.unwrap_or(ctx.store_date), note.trim(), opening)?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "interaction",
+                entity: "member",
+                entity_id: Some(&member.member_no),
+                before: None,
+                after: Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
+            },
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+}

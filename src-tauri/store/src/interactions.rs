@@ -1,0 +1,24 @@
+//! `interactions`: surveys, feedback, events and shares recorded by staff.
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection};
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    conn: &Connection,
+    member_id: i64,
+    kind: &str,
+    on_date: NaiveDate,
+    note: &str,
+    points: i64,
+    staff_id: i64,
+    now: &str,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO interactions (member_id, kind, on_date, note, points, staff_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![member_id, kind, on_date, note, points, staff_id, now])?;
+    Ok(conn.last_insert_rowid())
+}

@@ -1,0 +1,237 @@
+//! `tier_runs` and `tier_changes`, and the window facts a tier evaluation reads: net spend
+//! and visits of checkouts dated in the window (refunds counted up to the evaluation
+//! day), interactions in the window, and successful referrals (the referee's first paid
+//! checkout) in the window and ever.
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
+
+/// What one member did in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WindowFacts {
+    pub net_fen: i64,
+    pub visits: i64,
+    pub interactions: i64,
+    pub referrals: i64,
+    pub ever_referred: bool,
+}
+
+/// Facts of every member with any activity, for the window `[start, until)`; refunds and
+/// referrals count when dated before `until`. `member` narrows it to one member.
+pub fn window_facts(
+    conn: &Connection,
+    start: NaiveDate,
+    until: NaiveDate,
+    member: Option<i64>,
+) -> Result<HashMap<i64, WindowFacts>> {
+    let mut facts: HashMap<i64, WindowFacts> = HashMap::new();
+    let mut spend = conn.prepare_cached(
+        "SELECT s.member_id,
+                sum(s.paid_fen - coalesce(r.refunded, 0)),
+                sum(CASE WHEN s.paid_fen = 0 OR coalesce(r.refunded, 0) < s.paid_fen THEN 1 ELSE 0 END)
+         FROM receipts s
+         LEFT JOIN (SELECT refund_of, sum(paid_fen) AS refunded FROM receipts
+                    WHERE kind = 'refund' AND sale_date < ?2 GROUP BY refund_of) r ON r.refund_of = s.id
+         WHERE s.kind = 'sale' AND s.sale_date >= ?1 AND s.sale_date < ?2 AND (?3 IS NULL OR s.member_id = ?3)
+         GROUP BY s.member_id",
+    )?;
+    let mut rows = spend.query(params![start, until, member])?;
+    while let Some(r) = rows.next()? {
+        let f = facts.entry(r.get(0)?).or_default();
+        f.net_fen = r.get(1)?;
+        f.visits = r.get(2)?;
+    }
+    let mut inter = conn.prepare_cached(
+        "SELECT member_id, count(*) FROM interactions WHERE on_date >= ?1 AND on_date < ?2
+         AND (?3 IS NULL OR member_id = ?3) GROUP BY member_id",
+    )?;
+    let mut rows = inter.query(params![start, until, member])?;
+    while let Some(r) = rows.next()? {
+        facts.entry(r.get(0)?).or_default().interactions = r.get(1)?;
+    }
+    let mut refs = conn.prepare_cached(
+        "SELECT referrer, sum(first >= ?1), count(*) FROM (
+            SELECT m.referred_by AS referrer,
+                   (SELECT min(s.sale_date) FROM receipts s
+                    WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen > 0) AS first
+            FROM members m WHERE m.referred_by IS NOT NULL AND (?3 IS NULL OR m.referred_by = ?3))
+         WHERE first < ?2 GROUP BY referrer",
+    )?;
+    let mut rows = refs.query(params![start, until, member])?;
+    while let Some(r) = rows.next()? {
+        let f = facts.entry(r.get(0)?).or_default();
+        f.referrals = r.get(1)?;
+        f.ever_referred = r.get::<_, i64>(2)? > 0;
+    }
+    Ok(facts)
+}
+
+/// Every member still in the program, with their tier.
+pub fn active_members(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare("SELECT id, tier FROM members WHERE archived = 0 ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn set_tier(conn: &Connection, member_id: i64, tier: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE members SET tier = ?2 WHERE id = ?1")?.execute(params![member_id, tier])?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRow {
+    pub id: i64,
+    pub month: String,
+    pub evaluation_day: NaiveDate,
+    pub evaluated: i64,
+    pub changed: i64,
+    pub duration_ms: i64,
+    pub distribution: String,
+}
+
+pub struct NewRun<'a> {
+    pub month: &'a str,
+    pub evaluation_day: NaiveDate,
+    pub evaluated: i64,
+    pub changed: i64,
+    pub duration_ms: i64,
+    pub settings: &'a str,
+    pub distribution: &'a str,
+    pub created_at: &'a str,
+}
+
+pub fn insert_run(conn: &Connection, r: &NewRun<'_>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO tier_runs (month, evaluation_day, evaluated, changed, duration_ms, settings, distribution, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![r.month, r.evaluation_day, r.evaluated, r.changed, r.duration_ms, r.settings, r.distribution, r.created_at],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn finish_run(conn: &Connection, run_id: i64, changed: i64, duration_ms: i64, distribution: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tier_runs SET changed = ?2, duration_ms = ?3, distribution = ?4 WHERE id = ?1",
+        params![run_id, changed, duration_ms, distribution],
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_change(
+    conn: &Connection,
+    run_id: i64,
+    member_id: i64,
+    from: &str,
+    to: &str,
+    score: &str,
+    consumption: &str,
+    interaction: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO tier_changes (run_id, member_id, from_tier, to_tier, score, consumption, interaction)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![run_id, member_id, from, to, score, consumption, interaction])?;
+    Ok(())
+}
+
+fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        id: r.get(0)?,
+        month: r.get(1)?,
+        evaluation_day: r.get(2)?,
+        evaluated: r.get(3)?,
+        changed: r.get(4)?,
+        duration_ms: r.get(5)?,
+        distribution: r.get(6)?,
+    })
+}
+
+pub fn run_of_month(conn: &Connection, month: &str) -> Result<Option<RunRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, month, evaluation_day, evaluated, changed, duration_ms, distribution FROM tier_runs WHERE month = ?1",
+            [month],
+            row_to_run,
+        )
+        .optional()?)
+}
+
+pub fn latest_run(conn: &Connection) -> Result<Option<RunRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, month, evaluation_day, evaluated, changed, duration_ms, distribution FROM tier_runs
+             ORDER BY month DESC LIMIT 1",
+            [],
+            row_to_run,
+        )
+        .optional()?)
+}
+
+/// Runs of the months in `[from, to]` (as `YYYY-MM`), oldest first.
+pub fn runs_between(conn: &Connection, from: &str, to: &str) -> Result<Vec<RunRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, month, evaluation_day, evaluated, changed, duration_ms, distribution FROM tier_runs
+         WHERE month >= ?1 AND month <= ?2 ORDER BY month",
+    )?;
+    let rows = stmt.query_map([from, to], row_to_run)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub member_no: String,
+    pub name: String,
+    pub from_tier: String,
+    pub to_tier: String,
+    pub score: String,
+    pub consumption: String,
+    pub interaction: String,
+}
+
+pub fn changes_of_run(conn: &Connection, run_id: i64) -> Result<Vec<ChangeRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.member_no, m.name, c.from_tier, c.to_tier, c.score, c.consumption, c.interaction
+         FROM tier_changes c JOIN members m ON m.id = c.member_id WHERE c.run_id = ?1 ORDER BY m.member_no",
+    )?;
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(ChangeRow {
+                member_no: r.get(0)?,
+                name: r.get(1)?,
+                from_tier: r.get(2)?,
+                to_tier: r.get(3)?,
+                score: r.get(4)?,
+                consumption: r.get(5)?,
+                interaction: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The member's tier in force on `day`: set by the latest run on or before it; before any
+/// change, the tier the first later change started from; else the current tier.
+pub fn tier_on(conn: &Connection, member_id: i64, day: NaiveDate, current: &str) -> Result<String> {
+    let before: Option<String> = conn
+        .prepare_cached(
+            "SELECT c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
+             WHERE c.member_id = ?1 AND r.evaluation_day <= ?2 ORDER BY r.evaluation_day DESC LIMIT 1",
+        )?
+        .query_row(params![member_id, day], |r| r.get(0))
+        .optional()?;
+    if let Some(t) = before {
+        return Ok(t);
+    }
+    let after: Option<String> = conn
+        .prepare_cached(
+            "SELECT c.from_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
+             WHERE c.member_id = ?1 AND r.evaluation_day > ?2 ORDER BY r.evaluation_day LIMIT 1",
+        )?
+        .query_row(params![member_id, day], |r| r.get(0))
+        .optional()?;
+    Ok(after.unwrap_or_else(|| current.to_string()))
+}
