@@ -18,16 +18,20 @@ fn enrol_checkout_refund_and_show_with_the_interface_shapes() {
     }
     assert_eq!((c["paid"].as_str(), c["points_earned"].as_i64(), c["gift"].as_str()), (Some("599.50"), Some(599), Some("满500赠品")));
     let dup = cli_json(&db, "2026-11-23", &["checkout", "--member", "M000001", "--amount", "599.5", "--receipt", "R1"], 0);
-    assert_eq!((dup["duplicate"].as_bool(), dup["points_balance"].as_i64()), (Some(true), Some(599)));
+    // 50 welcome points of the new-member pack, then 599.
+    assert_eq!((dup["duplicate"].as_bool(), dup["points_balance"].as_i64()), (Some(true), Some(649)));
     let r = cli_json(&db, "2026-11-24", &["refund", "--of", "R1", "--receipt", "T1", "--amount", "100.00"], 0);
-    assert_eq!((r["points_clawed_back"].as_i64(), r["points_balance"].as_i64()), (Some(100), Some(499)));
+    assert_eq!((r["points_clawed_back"].as_i64(), r["points_balance"].as_i64()), (Some(100), Some(549)));
     let card = cli_json(&db, "2026-11-24", &["member", "show", "138 0013 8000"], 0);
     for key in ["member_no", "name", "greeting", "phone", "gender", "birthday", "tier", "points_balance", "vip", "contact_ok", "lots", "coupons"] {
         assert!(card.get(key).is_some(), "member show has {key}");
     }
     assert_eq!((card["greeting"].as_str(), card["tier"].as_str()), (Some("张女士"), Some("regular")));
-    assert_eq!(card["lots"][0]["valid_until"], "2027-11-23");
-    assert_eq!(card["lots"][0]["points_remaining"], 499);
+    let lots = card["lots"].as_array().unwrap();
+    assert_eq!(lots.len(), 2, "the welcome lot and the receipt's lot: {card}");
+    assert!(lots.iter().all(|l| l["valid_until"] == "2027-11-23"));
+    assert_eq!(lots.iter().map(|l| l["points_remaining"].as_i64().unwrap()).sum::<i64>(), 549);
+    assert_eq!(card["coupons"][0]["status"], "unused", "the new-member coupon: {card}");
     let found = cli_json(&db, "2026-11-24", &["member", "search", "zs"], 0);
     assert_eq!(found["members"][0]["member_no"], "M000001");
 }
@@ -179,4 +183,37 @@ fn tiers_run_on_the_1st_and_their_changes_export_to_csv_and_excel() {
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an Excel workbook (zip)");
     let card = cli_json(&db, "2026-12-01", &["checkout", "--member", "13812345678", "--amount", "199.99", "--receipt", "N1"], 0);
     assert_eq!(card["points_earned"], 239, "Core's 1.2 after the run");
+}
+
+#[test]
+fn coupons_catalog_and_redemption_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let a = cli_json(&db, "2026-11-02", &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F"], 0);
+    let b = cli_json(&db, "2026-11-02", &["enroll", "--name", "李四", "--phone", "13900139000", "--referrer", a["referral_code"].as_str().unwrap()], 0);
+    let first_order = b["coupons"].as_array().unwrap().iter().find(|c| c["value"] == "0.80").unwrap()["code"].as_str().unwrap().to_string();
+    let o = cli_json(&db, "2026-11-02", &["checkout", "--member", "13900139000", "--amount", "199.99", "--receipt", "R1", "--coupon", &first_order], 0);
+    assert_eq!((o["discount"].as_str(), o["paid"].as_str(), o["points_earned"].as_i64()), (Some("40.00"), Some("159.99"), Some(159)));
+    assert_eq!(o["coupon_used"], first_order.as_str());
+    let e = cli_json(&db, "2026-11-02", &["checkout", "--member", "13900139000", "--amount", "10", "--receipt", "R2", "--coupon", &first_order], 2);
+    assert_eq!(e["error"]["code"], "coupon_used");
+    let referrer = cli_json(&db, "2026-11-02", &["member", "show", "13800138000"], 0);
+    assert_eq!(referrer["points_balance"], 150, "50 welcome + 100 for the referral");
+    let catalog = cli_json(&db, "2026-11-02", &["catalog"], 0);
+    let items = catalog["items"].as_array().unwrap();
+    for key in ["id", "name", "points", "stock"] {
+        assert!(items[0].get(key).is_some(), "catalog item has {key}");
+    }
+    let gift = items.iter().find(|i| i["points"] == 1000).unwrap();
+    assert_eq!(gift["stock"], 10);
+    let voucher = items.iter().find(|i| i["points"] == 500).unwrap()["id"].as_i64().unwrap().to_string();
+    let short = cli_json(&db, "2026-11-02", &["redeem", "--member", "13800138000", "--item", &voucher], 2);
+    assert_eq!(short["error"]["code"], "points_insufficient");
+    cli_json(&db, "2026-11-02", &["adjust", "--member", "13800138000", "--points", "400", "--reason", "活动补发"], 0);
+    let r = cli_json(&db, "2026-11-02", &["redeem", "--member", "13800138000", "--item", &voucher], 0);
+    for key in ["member_no", "item", "points_spent", "points_balance", "coupon"] {
+        assert!(r.get(key).is_some(), "redeem has {key}");
+    }
+    assert_eq!((r["points_spent"].as_i64(), r["points_balance"].as_i64()), (Some(500), Some(50)));
+    assert_eq!(r["coupon"]["description"], "50元无门槛");
 }

@@ -157,17 +157,18 @@ async fn check_out_and_see_the_new_balance() {
     })
     .await;
     w.type_into("#search", &format!("zs{}", enter())).await;
-    w.wait_text("#card-balance", "100").await;
+    // 50 welcome points from the new-member pack and 100 from the first receipt.
+    w.wait_text("#card-balance", "150").await;
     w.type_into("#checkout-amount", &format!("599.50{}", enter())).await;
     w.wait_text("#checkout-result", "积分 +599").await;
     w.wait_text("#checkout-result", "满500赠品").await;
-    w.wait_text("#card-balance", "699").await;
+    w.wait_text("#card-balance", "749").await;
     w.wait_text("#card-visits", "599.50").await;
     w.shot("checkout").await;
     let db = w.db.clone();
     let _dir = w.close().await;
     let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
-    assert_eq!(card["points_balance"], 699, "the window's checkout is in the data file");
+    assert_eq!(card["points_balance"], 749, "the window's checkout is in the data file");
 }
 
 #[tokio::test]
@@ -184,7 +185,7 @@ async fn an_invalid_amount_shows_the_chinese_error_and_writes_nothing() {
     let db = w.db.clone();
     let _dir = w.close().await;
     let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
-    assert_eq!(card["points_balance"], 0);
+    assert_eq!(card["points_balance"], 50, "the welcome points only");
     assert_eq!(card["recent_receipts"].as_array().unwrap().len(), 0, "nothing was written");
 }
 
@@ -216,4 +217,30 @@ async fn after_the_monthly_evaluation_the_manager_sees_the_change_and_the_card_t
     w.wait_text("#tv-next", "即可升为忠诚会员").await;
     w.shot("card-core").await;
     w.close().await;
+}
+
+#[tokio::test]
+async fn check_out_with_a_coupon_and_see_the_discount_the_points_and_the_coupon_used() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    // Enrolment gives the new-member pack: 50 points and a 满100减10 coupon.
+    let w = Window::open(two_members).await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-coupons", "1 张可用").await;
+    w.wait_text("#card-coupon-list", "满100减10").await;
+    let pick = w.client.find(Locator::Css("#checkout-coupon-pick")).await.unwrap();
+    pick.select_by_index(1).await.unwrap();
+    w.type_into("#checkout-amount", "150").await;
+    w.wait_text("#checkout-quote", "实付 ¥140.00（优惠 ¥10.00）· 积分 +140").await;
+    w.type_into("#checkout-amount", &format!("150{}", enter())).await;
+    w.wait_text("#checkout-result", "积分 +140").await;
+    w.wait_text("#checkout-result", "−¥10.00").await;
+    w.wait_text("#card-balance", "190").await;
+    w.wait_text("#card-coupon-list", "已使用").await;
+    w.shot("coupon-checkout").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    let used: Vec<_> = card["coupons"].as_array().unwrap().iter().filter(|c| c["status"] == "used").collect();
+    assert_eq!(used.len(), 1);
+    assert_eq!(card["recent_receipts"][0]["discount"], "10.00");
 }

@@ -62,6 +62,11 @@ async function loadStatus(confirm) {
     const s = await invoke("app_status", { confirm: !!confirm });
     $("#store-date").textContent = s.store_date_now;
     $("#store-counts").textContent = t("counts", { members: s.members, receipts: s.receipts });
+    // The full check of the data file runs in the background after start.
+    if (s.integrity.state === "checking") setTimeout(loadStatus, 2000);
+    const banner = $("#banner");
+    banner.classList.toggle("hidden", s.integrity.state !== "damaged");
+    if (s.integrity.state === "damaged") banner.textContent = t("integrity.damaged", { message: s.integrity.message });
     return s;
   } catch (e) {
     if (e.code === "store_date_jump_unconfirmed") {
@@ -143,6 +148,9 @@ async function openMember(memberNo) {
     $("#checkout-error").textContent = "";
     $("#checkout-amount").classList.remove("invalid");
     $("#checkout-amount").value = "";
+    $("#checkout-coupon").value = "";
+    $("#checkout-coupon-pick").value = "";
+    $("#checkout-quote").textContent = "";
     $("#checkout-receipt").value = await invoke("receipt_suggest");
     $("#checkout-amount").focus();
   } catch (e) {
@@ -180,6 +188,43 @@ function renderCard(c) {
   if (!c.contact_ok) flag(t("card.noContact"), true);
   if (c.archived) flag(t("card.archived"), true);
   if (c.points_balance < 0) flag(t("card.negative"), true);
+  const usable = c.coupons.filter((cp) => cp.status === "unused");
+  $("#card-coupons").textContent = usable.length ? t("card.couponCount", { n: usable.length }) : t("card.couponsSoon");
+  const list = $("#card-coupon-list");
+  list.innerHTML = "";
+  if (!c.coupons.length) {
+    list.innerHTML = `<tr><td class="muted"></td></tr>`;
+    list.querySelector("td").textContent = t("card.noCoupons");
+  }
+  for (const cp of c.coupons) {
+    const tr = document.createElement("tr");
+    const cells = [cp.name, cp.description, cp.code, t("coupon.until", { date: cp.valid_until }), t(`coupon.${cp.status}`)];
+    cells.forEach((v, i) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      if (i === 4) td.className = `coupon-status ${cp.status}`;
+      tr.append(td);
+    });
+    list.append(tr);
+  }
+  const pick = $("#checkout-coupon-pick");
+  const keep = pick.value;
+  pick.innerHTML = "";
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = t("checkout.noCoupon");
+  pick.append(none);
+  for (const cp of usable) {
+    const o = document.createElement("option");
+    o.value = cp.code;
+    o.textContent = `${cp.name}（${cp.description}）`;
+    pick.append(o);
+  }
+  pick.value = usable.some((cp) => cp.code === keep) ? keep : "";
+  const refs = [];
+  if (c.referred_by) refs.push(t("card.referredBy", { no: c.referred_by }));
+  if (c.referrals.members.length) refs.push(t("card.referrals", { total: c.referrals.members.length, ok: c.referrals.successful }));
+  $("#card-referrals").textContent = refs.join(" · ");
   const tv = c.tier_view;
   $("#tv-title").textContent = t(`tier.${tv.tier}`);
   $("#tv-benefits").textContent = tv.benefits;
@@ -231,9 +276,7 @@ async function submitCheckout(ev) {
   amountEl.classList.remove("invalid");
   $("#checkout-submit").disabled = true;
   try {
-    const o = await invoke("checkout", {
-      input: { member: state.card.member_no, amount: amountEl.value, receipt: $("#checkout-receipt").value },
-    });
+    const o = await invoke("checkout", { input: checkoutInput() });
     const res = $("#checkout-result");
     res.innerHTML = "";
     const add = (cls, text) => {
@@ -243,6 +286,7 @@ async function submitCheckout(ev) {
       res.append(s, document.createTextNode("　"));
     };
     if (o.duplicate) add("", t("checkout.duplicate"));
+    if (o.coupon_used) add("", `${t("checkout.couponUsed", { code: o.coupon_used })} −¥${o.discount}`);
     add("big", t("checkout.earned", { points: o.points_earned }));
     add("balance", t("checkout.balance", { balance: o.points_balance }));
     if (o.gift) add("gift", t("checkout.gift", { gift: o.gift }));
@@ -251,6 +295,8 @@ async function submitCheckout(ev) {
     state.card = card;
     renderCard(card);
     amountEl.value = "";
+    $("#checkout-coupon").value = "";
+    $("#checkout-quote").textContent = "";
     $("#checkout-receipt").value = await invoke("receipt_suggest");
     runSearch();
     loadStatus();
@@ -261,6 +307,175 @@ async function submitCheckout(ev) {
     amountEl.select();
   } finally {
     $("#checkout-submit").disabled = false;
+  }
+}
+
+/** The checkout as typed: member, amount, receipt, and a scanned or chosen coupon. */
+function checkoutInput() {
+  const coupon = $("#checkout-coupon").value.trim() || $("#checkout-coupon-pick").value || null;
+  return { member: state.card.member_no, amount: $("#checkout-amount").value, receipt: $("#checkout-receipt").value, coupon };
+}
+
+let quoteTimer;
+/** What the checkout would give, computed by the backend without recording anything. */
+function requestQuote() {
+  clearTimeout(quoteTimer);
+  quoteTimer = setTimeout(async () => {
+    const q = $("#checkout-quote");
+    const errEl = $("#checkout-error");
+    if (!state.card || !$("#checkout-amount").value.trim()) {
+      q.textContent = "";
+      return;
+    }
+    try {
+      const o = await invoke("checkout_quote", { input: checkoutInput() });
+      q.textContent = t("checkout.quote", { paid: o.paid, discount: o.discount, points: o.points_earned });
+      errEl.textContent = "";
+    } catch (e) {
+      q.textContent = "";
+      if (e.code !== "invalid_amount") errEl.textContent = errorText(e);
+    }
+  }, 200);
+}
+
+// ---- redemption ---------------------------------------------------------------------
+
+async function openRedeem() {
+  if (!state.card) return;
+  try {
+    const r = await invoke("redeem_options", { member: state.card.member_no });
+    $("#redeem-before").textContent = r.points_balance;
+    $("#redeem-before").classList.toggle("negative", r.points_balance < 0);
+    const ul = $("#redeem-items");
+    ul.innerHTML = "";
+    for (const it of r.items) {
+      const li = document.createElement("li");
+      li.className = it.refused ? "refused" : "";
+      const label = document.createElement("label");
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "redeem-item";
+      radio.value = it.id;
+      radio.disabled = !!it.refused;
+      const stock = it.stock === null ? t("redeem.unlimited") : t("redeem.stock", { n: it.stock });
+      const text = document.createElement("span");
+      text.textContent = `${it.name} · ${it.points} · ${stock} · ${it.refused || t("redeem.after", { after: it.balance_after })}`;
+      label.append(radio, text);
+      li.append(label);
+      ul.append(li);
+    }
+    $("#redeem-error").textContent = "";
+    $("#dlg-redeem").showModal();
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+async function submitRedeem(ev) {
+  if (ev.submitter && ev.submitter.value === "cancel") return;
+  ev.preventDefault();
+  const chosen = document.querySelector('input[name="redeem-item"]:checked');
+  if (!chosen) {
+    $("#redeem-error").textContent = t("redeem.pick");
+    return;
+  }
+  try {
+    const o = await invoke("redeem", { member: state.card.member_no, item: Number(chosen.value) });
+    $("#dlg-redeem").close();
+    toast(t("redeem.done", { item: o.item, points: o.points_spent, before: o.points_before, after: o.points_balance }), true);
+    openMember(state.card.member_no);
+  } catch (e) {
+    $("#redeem-error").textContent = errorText(e);
+  }
+}
+
+// ---- manager: catalog and coupon templates ------------------------------------------
+
+function cellInput(value, attrs) {
+  const td = document.createElement("td");
+  const input = document.createElement(attrs && attrs.options ? "select" : "input");
+  if (attrs && attrs.options) {
+    for (const [v, label] of attrs.options) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = label;
+      input.append(o);
+    }
+  }
+  if (attrs && attrs.type) input.type = attrs.type;
+  if (input.type === "checkbox") input.checked = !!value;
+  else input.value = value === null || value === undefined ? "" : value;
+  td.append(input);
+  return [td, input];
+}
+
+async function loadProgram() {
+  try {
+    const [items, templates] = await Promise.all([invoke("catalog"), invoke("coupon_templates")]);
+    const body = $("#catalog-table tbody");
+    body.innerHTML = "";
+    for (const it of items) {
+      const tr = document.createElement("tr");
+      const [a, name] = cellInput(it.name);
+      const [b, points] = cellInput(it.points);
+      const [c, stock] = cellInput(it.stock);
+      const [d, active] = cellInput(it.active, { type: "checkbox" });
+      const save = document.createElement("button");
+      save.textContent = t("catalog.save");
+      save.addEventListener("click", () =>
+        saveProgram("catalog_save", {
+          item: {
+            id: it.id, name: name.value, points: Number.parseInt(points.value, 10) || 0,
+            stock: stock.value.trim() === "" ? null : Number.parseInt(stock.value, 10), voucher: it.voucher, active: active.checked,
+          },
+        }),
+      );
+      const e = document.createElement("td");
+      e.append(save);
+      tr.append(a, b, c, d, e);
+      body.append(tr);
+    }
+    const tb = $("#templates-table tbody");
+    tb.innerHTML = "";
+    for (const tp of templates) {
+      const tr = document.createElement("tr");
+      const [a, name] = cellInput(tp.name);
+      const [b, kind] = cellInput(tp.kind, {
+        options: [["amount", t("templates.amount")], ["rate", t("templates.rate")], ["service", t("templates.service")]],
+      });
+      kind.value = tp.kind;
+      const [c, value] = cellInput(tp.value);
+      const [d, min] = cellInput(tp.min_spend);
+      const [e, days] = cellInput(tp.days_valid);
+      const [f, active] = cellInput(tp.active, { type: "checkbox" });
+      const save = document.createElement("button");
+      save.textContent = t("catalog.save");
+      save.addEventListener("click", () =>
+        saveProgram("coupon_template_save", {
+          template: {
+            key: tp.key, name: name.value, kind: kind.value, value: value.value, min_spend: min.value,
+            days_valid: Number.parseInt(days.value, 10) || 0, active: active.checked,
+          },
+        }),
+      );
+      const g = document.createElement("td");
+      g.append(save);
+      tr.append(a, b, c, d, e, f, g);
+      tb.append(tr);
+    }
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+async function saveProgram(cmd, args) {
+  $("#program-error").textContent = "";
+  try {
+    await invoke(cmd, args);
+    toast(t("program.saved"), true);
+    loadProgram();
+  } catch (e) {
+    $("#program-error").textContent = errorText(e);
   }
 }
 
@@ -499,6 +714,7 @@ function openManager() {
   if (!$("#review-month").value) $("#review-month").value = ($("#store-date").textContent || "").slice(0, 7);
   loadReview();
   loadSettings();
+  loadProgram();
 }
 
 // ---- enrol / edit -------------------------------------------------------------------
@@ -590,6 +806,11 @@ function wire() {
   $("#adjust-form").addEventListener("submit", submitAdjust);
   $("#member-form").addEventListener("submit", submitMember);
   $("#interaction-form").addEventListener("submit", submitInteraction);
+  $("#redeem-form").addEventListener("submit", submitRedeem);
+  $("#btn-redeem").addEventListener("click", openRedeem);
+  $("#checkout-amount").addEventListener("input", requestQuote);
+  $("#checkout-coupon").addEventListener("input", requestQuote);
+  $("#checkout-coupon-pick").addEventListener("change", requestQuote);
   $("#review-month").addEventListener("change", loadReview);
   $("#review-run").addEventListener("click", runReview);
   $("#review-csv").addEventListener("click", () => exportReview("csv"));

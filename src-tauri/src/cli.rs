@@ -71,6 +71,15 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// The redemption catalog: id, name, points, stock.
+    Catalog,
+    /// Redeem a catalog item with a member's points.
+    Redeem {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        item: i64,
+    },
     /// Monthly tier evaluation.
     Tiers {
         #[command(subcommand)]
@@ -126,6 +135,8 @@ enum Command {
     },
     /// The store's dates and counts.
     Status,
+    /// The full check of every page of the data file.
+    Check,
 }
 
 #[derive(Args)]
@@ -310,6 +321,9 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             for l in &c.lots {
                 text.push_str(&format!("  积分批次 {} 获得，剩 {}，有效至 {}\n", l.earned_on, l.points_remaining, l.valid_until));
             }
+            for cp in c.coupons.iter().filter(|cp| cp.status == "unused") {
+                text.push_str(&format!("  优惠券 {} {}（{}），{} 至 {}\n", cp.code, cp.name, cp.description, cp.valid_from, cp.valid_until));
+            }
             if !c.notes.is_empty() {
                 text.push_str(&format!("亲情备注：{}\n", c.notes));
             }
@@ -330,11 +344,12 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
         Command::Checkout { member, amount, receipt, coupon, at } => {
             let o = desk.checkout(ctx, &desk::checkout::CheckoutInput { member, amount, receipt, coupon, at: parse_at(&at)? })?;
             let text = format!(
-                "{}小票 {}：{} 实付 {} 元，积分 +{}，余额 {}{}",
+                "{}小票 {}：{} 实付 {} 元{}，积分 +{}，余额 {}{}",
                 if o.duplicate { "（重复提交，未重复积分）" } else { "" },
                 o.receipt,
                 o.greeting,
                 o.paid,
+                o.coupon_used.as_deref().map(|c| format!("（用券 {c}，优惠 {}）", o.discount)).unwrap_or_default(),
                 o.points_earned.unwrap_or(0),
                 o.points_balance,
                 o.gift.as_deref().map(|g| format!("，请赠送：{g}")).unwrap_or_default()
@@ -416,6 +431,33 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = format!("已导出到 {}（{} 字节）", path.display(), bytes.len());
             out(&json!({ "file": path.display().to_string(), "bytes": bytes.len() }), text)
         }
+        Command::Catalog => {
+            let items = desk.catalog()?;
+            let text = items
+                .iter()
+                .filter(|i| i.active)
+                .map(|i| {
+                    let stock = i.stock.map(|s| format!("库存 {s}")).unwrap_or_else(|| "不限量".into());
+                    format!("{}  {}  {} 分  {stock}", i.id, i.name, i.points)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let shown: Vec<_> = items.iter().filter(|i| i.active).collect();
+            out(&json!({ "items": shown }), text)
+        }
+        Command::Redeem { member, item } => {
+            let o = desk.redeem(ctx, &member, item)?;
+            let text = format!(
+                "{} 兑换 {}：−{} 分，余额 {} → {}{}",
+                o.member_no,
+                o.item,
+                o.points_spent,
+                o.points_before,
+                o.points_balance,
+                o.coupon.as_ref().map(|c| format!("，发券 {}", c.code)).unwrap_or_default()
+            );
+            out(&o, text)
+        }
         Command::Tiers { action: TiersAction::Evaluate { month } } => {
             let run = desk.evaluate_tiers(ctx, month.as_deref())?;
             let text = tier_run_text(&run);
@@ -456,6 +498,12 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let r = desk.fill_demo(ctx, members, months, seed)?;
             let text = format!("演示数据：{} 位会员，{} 笔消费，{} 笔退货", r.members, r.purchases, r.refunds);
             out(&r, text)
+        }
+        Command::Check => {
+            let started = std::time::Instant::now();
+            desk.check_integrity()?;
+            let ms = started.elapsed().as_millis();
+            out(&json!({ "ok": true, "ms": ms }), format!("数据文件完好（检查用时 {ms} ms）"))
         }
         Command::Status => {
             let s = desk.status()?;

@@ -4,6 +4,7 @@
 
 use crate::state::AppState;
 use desk::checkout::{CheckoutInput, RefundInput};
+use desk::coupons::{CatalogItem, CouponTemplate, RedeemOptions, RedeemOutcome};
 use desk::export::ExportFormat;
 use desk::interactions::InteractionOutcome;
 use desk::members::MemberInput;
@@ -18,14 +19,20 @@ pub struct AppStatus {
     #[serde(flatten)]
     pub status: StoreStatus,
     pub store_date_now: chrono::NaiveDate,
+    /// The background check of the data file: checking, ok, or damaged with a message.
+    pub integrity: crate::state::Integrity,
 }
 
 /// Opens the store day (expiring lots, running due tier evaluations) and reports the store.
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> DeskResult<AppStatus> {
+    let integrity = state.integrity();
+    if let crate::state::Integrity::Damaged { .. } = integrity {
+        // Writes are refused; still show what the reader sees.
+        return state.with_reader(|desk, ctx| Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity }));
+    }
     state.with_desk(confirm.unwrap_or(false), |desk, ctx| {
-        let _ = desk.daily_backup(ctx);
-        Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date })
+        Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity: integrity.clone() })
     })
 }
 
@@ -129,4 +136,39 @@ pub async fn settings_get(state: State<'_, AppState>) -> DeskResult<serde_json::
 #[tauri::command]
 pub async fn settings_save(state: State<'_, AppState>, settings: ProgramSettings) -> DeskResult<ProgramSettings> {
     state.with_desk(false, |desk, ctx| desk.save_program_settings(ctx, settings))
+}
+
+#[tauri::command]
+pub async fn checkout_quote(state: State<'_, AppState>, input: CheckoutInput) -> DeskResult<ReceiptOutcome> {
+    state.with_desk(false, |desk, ctx| desk.checkout_quote(ctx, &input))
+}
+
+#[tauri::command]
+pub async fn catalog(state: State<'_, AppState>) -> DeskResult<Vec<CatalogItem>> {
+    state.with_reader(|desk, _| desk.catalog())
+}
+
+#[tauri::command]
+pub async fn redeem_options(state: State<'_, AppState>, member: String) -> DeskResult<RedeemOptions> {
+    state.with_reader(|desk, _| desk.redeem_options(&member))
+}
+
+#[tauri::command]
+pub async fn redeem(state: State<'_, AppState>, member: String, item: i64) -> DeskResult<RedeemOutcome> {
+    state.with_desk(false, |desk, ctx| desk.redeem(ctx, &member, item))
+}
+
+#[tauri::command]
+pub async fn catalog_save(state: State<'_, AppState>, item: CatalogItem) -> DeskResult<Vec<CatalogItem>> {
+    state.with_desk(false, |desk, ctx| desk.save_catalog_item(ctx, &item))
+}
+
+#[tauri::command]
+pub async fn coupon_templates(state: State<'_, AppState>) -> DeskResult<Vec<CouponTemplate>> {
+    state.with_reader(|desk, _| desk.coupon_templates())
+}
+
+#[tauri::command]
+pub async fn coupon_template_save(state: State<'_, AppState>, template: CouponTemplate) -> DeskResult<Vec<CouponTemplate>> {
+    state.with_desk(false, |desk, ctx| desk.save_coupon_template(ctx, &template))
 }

@@ -31,6 +31,13 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::tier_export,
         commands::settings_get,
         commands::settings_save,
+        commands::checkout_quote,
+        commands::catalog,
+        commands::redeem,
+        commands::redeem_options,
+        commands::catalog_save,
+        commands::coupon_templates,
+        commands::coupon_template_save,
     ])
 }
 

@@ -28,6 +28,11 @@ pub fn backup_dir(data_file: &Path) -> PathBuf {
 }
 
 impl Desk {
+    /// The full check of every page of the data file (seconds on a large store).
+    pub fn check_integrity(&self) -> DeskResult<()> {
+        Ok(self.store.check_integrity()?)
+    }
+
     /// Writes a backup to `dest`, or into the backup folder with a timestamped name.
     pub fn backup(&self, ctx: &Ctx, dest: Option<&Path>) -> DeskResult<BackupReport> {
         ctx.require_manager()?;
@@ -40,12 +45,15 @@ impl Desk {
                 backup_dir(data).join(format!("memberdesk-{}.db", ctx.now.format("%Y%m%d-%H%M%S")))
             }
         };
+        // A backup of a damaged file would hide the damage: check first.
+        self.check_integrity()?;
         self.store.backup_to(&dest)?;
         let bytes = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
         Ok(BackupReport { file: dest.display().to_string(), bytes })
     }
 
-    /// The automatic backup of the day: made once per store date, the last 14 kept.
+    /// The automatic backup of the day: made once per store date (after the full check),
+    /// the last 14 kept.
     pub fn daily_backup(&self, ctx: &Ctx) -> DeskResult<Option<BackupReport>> {
         let Some(data) = self.store.path() else { return Ok(None) };
         let dir = backup_dir(data);
@@ -53,6 +61,7 @@ impl Desk {
         if dir.join(&name).exists() {
             return Ok(None);
         }
+        self.check_integrity()?;
         self.store.backup_to(&dir.join(&name))?;
         let mut dailies: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())

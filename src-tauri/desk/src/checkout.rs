@@ -5,7 +5,8 @@
 use crate::members::{resolve, tier_label};
 use crate::points::{award, spend, Award, Spend};
 use crate::views::{AdjustOutcome, ReceiptOutcome, ReceiptView};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use store::coupons::CouponRow;
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::greeting;
 use loyalty::money::{self, parse_amount};
@@ -69,7 +70,14 @@ fn fen_text(fen: i64) -> String {
     money::format(money::from_fen(fen))
 }
 
-fn sale_outcome(r: &ReceiptRow, member_no: &str, greet: String, balance: i64, duplicate: bool) -> ReceiptOutcome {
+fn sale_outcome(
+    r: &ReceiptRow,
+    member_no: &str,
+    greet: String,
+    balance: i64,
+    duplicate: bool,
+    coupon: Option<String>,
+) -> ReceiptOutcome {
     ReceiptOutcome {
         receipt: r.receipt_no.clone(),
         member_no: member_no.to_string(),
@@ -81,7 +89,7 @@ fn sale_outcome(r: &ReceiptRow, member_no: &str, greet: String, balance: i64, du
         points_clawed_back: None,
         refund_of: None,
         points_balance: balance,
-        coupon_used: None,
+        coupon_used: coupon,
         gift: r.gift.clone(),
         duplicate,
     }
@@ -99,12 +107,17 @@ pub(crate) fn record_sale(
     gross: Decimal,
     at: NaiveDateTime,
     earns: bool,
+    coupon: Option<&CouponRow>,
 ) -> DeskResult<(ReceiptRow, i64)> {
     // The tier in force at the time of the sale (an imported past sale uses the tier of then).
     let tier_then = store::tiers::tier_on(conn, member.id, at.date(), &member.tier)?;
     let tier = Tier::parse(&tier_then).unwrap_or(Tier::Regular);
     let multiplier = settings.multiplier(tier);
-    let paid = gross;
+    // Coupon first: points are earned on what is paid.
+    let (discount, paid) = match coupon {
+        Some(c) => coupons::price_with(c, member.id, ctx.store_date, gross)?,
+        None => (Decimal::ZERO, gross),
+    };
     let points = if earns { earned_points(paid, multiplier, settings) } else { 0 };
     let gift = if earns { threshold_gift(paid, settings) } else { None };
     let now = ctx.now_text();
@@ -116,12 +129,12 @@ pub(crate) fn record_sale(
             member_id: member.id,
             refund_of: None,
             gross_fen: money::to_fen(gross),
-            discount_fen: 0,
+            discount_fen: money::to_fen(discount),
             paid_fen: money::to_fen(paid),
             multiplier: &multiplier.to_string(),
             points,
             gift: gift.as_deref(),
-            coupon_id: None,
+            coupon_id: coupon.map(|c| c.id),
             history: !earns,
             at,
             staff_id: ctx.staff_id,
@@ -143,6 +156,14 @@ pub(crate) fn record_sale(
         },
         settings,
     )?;
+    if let Some(c) = coupon {
+        store::coupons::mark_used(conn, c.id, id, &now)?;
+    }
+    let mut balance = balance;
+    if earns {
+        coupons::on_sale(conn, ctx, settings, member, id, money::to_fen(paid), at.date())?;
+        balance = store::members::get(conn, member.id)?.map(|m| m.points_balance).unwrap_or(balance);
+    }
     let row = store::receipts::get(conn, id)?.expect("just inserted");
     Ok((row, balance))
 }
@@ -195,6 +216,9 @@ pub(crate) fn record_refund(
         },
     )?;
     store::receipts::add_refunded(conn, sale.id, money::to_fen(amount))?;
+    if let Some(coupon_id) = sale.coupon_id.filter(|_| sale.refunded_fen + money::to_fen(amount) == sale.paid_fen) {
+        coupons::on_full_refund(conn, ctx, coupon_id)?;
+    }
     let mut balance = store::members::get(conn, sale.member_id)?.map(|m| m.points_balance).unwrap_or(0);
     if clawed > 0 {
         let own_lot = store::lots::of_receipt(conn, sale.id)?;
@@ -220,38 +244,51 @@ pub(crate) fn record_refund(
 }
 
 impl Desk {
-    /// A checkout: points on what was paid, with the member's tier multiplier at the time.
-    /// The same receipt sent again returns the first result and awards nothing.
+    /// A checkout: the coupon first, then points on what was paid, with the member's tier
+    /// multiplier at the time. The same receipt sent again returns the first result and
+    /// awards nothing.
     pub fn checkout(&mut self, ctx: &Ctx, input: &CheckoutInput) -> DeskResult<ReceiptOutcome> {
+        self.checkout_in(ctx, input, true)
+    }
+
+    /// What a checkout would give (discount, paid, points, gift) without recording it: the
+    /// same operation, rolled back.
+    pub fn checkout_quote(&mut self, ctx: &Ctx, input: &CheckoutInput) -> DeskResult<ReceiptOutcome> {
+        self.checkout_in(ctx, input, false)
+    }
+
+    fn checkout_in(&mut self, ctx: &Ctx, input: &CheckoutInput, commit: bool) -> DeskResult<ReceiptOutcome> {
         let gross = parse_amount(&input.amount)?;
         let receipt_no = check_receipt_no(&input.receipt)?;
-        let coupon = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let coupon_code = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
         let tx = self.store.transaction()?;
         let member = resolve(&tx, &input.member)?;
         let greet = greeting(&member.name, Gender::parse(&member.gender).unwrap_or(Gender::Unknown));
+        let coupon = match coupon_code {
+            Some(code) => Some(coupons::find(&tx, code)?),
+            None => None,
+        };
         if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
             let same = existing.kind == "sale"
                 && existing.member_id == member.id
                 && existing.gross_fen == money::to_fen(gross)
-                && coupon.is_none() == existing.coupon_id.is_none();
+                && existing.coupon_id == coupon.as_ref().map(|c| c.id);
             if !same {
                 return Err(DeskError::new(
                     ErrorCode::ReceiptConflict,
                     format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
                 ));
             }
-            return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true));
+            let used = coupon.map(|c| c.code);
+            return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
         }
         if member.archived {
             return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档，不能消费", member.member_no)));
         }
-        if let Some(code) = coupon {
-            return Err(DeskError::new(ErrorCode::CouponNotFound, format!("找不到优惠券“{code}”")));
-        }
         let at = check_at(input.at, ctx, opening)?;
-        let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true)?;
+        let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
         store::audit::append(
             &tx,
             &store::audit::AuditEntry {
@@ -261,11 +298,21 @@ impl Desk {
                 entity: "receipt",
                 entity_id: Some(&receipt_no),
                 before: None,
-                after: Some(&format!("{} {} 元 +{} 积分", member.member_no, money::format(gross), row.points)),
+                after: Some(&format!(
+                    "{} {} 元{} +{} 积分",
+                    member.member_no,
+                    money::format(gross),
+                    coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
+                    row.points
+                )),
             },
         )?;
-        tx.commit()?;
-        Ok(sale_outcome(&row, &member.member_no, greet, balance, false))
+        if commit {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok(sale_outcome(&row, &member.member_no, greet, balance, false, coupon.map(|c| c.code)))
     }
 
     /// A refund of (part of) a receipt, under its own receipt number (manager only).

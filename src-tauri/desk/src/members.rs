@@ -166,8 +166,11 @@ impl Desk {
     /// Enrols a new member (rules §2). The referrer, if given, is recorded.
     pub fn enroll(&mut self, ctx: &Ctx, input: &MemberInput) -> DeskResult<MemberCard> {
         let m = check_member(input)?;
+        let settings = self.settings.clone();
         let tx = self.store.transaction()?;
         let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date)?;
+        let row = store::members::get(&tx, id)?.expect("just inserted");
+        crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
         let row = store::members::get(&tx, id)?.expect("just inserted");
         store::audit::append(
             &tx,
@@ -298,7 +301,14 @@ impl Desk {
                 })
                 .collect(),
             expiring_within_30_days: expiring,
-            coupons: vec![],
+            coupons: store::coupons::of_member(conn, row.id)?.iter().map(crate::coupons::coupon_view).collect(),
+            referrals: {
+                let list = store::coupons::referees(conn, row.id)?;
+                crate::views::Referrals {
+                    successful: list.iter().filter(|r| r.2).count() as i64,
+                    members: list.into_iter().map(|(member_no, name, successful)| crate::views::Referee { member_no, name, successful }).collect(),
+                }
+            },
             recent_receipts: recent,
             tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, &row.tier, ctx.store_date)?,
         })

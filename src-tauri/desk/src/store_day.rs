@@ -56,6 +56,7 @@ impl Desk {
                 tier_runs.push(crate::tiers::run_month(&tx, &self.settings, first, now_text)?.month);
                 first = first.checked_add_months(Months::new(1)).expect("in range");
             }
+            store::coupons::expire_due(&tx, date)?;
             meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;
         }
         let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);

@@ -55,7 +55,8 @@ pub struct MemberCard {
     pub notes: String,
     pub lots: Vec<LotView>,
     pub expiring_within_30_days: Option<ExpiringPoints>,
-    pub coupons: Vec<serde_json::Value>,
+    pub coupons: Vec<crate::coupons::CouponView>,
+    pub referrals: Referrals,
     pub recent_receipts: Vec<ReceiptView>,
     pub tier_view: crate::tiers::TierView,
 }
@@ -124,4 +125,18 @@ pub struct StoreStatus {
     pub members: i64,
     pub receipts: i64,
     pub data_file: Option<String>,
+}
+
+/// Whom a member referred, and how many of them made a first checkout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Referrals {
+    pub successful: i64,
+    pub members: Vec<Referee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Referee {
+    pub member_no: String,
+    pub name: String,
+    pub successful: bool,
 }

@@ -9,7 +9,7 @@ use desk::ErrorCode;
 
 #[test]
 fn regular_member_earns_a_point_per_yuan_in_a_lot_valid_twelve_months() {
-    let (mut desk, ctx) = store_on("2026-03-15");
+    let (mut desk, ctx) = store_without_pack("2026-03-15");
     let m = enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let o = buy(&mut desk, &ctx, &m.member_no, "199.99", "R1");
     assert_eq!((o.paid.as_str(), o.points_earned, o.points_balance, o.duplicate), ("199.99", Some(199), 199, false));
@@ -21,7 +21,7 @@ fn regular_member_earns_a_point_per_yuan_in_a_lot_valid_twelve_months() {
 
 #[test]
 fn core_member_paying_199_99_earns_239() {
-    let (mut desk, ctx) = store_on("2026-11-23");
+    let (mut desk, ctx) = store_without_pack("2026-11-23");
     let m = enroll(&mut desk, &ctx, "李四", "13900139000", "M");
     desk.conn().execute("UPDATE members SET tier = 'core'", []).unwrap();
     let o = buy(&mut desk, &ctx, &m.member_no, "199.99", "R1");
@@ -30,7 +30,7 @@ fn core_member_paying_199_99_earns_239() {
 
 #[test]
 fn lot_earned_on_feb_29_is_valid_until_feb_28_and_expires_the_day_after() {
-    let (mut desk, ctx) = store_on("2028-02-29");
+    let (mut desk, ctx) = store_without_pack("2028-02-29");
     enroll(&mut desk, &ctx, "王五", "13700137000", "M");
     buy(&mut desk, &ctx, "13700137000", "100.00", "R1");
     let card = desk.member_card(&ctx, "13700137000").unwrap();
@@ -48,7 +48,7 @@ fn lot_earned_on_feb_29_is_valid_until_feb_28_and_expires_the_day_after() {
 
 #[test]
 fn gift_from_500_paid_one_per_receipt() {
-    let (mut desk, ctx) = store_on("2026-11-23");
+    let (mut desk, ctx) = store_without_pack("2026-11-23");
     enroll(&mut desk, &ctx, "赵六", "13600136000", "F");
     assert_eq!(buy(&mut desk, &ctx, "13600136000", "500.00", "R1").gift.as_deref(), Some("满500赠品"));
     assert_eq!(buy(&mut desk, &ctx, "13600136000", "499.99", "R2").gift, None);
@@ -56,7 +56,7 @@ fn gift_from_500_paid_one_per_receipt() {
 
 #[test]
 fn the_same_receipt_again_returns_the_first_result_and_awards_nothing() {
-    let (mut desk, ctx) = store_on("2026-11-23");
+    let (mut desk, ctx) = store_without_pack("2026-11-23");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let first = buy(&mut desk, &ctx, "13800138000", "300.00", "R1");
     let again = buy(&mut desk, &ctx, "13800138000", "300.00", "R1");
@@ -73,7 +73,7 @@ fn the_same_receipt_again_returns_the_first_result_and_awards_nothing() {
 
 #[test]
 fn bad_amounts_are_refused_and_write_nothing() {
-    let (mut desk, ctx) = store_on("2026-11-23");
+    let (mut desk, ctx) = store_without_pack("2026-11-23");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let before = (count(&desk, "receipts"), count(&desk, "points_ledger"), count(&desk, "audit_log"));
     for bad in ["abc", "-5", "0", "12.345", "1000000.01", ""] {
@@ -87,7 +87,7 @@ fn bad_amounts_are_refused_and_write_nothing() {
 
 #[test]
 fn refunds_claw_back_by_the_formula_own_lot_first() {
-    let (mut desk, ctx) = store_on("2026-11-01");
+    let (mut desk, ctx) = store_without_pack("2026-11-01");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     desk.conn().execute("UPDATE members SET tier = 'core'", []).unwrap();
     buy(&mut desk, &ctx, "13800138000", "50.00", "R0"); // 60 points in an older lot
@@ -111,7 +111,7 @@ fn refunds_claw_back_by_the_formula_own_lot_first() {
 
 #[test]
 fn a_refund_after_spending_makes_the_balance_negative_and_new_points_repay_it() {
-    let (mut desk, ctx) = store_on("2026-11-01");
+    let (mut desk, ctx) = store_without_pack("2026-11-01");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     buy(&mut desk, &ctx, "13800138000", "300.00", "R1");
     desk.adjust(&ctx, "13800138000", -250, "兑换礼品（手工）").unwrap();
@@ -129,7 +129,7 @@ fn a_refund_after_spending_makes_the_balance_negative_and_new_points_repay_it() 
 
 #[test]
 fn a_refund_sent_twice_claws_back_once() {
-    let (mut desk, ctx) = store_on("2026-11-01");
+    let (mut desk, ctx) = store_without_pack("2026-11-01");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     buy(&mut desk, &ctx, "13800138000", "300.00", "R1");
     refund(&mut desk, &ctx, "R1", "T1", "100.00");
@@ -140,7 +140,7 @@ fn a_refund_sent_twice_claws_back_once() {
 
 #[test]
 fn adjustments_need_a_reason_and_cannot_overdraw() {
-    let (mut desk, ctx) = store_on("2026-11-01");
+    let (mut desk, ctx) = store_without_pack("2026-11-01");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     assert_eq!(desk.adjust(&ctx, "13800138000", 50, "  ").unwrap_err().code, ErrorCode::ReasonRequired);
     assert_eq!(desk.adjust(&ctx, "13800138000", 50, "补录").unwrap().points_balance, 50);
@@ -155,7 +155,7 @@ fn adjustments_need_a_reason_and_cannot_overdraw() {
 
 #[test]
 fn the_store_date_never_goes_backwards_and_long_jumps_need_confirmation() {
-    let (mut desk, _) = store_on("2026-11-23");
+    let (mut desk, _) = store_without_pack("2026-11-23");
     assert_eq!(desk.bring_up_to(d("2026-11-22"), true, "").unwrap_err().code, ErrorCode::StoreDateBackwards);
     assert_eq!(desk.bring_up_to(d("2026-12-25"), false, "").unwrap_err().code, ErrorCode::StoreDateJumpUnconfirmed);
     assert_eq!(desk.status().unwrap().store_date, Some(d("2026-11-23")), "a refused date moves nothing");
@@ -166,7 +166,7 @@ fn the_store_date_never_goes_backwards_and_long_jumps_need_confirmation() {
 
 #[test]
 fn sales_cannot_be_dated_after_the_store_date_or_before_the_opening_day() {
-    let (mut desk, ctx) = store_on("2026-11-23");
+    let (mut desk, ctx) = store_without_pack("2026-11-23");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let at = |s: &str| Some(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap());
     let input = |t: &str| CheckoutInput { member: "13800138000".into(), amount: "10".into(), receipt: "R1".into(), coupon: None, at: at(t) };

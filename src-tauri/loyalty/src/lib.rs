@@ -2,6 +2,7 @@
 //! the store date. Everything here is a pure function of its inputs — no clock, no IO —
 //! so the rule book's worked examples test in milliseconds.
 
+pub mod coupons;
 pub mod member;
 pub mod money;
 pub mod name_keys;

@@ -22,6 +22,12 @@ pub struct ProgramSettings {
     pub max_unconfirmed_jump_days: i64,
     /// Points for taking part: survey, feedback, event, share (rules §8).
     pub interaction_points: [i64; 4],
+    /// Points of the new-member pack (rules §6).
+    pub new_member_points: i64,
+    /// Points for the referrer when a referee makes a first checkout, and for a Loyal
+    /// referrer (rules §7).
+    pub referral_points: i64,
+    pub referral_points_loyal: i64,
     /// The tier model (rules §5).
     pub tiers: TierSettings,
 }
@@ -36,6 +42,9 @@ impl Default for ProgramSettings {
             gift_label: "满500赠品".to_string(),
             max_unconfirmed_jump_days: 31,
             interaction_points: [20, 50, 30, 10],
+            new_member_points: 50,
+            referral_points: 100,
+            referral_points_loyal: 200,
             tiers: TierSettings::default(),
         }
     }

@@ -3,6 +3,8 @@
 //! per table. All SQL of the product lives in this crate; it holds no business rules.
 
 pub mod audit;
+pub mod catalog;
+pub mod coupons;
 pub mod interactions;
 pub mod ledger;
 pub mod lots;
@@ -37,12 +39,13 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_foundation.sql")),
         M::up(include_str!("migrations/0002_tiers.sql")),
+        M::up(include_str!("migrations/0003_coupons.sql")),
     ])
 }
 
 /// Number of schema versions this build knows.
 pub fn schema_version_supported() -> usize {
-    2
+    3
 }
 
 /// The open data file.
@@ -52,8 +55,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if missing) the data file at `path`: PRAGMAs, a quick integrity
-    /// check, then the migrations. A damaged file is reported, never re-created.
+    /// Opens (creating if missing) the data file at `path`: PRAGMAs, the structural check
+    /// (see [`check_structure`]), then the migrations. A damaged file is reported, never
+    /// re-created. The full page-by-page check is [`Store::check_integrity`].
     pub fn open(path: &Path) -> Result<Store> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent() {
@@ -69,7 +73,7 @@ impl Store {
         .map_err(|e| StoreError::Unopenable { path: shown.clone(), detail: e.to_string() })?;
         let damaged = |e: rusqlite::Error| StoreError::Damaged { path: shown.clone(), detail: e.to_string() };
         conn.pragma_update(None, "journal_mode", "WAL").map_err(damaged)?;
-        check_integrity(&conn, &shown)?;
+        check_structure(&conn, path, &shown)?;
         let mut store = Store { conn, path: Some(path.to_path_buf()) };
         store.prepare(&shown)?;
         Ok(store)
@@ -103,6 +107,12 @@ impl Store {
         Ok(())
     }
 
+    /// The full check of every page (`PRAGMA quick_check`): seconds on a large store.
+    pub fn check_integrity(&self) -> Result<()> {
+        let shown = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        check_integrity(&self.conn, &shown, None)
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -134,7 +144,7 @@ impl Store {
         let shown = source.display().to_string();
         let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
-        check_integrity(&src, &shown)?;
+        check_integrity(&src, &shown, None)?;
         let version = src.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         let has_members: bool = src
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'members'", [], |r| r.get::<_, i64>(0))
@@ -156,9 +166,49 @@ impl Store {
     }
 }
 
-fn check_integrity(conn: &Connection, shown: &str) -> Result<()> {
+/// The full check of a data file on its own read-only connection, for a background
+/// thread while the store is in use.
+pub fn check_file(path: &Path) -> Result<()> {
+    let shown = path.display().to_string();
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
+    conn.pragma_update(None, "cache_size", -64_000)?;
+    check_integrity(&conn, &shown, None)
+}
+
+/// What every open checks, in milliseconds whatever the size: the file is a database whose
+/// schema reads, it is not shorter than its page count says (a truncated copy), and the
+/// store's small tables of record (`store_meta`, `staff`) pass their page check.
+fn check_structure(conn: &Connection, path: &Path, shown: &str) -> Result<()> {
     let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
-    let mut stmt = conn.prepare("PRAGMA quick_check").map_err(|e| damaged(e.to_string()))?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| damaged(e.to_string()))?;
+    let wal_empty = std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len() == 0).unwrap_or(true);
+    if wal_empty {
+        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
+        let size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
+        let len = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+        if pages * size > len {
+            return Err(damaged(format!("文件不完整：应有 {} 字节，实际只有 {len} 字节", pages * size)));
+        }
+    }
+    for t in ["store_meta", "staff"] {
+        if tables.iter().any(|n| n == t) {
+            check_integrity(conn, shown, Some(t))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_integrity(conn: &Connection, shown: &str, table: Option<&str>) -> Result<()> {
+    let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
+    let sql = match table {
+        Some(t) => format!("PRAGMA quick_check({t})"),
+        None => "PRAGMA quick_check".to_string(),
+    };
+    let mut stmt = conn.prepare(&sql).map_err(|e| damaged(e.to_string()))?;
     let rows: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
         .map_err(|e| damaged(e.to_string()))?
@@ -190,6 +240,31 @@ mod tests {
         let err = Store::open(&path).err().expect("a damaged file must not open");
         assert!(matches!(err, StoreError::Damaged { .. }), "{err:?}");
         assert_eq!(std::fs::read(&path).unwrap(), garbage, "never silently re-created");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_truncated_file_is_caught_at_open_and_scribbled_pages_by_the_full_check() {
+        let dir = std::env::temp_dir().join(format!("memberdesk-store-trunc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.db");
+        {
+            let store = Store::open(&path).unwrap();
+            let c = store.conn();
+            c.execute_batch("CREATE TABLE filler (x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO filler SELECT hex(randomblob(64)) FROM n; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(matches!(Store::open(&path), Err(StoreError::Damaged { .. })), "truncated");
+        let mut scribbled = bytes.clone();
+        let mid = bytes.len() / 2;
+        scribbled[mid..mid + 4096].fill(0x5A);
+        std::fs::write(&path, &scribbled).unwrap();
+        let full = Store::open(&path).and_then(|s| s.check_integrity());
+        assert!(matches!(full, Err(StoreError::Damaged { .. })), "{full:?}");
+        assert!(matches!(check_file(&path), Err(StoreError::Damaged { .. })));
+        assert_eq!(std::fs::read(&path).unwrap(), scribbled, "left as it was");
         std::fs::remove_dir_all(&dir).ok();
     }
 

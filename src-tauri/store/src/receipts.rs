@@ -131,6 +131,13 @@ pub fn sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
         .query_row([member_id], |r| r.get(0))?)
 }
 
+/// Sales of a member that paid something (a referral succeeds on the first).
+pub fn paid_sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen > 0")?
+        .query_row([member_id], |r| r.get(0))?)
+}
+
 /// Receipt numbers that start with `prefix`, for suggesting the next one.
 pub fn count_with_prefix(conn: &Connection, prefix: &str) -> Result<i64> {
     let hi = format!("{prefix}\u{7f}");

@@ -18,6 +18,19 @@ pub fn store_on(date: &str) -> (Desk, Ctx) {
     (desk, ctx)
 }
 
+/// A store whose manager switched the new-member pack off (no welcome points or coupon),
+/// so the points rules show on their own.
+pub fn store_without_pack(date: &str) -> (Desk, Ctx) {
+    let (mut desk, ctx) = store_on(date);
+    let mut s = desk.program_settings();
+    s.new_member_points = 0;
+    desk.save_program_settings(&ctx, s).unwrap();
+    let mut pack = desk.coupon_templates().unwrap().into_iter().find(|t| t.key == "new_member").unwrap();
+    pack.active = false;
+    desk.save_coupon_template(&ctx, &pack).unwrap();
+    (desk, ctx)
+}
+
 /// Brings the store up to `date` and returns the context of that day.
 pub fn day(desk: &mut Desk, date: &str) -> Ctx {
     let date = d(date);

@@ -1,0 +1,214 @@
+//! `coupon_templates`, `coupons` and `referral_rewards`: what the program issues, to whom,
+//! and its state.
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub value: String,
+    pub min_spend_fen: i64,
+    pub days_valid: i64,
+    pub active: bool,
+}
+
+fn row_to_template(r: &Row<'_>) -> rusqlite::Result<TemplateRow> {
+    Ok(TemplateRow {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        value: r.get(4)?,
+        min_spend_fen: r.get(5)?,
+        days_valid: r.get(6)?,
+        active: r.get(7)?,
+    })
+}
+
+const TEMPLATE_COLUMNS: &str = "id, key, name, kind, value, min_spend_fen, days_valid, active";
+
+pub fn template_by_key(conn: &Connection, key: &str) -> Result<Option<TemplateRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM coupon_templates WHERE key = ?1"))?
+        .query_row([key], row_to_template)
+        .optional()?)
+}
+
+pub fn template(conn: &Connection, id: i64) -> Result<Option<TemplateRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {TEMPLATE_COLUMNS} FROM coupon_templates WHERE id = ?1"))?
+        .query_row([id], row_to_template)
+        .optional()?)
+}
+
+pub fn templates(conn: &Connection) -> Result<Vec<TemplateRow>> {
+    let mut stmt = conn.prepare(&format!("SELECT {TEMPLATE_COLUMNS} FROM coupon_templates ORDER BY id"))?;
+    let rows = stmt.query_map([], row_to_template)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn update_template(conn: &Connection, t: &TemplateRow) -> Result<()> {
+    conn.execute(
+        "UPDATE coupon_templates SET name = ?2, kind = ?3, value = ?4, min_spend_fen = ?5, days_valid = ?6, active = ?7
+         WHERE id = ?1",
+        params![t.id, t.name, t.kind, t.value, t.min_spend_fen, t.days_valid, t.active],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponRow {
+    pub id: i64,
+    pub code: String,
+    pub template_key: String,
+    pub member_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub value: String,
+    pub min_spend_fen: i64,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub status: String,
+    pub reason: String,
+    pub used_receipt: Option<i64>,
+}
+
+const COUPON_COLUMNS: &str = "c.id, c.code, t.key, c.member_id, c.name, c.kind, c.value, c.min_spend_fen, c.valid_from,
+    c.valid_until, c.status, c.reason, c.used_receipt";
+
+fn row_to_coupon(r: &Row<'_>) -> rusqlite::Result<CouponRow> {
+    Ok(CouponRow {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        template_key: r.get(2)?,
+        member_id: r.get(3)?,
+        name: r.get(4)?,
+        kind: r.get(5)?,
+        value: r.get(6)?,
+        min_spend_fen: r.get(7)?,
+        valid_from: r.get(8)?,
+        valid_until: r.get(9)?,
+        status: r.get(10)?,
+        reason: r.get(11)?,
+        used_receipt: r.get(12)?,
+    })
+}
+
+pub struct NewCoupon<'a> {
+    pub template: &'a TemplateRow,
+    pub member_id: i64,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub reason: &'a str,
+    pub issued_at: &'a str,
+}
+
+/// Issues a coupon with the template's terms as they are now; `code_of` makes its code from
+/// its id. Returns the id.
+pub fn issue(conn: &Connection, c: &NewCoupon<'_>, code_of: impl Fn(i64) -> String) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO coupons (code, template_id, member_id, name, kind, value, min_spend_fen, valid_from, valid_until,
+            reason, issued_at) VALUES ('pending', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        c.template.id,
+        c.member_id,
+        c.template.name,
+        c.template.kind,
+        c.template.value,
+        c.template.min_spend_fen,
+        c.valid_from,
+        c.valid_until,
+        c.reason,
+        c.issued_at
+    ])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached("UPDATE coupons SET code = ?2 WHERE id = ?1")?.execute(params![id, code_of(id)])?;
+    Ok(id)
+}
+
+pub fn by_code(conn: &Connection, code: &str) -> Result<Option<CouponRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COUPON_COLUMNS} FROM coupons c JOIN coupon_templates t ON t.id = c.template_id WHERE c.code = ?1"
+        ))?
+        .query_row([code], row_to_coupon)
+        .optional()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<CouponRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COUPON_COLUMNS} FROM coupons c JOIN coupon_templates t ON t.id = c.template_id WHERE c.id = ?1"
+        ))?
+        .query_row([id], row_to_coupon)
+        .optional()?)
+}
+
+/// A member's coupons: unused first (by last day), then the rest, newest first.
+pub fn of_member(conn: &Connection, member_id: i64) -> Result<Vec<CouponRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COUPON_COLUMNS} FROM coupons c JOIN coupon_templates t ON t.id = c.template_id WHERE c.member_id = ?1
+         ORDER BY c.status <> 'unused', CASE WHEN c.status = 'unused' THEN c.valid_until END, c.id DESC"
+    ))?;
+    let rows = stmt.query_map([member_id], row_to_coupon)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn mark_used(conn: &Connection, id: i64, receipt_id: i64, at: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE coupons SET status = 'used', used_receipt = ?2, used_at = ?3 WHERE id = ?1")?
+        .execute(params![id, receipt_id, at])?;
+    Ok(())
+}
+
+pub fn set_status(conn: &Connection, id: i64, status: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE coupons SET status = ?2 WHERE id = ?1")?.execute(params![id, status])?;
+    if status == "unused" {
+        conn.prepare_cached("UPDATE coupons SET used_receipt = NULL, used_at = NULL WHERE id = ?1")?.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Marks unused coupons whose last day is before `store_date` as expired; returns how many.
+pub fn expire_due(conn: &Connection, store_date: NaiveDate) -> Result<usize> {
+    Ok(conn.execute("UPDATE coupons SET status = 'expired' WHERE status = 'unused' AND valid_until < ?1", [store_date])?)
+}
+
+/// Records the reward of a referee's first checkout; `false` when it was already given.
+pub fn record_referral_reward(
+    conn: &Connection,
+    referee: i64,
+    referrer: i64,
+    receipt_id: i64,
+    points: i64,
+    coupon_id: Option<i64>,
+    on_date: NaiveDate,
+) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO referral_rewards (referee_id, referrer_id, receipt_id, points, coupon_id, on_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![referee, referrer, receipt_id, points, coupon_id, on_date],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn referral_rewarded(conn: &Connection, referee: i64) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM referral_rewards WHERE referee_id = ?1")?.exists([referee])?)
+}
+
+/// The members a member referred, with whether each referral succeeded (a first paid
+/// checkout), by member number.
+pub fn referees(conn: &Connection, referrer: i64) -> Result<Vec<(String, String, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.member_no, m.name,
+                EXISTS (SELECT 1 FROM receipts s WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen > 0)
+         FROM members m WHERE m.referred_by = ?1 ORDER BY m.member_no",
+    )?;
+    let rows = stmt.query_map([referrer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
