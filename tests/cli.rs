@@ -217,3 +217,34 @@ fn coupons_catalog_and_redemption_from_the_command_line() {
     assert_eq!((r["points_spent"].as_i64(), r["points_balance"].as_i64()), (Some(500), Some(50)));
     assert_eq!(r["coupon"]["description"], "50元无门槛");
 }
+
+#[test]
+fn the_contact_list_and_the_sms_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-09-20", &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F", "--birthday", "1990-09-25"], 0);
+    cli_json(&db, "2026-09-20", &["enroll", "--name", "李四", "--phone", "13900139000", "--gender", "M"], 0);
+    cli_json(&db, "2026-09-20", &["enroll", "--name", "王五", "--phone", "13700137000", "--gender", "M", "--no-contact"], 0);
+    // 中秋 2026 is 09-25, and so is 张三's birthday: on the list of 09-23.
+    let list = cli_json(&db, "2026-09-23", &["contacts"], 0);
+    assert_eq!(list["date"], "2026-09-23");
+    let entries = list["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "王五 did not agree to be contacted: {list}");
+    for key in ["member_no", "name", "phone", "tier", "vip", "channel", "reasons"] {
+        assert!(entries[0].get(key).is_some(), "entry has {key}");
+    }
+    let zhang = entries.iter().find(|e| e["name"] == "张三").unwrap();
+    let kinds: Vec<&str> = zhang["reasons"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["birthday", "holiday"]);
+    assert_eq!(zhang["channel"], "call");
+    let li = entries.iter().find(|e| e["name"] == "李四").unwrap();
+    assert_eq!(li["channel"], "sms");
+    assert_eq!(li["reasons"][0]["detail"], "中秋节（09-25）");
+    let out = dir.path().join("sms.csv");
+    cli_json(&db, "2026-09-23", &["export", "contacts", "--date", "2026-09-23", "--channel", "sms", "--out", out.to_str().unwrap()], 0);
+    let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}phone,name,text"), "{text}");
+    assert!(text.contains("13900139000,李四,李先生您好！中秋节快到了"), "{text}");
+    let future = cli_json(&db, "2026-09-23", &["contacts", "--date", "2026-09-24"], 2);
+    assert_eq!(future["error"]["code"], "date_in_future");
+}

@@ -244,3 +244,34 @@ async fn check_out_with_a_coupon_and_see_the_discount_the_points_and_the_coupon_
     assert_eq!(used.len(), 1);
     assert_eq!(card["recent_receipts"][0]["discount"], "10.00");
 }
+
+#[tokio::test]
+async fn mark_a_contact_done_with_a_note_it_leaves_the_list_and_the_note_shows_on_the_card() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    // Enrolled days before; their birthdays are two days after the store date, so the list
+    // generated when the app opens on TODAY has them.
+    let w = Window::open(|db| {
+        cli_json(db, "2026-11-20", &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--birthday", "1990-11-25", "--notes", "喜欢绿茶"], 0);
+        cli_json(db, "2026-11-20", &["enroll", "--name", "李四", "--phone", "13900001111", "--gender", "M", "--birthday", "1985-11-25"], 0);
+    })
+    .await;
+    w.click("#tab-service").await;
+    w.wait_text("#service-counts", "待联系 2 通电话").await;
+    // Same tier, neither VIP: by member number, so 张三 (M000001) first.
+    w.wait_text("#service-entries", "李先生 M000002").await;
+    w.wait_text("#se-greeting", "张女士").await;
+    w.wait_text("#se-reasons", "生日：公历 11-25").await;
+    w.wait_text("#se-scripts", "张女士您好！后天是您的生日").await;
+    w.wait_text("#se-notes", "喜欢绿茶").await;
+    w.shot("contact-entry").await;
+    w.type_into("#se-note", "已致电，顾客周末来店领生日礼").await;
+    w.click("#se-done").await;
+    w.wait_text("#service-counts", "待联系 1 通电话").await;
+    let remaining = w.client.find(Locator::Css("#service-entries")).await.unwrap().text().await.unwrap();
+    assert!(!remaining.contains("张女士"), "done entries leave the pending list: {remaining}");
+    w.click("#tab-desk").await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-contact-log", "已联系：已致电，顾客周末来店领生日礼").await;
+    w.shot("card-contact-log").await;
+    w.close().await;
+}

@@ -35,6 +35,7 @@ function applyI18n() {
   if (state.card) renderCard(state.card);
   renderResults();
   renderReview();
+  if (state.queue) renderQueue();
 }
 
 let toastTimer;
@@ -53,6 +54,7 @@ function showScreen(name) {
   if (name === "desk") $("#search").focus();
   if (name === "enrol") $("#f-name").focus();
   if (name === "manager") openManager();
+  if (name === "service") loadQueue();
 }
 
 // ---- store status -------------------------------------------------------------------
@@ -188,6 +190,18 @@ function renderCard(c) {
   if (!c.contact_ok) flag(t("card.noContact"), true);
   if (c.archived) flag(t("card.archived"), true);
   if (c.points_balance < 0) flag(t("card.negative"), true);
+  const log = $("#card-contact-log");
+  log.innerHTML = "";
+  if (!c.contact_log.length) {
+    const li = document.createElement("li");
+    li.textContent = t("card.noContacts");
+    log.append(li);
+  }
+  for (const a of c.contact_log) {
+    const li = document.createElement("li");
+    li.textContent = `${a.at.slice(0, 16)} ${a.staff || ""} ${t(`outcome.${a.outcome}`)}${a.note ? `：${a.note}` : ""}`;
+    log.append(li);
+  }
   const usable = c.coupons.filter((cp) => cp.status === "unused");
   $("#card-coupons").textContent = usable.length ? t("card.couponCount", { n: usable.length }) : t("card.couponsSoon");
   const list = $("#card-coupon-list");
@@ -715,6 +729,191 @@ function openManager() {
   loadReview();
   loadSettings();
   loadProgram();
+  loadContactSettings();
+}
+
+// ---- customer service: the contact list ---------------------------------------------
+
+async function loadQueue() {
+  try {
+    state.queue = await invoke("contact_queue");
+    const keep = state.entry && state.queue.find((e) => e.id === state.entry.id);
+    state.entry = keep || state.queue[0] || null;
+    renderQueue();
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+function renderQueue() {
+  const q = state.queue || [];
+  $("#service-counts").textContent = t("service.counts", {
+    calls: q.filter((e) => e.channel === "call").length,
+    sms: q.filter((e) => e.channel === "sms").length,
+    overdue: q.filter((e) => e.overdue).length,
+  });
+  const ul = $("#service-entries");
+  ul.innerHTML = "";
+  for (const e of q) {
+    const li = document.createElement("li");
+    li.className = state.entry && state.entry.id === e.id ? "selected" : "";
+    li.dataset.entry = e.id;
+    const name = document.createElement("span");
+    name.className = "r-name";
+    name.textContent = `${e.greeting} ${e.member_no}`;
+    const badges = document.createElement("span");
+    badges.className = "r-points";
+    const badge = (text, cls) => {
+      const b = document.createElement("span");
+      b.className = `badge ${cls || ""}`;
+      b.textContent = text;
+      badges.append(b);
+    };
+    badge(t(`service.${e.channel}`), e.channel);
+    if (e.overdue) badge(`${t("service.overdue")} ${e.list_date.slice(5)}`, "overdue");
+    if (e.attempts) badge(t("service.attempts", { n: e.attempts }));
+    const meta = document.createElement("span");
+    meta.className = "r-meta";
+    meta.textContent = e.reasons.map((r) => t(`reason.${r.kind}`)).join("、");
+    const tier = document.createElement("span");
+    tier.className = "r-meta r-tier";
+    tier.textContent = t(`tier.${e.tier}`) + (e.vip ? ` · ${t("card.vip")}` : "");
+    li.append(name, badges, meta, tier);
+    li.addEventListener("click", () => {
+      state.entry = e;
+      renderQueue();
+    });
+    ul.append(li);
+  }
+  renderEntry();
+}
+
+function renderEntry() {
+  const e = state.entry;
+  $("#service-empty").classList.toggle("hidden", !!e);
+  $("#service-entry").classList.toggle("hidden", !e);
+  if (!e) return;
+  $("#se-greeting").textContent = e.greeting;
+  $("#se-member").textContent = `${e.name} · ${e.member_no}`;
+  $("#se-phone").textContent = e.phone || "";
+  const tier = $("#se-tier");
+  tier.className = `tier ${e.tier}`;
+  tier.textContent = t(`tier.${e.tier}`) + (e.vip ? ` · ${t("card.vip")}` : "");
+  const reasons = $("#se-reasons");
+  reasons.innerHTML = "";
+  for (const r of e.reasons) {
+    const li = document.createElement("li");
+    li.textContent = `${t(`reason.${r.kind}`)}：${r.detail}`;
+    reasons.append(li);
+  }
+  const notes = $("#se-notes");
+  notes.textContent = e.notes ? `${t("card.notes")}${e.notes}` : "";
+  notes.classList.toggle("hidden", !e.notes);
+  const scripts = $("#se-scripts");
+  scripts.innerHTML = "";
+  for (const text of e.scripts) {
+    const p = document.createElement("p");
+    p.textContent = text;
+    scripts.append(p);
+  }
+  $("#se-error").textContent = "";
+}
+
+async function recordContact(outcome) {
+  const e = state.entry;
+  if (!e) return;
+  $("#se-error").textContent = "";
+  try {
+    await invoke("contact_record", {
+      entry: e.id,
+      outcome,
+      note: $("#se-note").value,
+      rescheduleTo: outcome === "rescheduled" ? $("#se-date").value || null : null,
+    });
+    $("#se-note").value = "";
+    toast(t("service.saved"), true);
+    state.entry = null;
+    loadQueue();
+  } catch (err) {
+    $("#se-error").textContent = errorText(err);
+  }
+}
+
+async function exportContacts(channel) {
+  try {
+    const path = await invoke("contact_export", { channel });
+    toast(t("service.exported", { path }), true);
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+// ---- manager: holidays and scripts --------------------------------------------------
+
+async function loadContactSettings() {
+  try {
+    const r = await invoke("contact_settings");
+    const body = $("#holidays-table tbody");
+    body.innerHTML = "";
+    const rows = [...r.holidays, { id: 0, name: "", calendar: "solar", month: 1, day: 1, audience: "all", active: true }];
+    for (const h of rows) {
+      const tr = document.createElement("tr");
+      const [a, name] = cellInput(h.name);
+      const [b, cal] = cellInput(h.calendar, { options: [["solar", t("holidays.solar")], ["lunar", t("holidays.lunar")]] });
+      cal.value = h.calendar;
+      const [c, month] = cellInput(h.month);
+      const [d, day] = cellInput(h.day);
+      const [e, aud] = cellInput(h.audience, {
+        options: [["all", t("holidays.all")], ["women", t("holidays.women")], ["seniors", t("holidays.seniors")]],
+      });
+      aud.value = h.audience;
+      const [f, active] = cellInput(h.active, { type: "checkbox" });
+      const save = document.createElement("button");
+      save.textContent = h.id ? t("catalog.save") : t("holidays.add");
+      save.addEventListener("click", () =>
+        saveContactSetting("holiday_save", {
+          holiday: {
+            id: h.id, name: name.value, calendar: cal.value, month: Number.parseInt(month.value, 10) || 0,
+            day: Number.parseInt(day.value, 10) || 0, audience: aud.value, active: active.checked,
+          },
+        }),
+      );
+      const g = document.createElement("td");
+      g.append(save);
+      tr.append(a, b, c, d, e, f, g);
+      body.append(tr);
+    }
+    const list = $("#scripts-list");
+    list.innerHTML = "";
+    for (const sc of r.scripts) {
+      const row = document.createElement("div");
+      row.className = "row";
+      const label = document.createElement("span");
+      label.textContent = t(`reason.${sc.kind}`);
+      const text = document.createElement("textarea");
+      text.rows = 2;
+      text.value = sc.text;
+      const save = document.createElement("button");
+      save.type = "button";
+      save.textContent = t("catalog.save");
+      save.addEventListener("click", () => saveContactSetting("contact_script_save", { script: { kind: sc.kind, text: text.value } }));
+      row.append(label, text, save);
+      list.append(row);
+    }
+  } catch (e) {
+    toast(errorText(e));
+  }
+}
+
+async function saveContactSetting(cmd, args) {
+  $("#program-error").textContent = "";
+  try {
+    await invoke(cmd, args);
+    toast(t("program.saved"), true);
+    loadContactSettings();
+  } catch (e) {
+    $("#program-error").textContent = errorText(e);
+  }
 }
 
 // ---- enrol / edit -------------------------------------------------------------------
@@ -807,6 +1006,17 @@ function wire() {
   $("#member-form").addEventListener("submit", submitMember);
   $("#interaction-form").addEventListener("submit", submitInteraction);
   $("#redeem-form").addEventListener("submit", submitRedeem);
+  $("#se-done").addEventListener("click", () => recordContact("done"));
+  $("#se-noanswer").addEventListener("click", () => recordContact("no_answer"));
+  $("#se-reschedule").addEventListener("click", () => recordContact("rescheduled"));
+  $("#se-dnc").addEventListener("click", () => $("#dlg-dnc").showModal());
+  $("#dnc-confirm").addEventListener("click", () => {
+    $("#dlg-dnc").close();
+    recordContact("do_not_call");
+  });
+  $("#dnc-cancel").addEventListener("click", () => $("#dlg-dnc").close());
+  $("#service-sms").addEventListener("click", () => exportContacts("sms"));
+  $("#service-calls").addEventListener("click", () => exportContacts("call"));
   $("#btn-redeem").addEventListener("click", openRedeem);
   $("#checkout-amount").addEventListener("input", requestQuote);
   $("#checkout-coupon").addEventListener("input", requestQuote);
@@ -878,6 +1088,9 @@ function wire() {
         showScreen("desk");
         $("#checkout-amount").focus();
       }
+    } else if (ev.key === "F3") {
+      ev.preventDefault();
+      showScreen("service");
     } else if (ev.key === "F6") {
       ev.preventDefault();
       showScreen("manager");

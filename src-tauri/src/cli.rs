@@ -71,6 +71,11 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// The contact list of a day (default: the store date).
+    Contacts {
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// The redemption catalog: id, name, points, stock.
     Catalog,
     /// Redeem a catalog item with a member's points.
@@ -116,6 +121,12 @@ enum Command {
         /// For tier-changes: the month YYYY-MM (default: this month).
         #[arg(long)]
         month: Option<String>,
+        /// For contacts: the day (default: the store date).
+        #[arg(long)]
+        date: Option<String>,
+        /// For contacts: only the SMS list (phone,name,text) or only the calls.
+        #[arg(long)]
+        channel: Option<String>,
     },
     /// Back up the data file.
     Backup {
@@ -195,6 +206,7 @@ enum ExportKind {
     Members,
     Ledger,
     TierChanges,
+    Contacts,
 }
 
 /// What a command produced: a JSON value and its readable form.
@@ -207,6 +219,17 @@ struct Output {
 fn out<T: Serialize>(value: &T, text: String) -> Result<Output, DeskError> {
     let value = serde_json::to_value(value).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
     Ok(Output { value, text, exit: 0 })
+}
+
+fn parse_date(date: &Option<String>) -> Result<Option<chrono::NaiveDate>, DeskError> {
+    match date {
+        None => Ok(None),
+        Some(t) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("日期“{t}”无效，应为 YYYY-MM-DD"))),
+    }
 }
 
 fn parse_at(at: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, DeskError> {
@@ -403,7 +426,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             }
             Ok(o)
         }
-        Command::Export { kind, out: path, format, month } => {
+        Command::Export { kind, out: path, format, month, date, channel } => {
             let format = ExportFormat::parse(&format)?;
             let csv_only = |f: ExportFormat| {
                 if f == ExportFormat::Csv {
@@ -421,6 +444,13 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                     csv_only(format)?;
                     desk.export_ledger_csv(ctx)?
                 }
+                ExportKind::Contacts => {
+                    csv_only(format)?;
+                    if let Some(c) = channel.as_deref().filter(|c| !["sms", "call"].contains(c)) {
+                        return Err(DeskError::new(ErrorCode::InvalidInput, format!("渠道“{c}”无效：应为 sms 或 call")));
+                    }
+                    desk.export_contacts_csv(ctx, parse_date(&date)?, channel.as_deref())?
+                }
                 ExportKind::TierChanges => {
                     let month = month.unwrap_or_else(|| ctx.store_date.format("%Y-%m").to_string());
                     desk.export_tier_changes(&month, format)?
@@ -430,6 +460,23 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
             let text = format!("已导出到 {}（{} 字节）", path.display(), bytes.len());
             out(&json!({ "file": path.display().to_string(), "bytes": bytes.len() }), text)
+        }
+        Command::Contacts { date } => {
+            let list = desk.contact_list(ctx, parse_date(&date)?)?;
+            let mut text = format!("{} 联系清单：{} 人", list.date, list.entries.len());
+            for e in &list.entries {
+                let reasons: Vec<String> = e.reasons.iter().map(|r| r.detail.clone()).collect();
+                text.push_str(&format!(
+                    "\n  {} {} {} {} [{}] {}",
+                    e.member_no,
+                    e.greeting,
+                    e.phone.as_deref().unwrap_or("-"),
+                    e.tier,
+                    if e.channel == "sms" { "短信" } else { "电话" },
+                    reasons.join("；")
+                ));
+            }
+            out(&list, text)
         }
         Command::Catalog => {
             let items = desk.catalog()?;

@@ -4,6 +4,7 @@
 
 use crate::state::AppState;
 use desk::checkout::{CheckoutInput, RefundInput};
+use desk::contacts::{ContactEntryView, ContactOutcome, ContactScript, HolidaySetting};
 use desk::coupons::{CatalogItem, CouponTemplate, RedeemOptions, RedeemOutcome};
 use desk::export::ExportFormat;
 use desk::interactions::InteractionOutcome;
@@ -171,4 +172,48 @@ pub async fn coupon_templates(state: State<'_, AppState>) -> DeskResult<Vec<Coup
 #[tauri::command]
 pub async fn coupon_template_save(state: State<'_, AppState>, template: CouponTemplate) -> DeskResult<Vec<CouponTemplate>> {
     state.with_desk(false, |desk, ctx| desk.save_coupon_template(ctx, &template))
+}
+
+#[tauri::command]
+pub async fn contact_queue(state: State<'_, AppState>) -> DeskResult<Vec<ContactEntryView>> {
+    state.with_desk(false, |desk, ctx| desk.contact_queue(ctx))
+}
+
+#[tauri::command]
+pub async fn contact_record(
+    state: State<'_, AppState>,
+    entry: i64,
+    outcome: ContactOutcome,
+    note: String,
+    reschedule_to: Option<chrono::NaiveDate>,
+) -> DeskResult<ContactEntryView> {
+    state.with_desk(false, |desk, ctx| desk.record_contact(ctx, entry, outcome, &note, reschedule_to))
+}
+
+/// Writes the day's SMS or call list to the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn contact_export(state: State<'_, AppState>, channel: String) -> DeskResult<String> {
+    let (bytes, date) = state.with_desk(false, |desk, ctx| Ok((desk.export_contacts_csv(ctx, None, Some(&channel))?, ctx.store_date)))?;
+    let dir = dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    let label = if channel == "sms" { "短信清单" } else { "电话清单" };
+    let path = dir.join(format!("{label}-{date}.csv"));
+    std::fs::create_dir_all(&dir).ok();
+    std::fs::write(&path, bytes)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+#[tauri::command]
+pub async fn contact_settings(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
+    state.with_reader(|desk, _| Ok(serde_json::json!({ "scripts": desk.contact_scripts()?, "holidays": desk.holidays()? })))
+}
+
+#[tauri::command]
+pub async fn contact_script_save(state: State<'_, AppState>, script: ContactScript) -> DeskResult<Vec<ContactScript>> {
+    state.with_desk(false, |desk, ctx| desk.save_contact_script(ctx, &script))
+}
+
+#[tauri::command]
+pub async fn holiday_save(state: State<'_, AppState>, holiday: HolidaySetting) -> DeskResult<Vec<HolidaySetting>> {
+    state.with_desk(false, |desk, ctx| desk.save_holiday(ctx, &holiday))
 }

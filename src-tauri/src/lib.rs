@@ -38,6 +38,12 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::catalog_save,
         commands::coupon_templates,
         commands::coupon_template_save,
+        commands::contact_queue,
+        commands::contact_record,
+        commands::contact_export,
+        commands::contact_settings,
+        commands::contact_script_save,
+        commands::holiday_save,
     ])
 }
 

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod checkout;
+pub mod contacts;
 pub mod coupons;
 pub mod demo;
 pub mod error;

@@ -311,6 +311,10 @@ impl Desk {
             },
             recent_receipts: recent,
             tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, &row.tier, ctx.store_date)?,
+            contact_log: store::contacts::attempts_of_member(conn, row.id, 10)?
+                .into_iter()
+                .map(|a| crate::contacts::AttemptView { at: a.at, staff: a.staff, outcome: a.outcome, note: a.note, list_date: a.list_date })
+                .collect(),
         })
     }
 

@@ -3,8 +3,7 @@
 //! their last valid day expire, and the tier evaluation of every 1st reached runs.
 
 use crate::{Desk, DeskResult, StoreDayReport, StoreStatus};
-use chrono::{Days, Months, NaiveDate};
-use loyalty::tiers::first_of_month;
+use chrono::{Datelike, Days, NaiveDate};
 use loyalty::store_date::check_advance;
 use store::ledger::{LedgerEntry, LedgerKind};
 use store::meta;
@@ -14,6 +13,9 @@ impl Desk {
     /// the allowed days (an explicit `--today` counts as confirmed).
     pub fn bring_up_to(&mut self, date: NaiveDate, confirmed: bool, now_text: &str) -> DeskResult<StoreDayReport> {
         let max_days = self.settings.max_unconfirmed_jump_days;
+        let now = chrono::NaiveDateTime::parse_from_str(now_text, "%Y-%m-%d %H:%M:%S")
+            .unwrap_or_else(|_| date.and_hms_opt(0, 0, 0).expect("midnight"));
+        let ctx = self.manager_ctx(date, now)?;
         let tx = self.store.transaction()?;
         let latest = meta::get_date(&tx, meta::LATEST_STORE_DATE)?;
         let days = check_advance(latest, date, confirmed, max_days)?;
@@ -45,16 +47,17 @@ impl Desk {
                 lots_expired += 1;
                 points_expired += lot.remaining;
             }
-            // Every 1st since the last store date (or the opening day itself) gets its tier
-            // evaluation, oldest first, each as of its own 1st.
-            let from = latest.map(|l| l + Days::new(1)).unwrap_or(date);
-            let mut first = first_of_month(from);
-            if first < from {
-                first = first.checked_add_months(Months::new(1)).expect("in range");
-            }
-            while first <= date {
-                tier_runs.push(crate::tiers::run_month(&tx, &self.settings, first, now_text)?.month);
-                first = first.checked_add_months(Months::new(1)).expect("in range");
+            // Every day since the last store date (or the opening day itself), oldest first:
+            // the tier evaluation on each 1st, then that day's contact list (days the app
+            // was not opened are generated now, marked overdue).
+            let mut day = latest.map(|l| l + Days::new(1)).unwrap_or(date);
+            while day <= date {
+                if day.day() == 1 {
+                    tier_runs.push(crate::tiers::run_month(&tx, &self.settings, day, now_text)?.month);
+                }
+                store::coupons::expire_due(&tx, day)?;
+                crate::contacts::generate_day(&tx, &ctx, &self.settings, day, day < date)?;
+                day = day + Days::new(1);
             }
             store::coupons::expire_due(&tx, date)?;
             meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;

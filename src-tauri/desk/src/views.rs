@@ -59,6 +59,8 @@ pub struct MemberCard {
     pub referrals: Referrals,
     pub recent_receipts: Vec<ReceiptView>,
     pub tier_view: crate::tiers::TierView,
+    /// Customer service's calls and notes, newest first.
+    pub contact_log: Vec<crate::contacts::AttemptView>,
 }
 
 /// One row of a lookup.

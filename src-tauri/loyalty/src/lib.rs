@@ -2,7 +2,9 @@
 //! the store date. Everything here is a pure function of its inputs — no clock, no IO —
 //! so the rule book's worked examples test in milliseconds.
 
+pub mod contacts;
 pub mod coupons;
+pub mod lunar;
 pub mod member;
 pub mod money;
 pub mod name_keys;

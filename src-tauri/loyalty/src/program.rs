@@ -28,6 +28,13 @@ pub struct ProgramSettings {
     /// referrer (rules §7).
     pub referral_points: i64,
     pub referral_points_loyal: i64,
+    /// Contact list (rules §9): a follow-up call for a checkout this many days ago paying at
+    /// least this much; recall after this many days without a visit; points expiring this
+    /// many days ahead.
+    pub follow_up_days: u64,
+    pub follow_up_min_paid: Decimal,
+    pub lapsed_days: u64,
+    pub expiring_days: u64,
     /// The tier model (rules §5).
     pub tiers: TierSettings,
 }
@@ -45,6 +52,10 @@ impl Default for ProgramSettings {
             new_member_points: 50,
             referral_points: 100,
             referral_points_loyal: 200,
+            follow_up_days: 3,
+            follow_up_min_paid: Decimal::new(30000, 2),
+            lapsed_days: 90,
+            expiring_days: 30,
             tiers: TierSettings::default(),
         }
     }

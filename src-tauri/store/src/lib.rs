@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod contacts;
 pub mod coupons;
 pub mod interactions;
 pub mod ledger;
@@ -40,12 +41,13 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_foundation.sql")),
         M::up(include_str!("migrations/0002_tiers.sql")),
         M::up(include_str!("migrations/0003_coupons.sql")),
+        M::up(include_str!("migrations/0004_contacts.sql")),
     ])
 }
 
 /// Number of schema versions this build knows.
 pub fn schema_version_supported() -> usize {
-    3
+    4
 }
 
 /// The open data file.

@@ -1,0 +1,509 @@
+//! The daily contact list (rules §9): generating a day's list (every reason merged into
+//! one entry per member, the channel, the order, the birthday and recall coupons issued
+//! with their entries), customer service's work queue and every attempt, the scripts and
+//! the holiday table, and the SMS and call lists for export.
+
+use crate::members::{resolve, tier_label};
+use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Role};
+use chrono::{Datelike, Days, NaiveDate};
+use loyalty::contacts::{
+    birthday_falls_on, channel, holiday_falls_on, holiday_greets, lunar_birthday_keys, order_key, solar_birthday_keys,
+    Audience, Channel, ContactReason, Holiday, GREET_DAYS_AHEAD,
+};
+use loyalty::member::{greeting, mask_phone};
+use loyalty::money;
+use loyalty::{Birthday, Calendar, Gender, ProgramSettings, Tier};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use store::contacts::{Contactable, EntryRow, HolidayRow, NewEntry};
+
+fn birthday_of(c: &Contactable) -> Option<Birthday> {
+    let calendar = match c.birthday_calendar.as_deref()? {
+        "lunar" => Calendar::Lunar,
+        _ => Calendar::Solar,
+    };
+    Some(Birthday { calendar, year: c.birthday_year, month: c.birthday_month?, day: c.birthday_day?, leap: c.birthday_leap })
+}
+
+fn holiday_of(h: &HolidayRow) -> Holiday {
+    Holiday {
+        name: h.name.clone(),
+        calendar: if h.calendar == "lunar" { Calendar::Lunar } else { Calendar::Solar },
+        month: h.month,
+        day: h.day,
+        audience: match h.audience.as_str() {
+            "women" => Audience::Women,
+            "seniors" => Audience::Seniors,
+            _ => Audience::All,
+        },
+    }
+}
+
+/// Generates the list of `day` once (a day generated before adds nothing). `overdue`: the
+/// app was not opened that day. Returns the number of entries.
+pub(crate) fn generate_day(
+    conn: &Connection,
+    ctx: &Ctx,
+    settings: &ProgramSettings,
+    day: NaiveDate,
+    overdue: bool,
+) -> DeskResult<usize> {
+    if store::contacts::day_generated(conn, day)? {
+        return Ok(0);
+    }
+    let greet_day = day + Days::new(GREET_DAYS_AHEAD);
+    let mut reasons: BTreeMap<i64, Vec<ContactReason>> = BTreeMap::new();
+    let mut facts: HashMap<i64, Contactable> = HashMap::new();
+    let mut add = |facts: &mut HashMap<i64, Contactable>, c: Contactable, r: ContactReason| {
+        reasons.entry(c.id).or_default().push(r);
+        facts.entry(c.id).or_insert(c);
+    };
+    for (m, d) in solar_birthday_keys(greet_day) {
+        for c in store::contacts::with_birthday(conn, "solar", m, d, None)? {
+            add(&mut facts, c, ContactReason::Birthday { date: greet_day, lunar: false });
+        }
+    }
+    for (m, d, leap) in lunar_birthday_keys(greet_day) {
+        for c in store::contacts::with_birthday(conn, "lunar", m, d, Some(leap))? {
+            if birthday_of(&c).is_some_and(|b| birthday_falls_on(&b, greet_day)) {
+                add(&mut facts, c, ContactReason::Birthday { date: greet_day, lunar: true });
+            }
+        }
+    }
+    let holidays: Vec<Holiday> = store::contacts::holidays(conn)?
+        .iter()
+        .filter(|h| h.active)
+        .map(holiday_of)
+        .filter(|h| holiday_falls_on(h, greet_day))
+        .collect();
+    if !holidays.is_empty() {
+        for c in store::contacts::all_contactable(conn)? {
+            let gender = Gender::parse(&c.gender).unwrap_or(Gender::Unknown);
+            let birthday = birthday_of(&c);
+            for h in &holidays {
+                if holiday_greets(h, gender, birthday.as_ref(), greet_day) {
+                    add(&mut facts, c.clone(), ContactReason::Holiday { name: h.name.clone(), date: greet_day });
+                }
+            }
+        }
+    }
+    let mut later: Vec<(i64, ContactReason)> = Vec::new();
+    let sale_day = day - Days::new(settings.follow_up_days);
+    for (member, receipt, paid_fen, first) in
+        store::contacts::follow_ups(conn, sale_day, money::to_fen(settings.follow_up_min_paid), day)?
+    {
+        let paid = money::format(money::from_fen(paid_fen));
+        later.push((member, ContactReason::FollowUp { receipt, date: sale_day, paid, first }));
+    }
+    let last_visit = day - Days::new(settings.lapsed_days);
+    for member in store::contacts::last_visit_on(conn, last_visit)? {
+        later.push((member, ContactReason::Lapsed { last_visit }));
+    }
+    let expiring = day + Days::new(settings.expiring_days);
+    for (member, points) in store::contacts::expiring_on(conn, expiring)? {
+        later.push((member, ContactReason::PointsExpiring { points, date: expiring }));
+    }
+    if day.day() == 1 {
+        for (member, from, to) in store::contacts::tier_changes_on(conn, day)? {
+            let (Some(from), Some(to)) = (Tier::parse(&from), Tier::parse(&to)) else { continue };
+            later.push((member, ContactReason::TierChange { from, to }));
+        }
+    }
+    for (member, reason) in later {
+        let c = match facts.remove(&member) {
+            Some(c) => Some(c),
+            None => store::contacts::contactable(conn, member)?,
+        };
+        if let Some(c) = c {
+            add(&mut facts, c, reason);
+        }
+    }
+    let mut entries: Vec<(&Contactable, Vec<ContactReason>)> =
+        reasons.into_iter().filter_map(|(id, r)| facts.get(&id).map(|c| (c, r))).collect();
+    entries.sort_by_key(|(c, _)| order_key(Tier::parse(&c.tier).unwrap_or(Tier::Regular), c.vip, &c.member_no));
+    let mut written = 0;
+    for (c, r) in &entries {
+        let tier = Tier::parse(&c.tier).unwrap_or(Tier::Regular);
+        let ch = match channel(r, tier, c.vip) {
+            Channel::Call => "call",
+            Channel::Sms => "sms",
+        };
+        let json = serde_json::to_string(r).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
+        let new = store::contacts::insert_entry(
+            conn,
+            &NewEntry { list_date: day, member_id: c.id, channel: ch, reasons: &json, tier: &c.tier, vip: c.vip, overdue },
+        )?;
+        if !new {
+            continue;
+        }
+        written += 1;
+        for reason in r {
+            match reason {
+                ContactReason::Birthday { date, .. } => {
+                    coupons::issue(conn, ctx, c.id, "birthday", "生日券", Some((day, *date + Days::new(7))))?;
+                }
+                ContactReason::Lapsed { .. } => {
+                    let days = store::coupons::template_by_key(conn, "recall")?.map(|t| t.days_valid).unwrap_or(14);
+                    coupons::issue(conn, ctx, c.id, "recall", "回归奖励", Some(loyalty::coupons::validity(day, days)))?;
+                }
+                _ => {}
+            }
+        }
+    }
+    store::contacts::mark_day(conn, day, written as i64, overdue, &ctx.now_text())?;
+    Ok(written)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasonView {
+    pub kind: String,
+    pub detail: String,
+}
+
+/// One entry of the list, as customer service works it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactEntryView {
+    pub id: i64,
+    pub list_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub overdue: bool,
+    pub member_no: String,
+    pub name: String,
+    pub greeting: String,
+    pub phone: Option<String>,
+    pub tier: String,
+    pub vip: bool,
+    pub channel: String,
+    pub status: String,
+    pub attempts: i64,
+    pub reasons: Vec<ReasonView>,
+    pub notes: String,
+    pub scripts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactList {
+    pub date: NaiveDate,
+    pub entries: Vec<ContactEntryView>,
+}
+
+fn render(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+}
+
+fn entry_view(e: &EntryRow, today: NaiveDate, scripts: &HashMap<String, String>, recall_days: i64, mask: bool) -> ContactEntryView {
+    let reasons: Vec<ContactReason> = serde_json::from_str(&e.reasons).unwrap_or_default();
+    let greet = greeting(&e.name, Gender::parse(&e.gender).unwrap_or(Gender::Unknown));
+    let texts = reasons
+        .iter()
+        .map(|r| {
+            let mut values = vec![("greeting", greet.clone())];
+            match r {
+                ContactReason::Birthday { date, .. } => values.push(("coupon_until", (*date + Days::new(7)).format("%m月%d日").to_string())),
+                ContactReason::Holiday { name, .. } => values.push(("holiday", name.clone())),
+                ContactReason::FollowUp { receipt, date, .. } => {
+                    values.push(("receipt", receipt.clone()));
+                    values.push(("date", date.format("%m月%d日").to_string()));
+                }
+                ContactReason::Lapsed { .. } => values.push((
+                    "coupon_until",
+                    (e.list_date + Days::new((recall_days.max(1) - 1) as u64)).format("%m月%d日").to_string(),
+                )),
+                ContactReason::PointsExpiring { points, date } => {
+                    values.push(("points", points.to_string()));
+                    values.push(("date", date.format("%m月%d日").to_string()));
+                }
+                ContactReason::TierChange { to, .. } => values.push(("tier", to.label_zh().to_string())),
+            }
+            render(scripts.get(r.kind()).map(String::as_str).unwrap_or(""), &values)
+        })
+        .collect();
+    ContactEntryView {
+        id: e.id,
+        list_date: e.list_date,
+        due_date: e.due_date,
+        overdue: e.list_date < today,
+        member_no: e.member_no.clone(),
+        name: e.name.clone(),
+        greeting: greet,
+        phone: e.phone.as_deref().map(|p| if mask { mask_phone(p) } else { p.to_string() }),
+        tier: e.tier.clone(),
+        vip: e.vip,
+        channel: e.channel.clone(),
+        status: e.status.clone(),
+        attempts: e.attempts,
+        reasons: reasons.iter().map(|r| ReasonView { kind: r.kind().to_string(), detail: r.detail() }).collect(),
+        notes: e.notes.clone(),
+        scripts: texts,
+    }
+}
+
+fn sort_entries(entries: &mut [ContactEntryView], calls_first: bool) {
+    entries.sort_by_key(|e| {
+        (
+            calls_first && e.channel != "call",
+            order_key(Tier::parse(&e.tier).unwrap_or(Tier::Regular), e.vip, &e.member_no),
+            e.list_date,
+        )
+    });
+}
+
+/// What customer service does with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    Done,
+    NoAnswer,
+    Rescheduled,
+    DoNotCall,
+}
+
+/// At most this many unanswered calls; then the entry is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttemptView {
+    pub at: String,
+    pub staff: Option<String>,
+    pub outcome: String,
+    pub note: String,
+    pub list_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactScript {
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HolidaySetting {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    pub calendar: String,
+    pub month: u32,
+    pub day: u32,
+    pub audience: String,
+    pub active: bool,
+}
+
+impl Desk {
+    fn scripts_map(&self) -> DeskResult<HashMap<String, String>> {
+        Ok(store::contacts::scripts(self.store.conn())?.into_iter().collect())
+    }
+
+    fn recall_days(&self) -> DeskResult<i64> {
+        Ok(store::coupons::template_by_key(self.store.conn(), "recall")?.map(|t| t.days_valid).unwrap_or(14))
+    }
+
+    /// The list generated for `date` (default the store date), in the list's order.
+    pub fn contact_list(&self, ctx: &Ctx, date: Option<NaiveDate>) -> DeskResult<ContactList> {
+        let date = date.unwrap_or(ctx.store_date);
+        if date > ctx.store_date {
+            return Err(DeskError::new(ErrorCode::DateInFuture, format!("{date} 的联系清单还没有生成（营业日期 {}）", ctx.store_date)));
+        }
+        let scripts = self.scripts_map()?;
+        let recall = self.recall_days()?;
+        let mask = ctx.role != Role::Manager && ctx.role != Role::CustomerService;
+        let mut entries: Vec<ContactEntryView> = store::contacts::entries_of_day(self.store.conn(), date)?
+            .iter()
+            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, mask))
+            .collect();
+        sort_entries(&mut entries, false);
+        Ok(ContactList { date, entries })
+    }
+
+    /// Customer service's list for today: every open entry due by today (overdue ones
+    /// included), calls first.
+    pub fn contact_queue(&self, ctx: &Ctx) -> DeskResult<Vec<ContactEntryView>> {
+        let scripts = self.scripts_map()?;
+        let recall = self.recall_days()?;
+        let mut entries: Vec<ContactEntryView> = store::contacts::open_entries(self.store.conn(), ctx.store_date)?
+            .iter()
+            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, false))
+            .collect();
+        sort_entries(&mut entries, true);
+        Ok(entries)
+    }
+
+    /// Records an attempt on an entry: done (with a note), no answer (back tomorrow, at most
+    /// 3 attempts), rescheduled to a later date, or do-not-call (withdraws consent).
+    pub fn record_contact(
+        &mut self,
+        ctx: &Ctx,
+        entry_id: i64,
+        outcome: ContactOutcome,
+        note: &str,
+        reschedule_to: Option<NaiveDate>,
+    ) -> DeskResult<ContactEntryView> {
+        if ctx.role == Role::FrontDesk {
+            return Err(DeskError::new(ErrorCode::NotAllowed, "联系清单由客服或店长处理"));
+        }
+        let note = note.trim();
+        if note.chars().count() > 500 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "备注最多 500 字"));
+        }
+        let tx = self.store.transaction()?;
+        let e = store::contacts::entry(&tx, entry_id)?
+            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的联系事项")))?;
+        if !matches!(e.status.as_str(), "pending" | "no_answer" | "rescheduled") {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "这条联系事项已经处理完毕"));
+        }
+        let attempts = e.attempts + 1;
+        let (status, due) = match outcome {
+            ContactOutcome::Done => ("done", e.due_date),
+            ContactOutcome::NoAnswer if attempts >= MAX_ATTEMPTS => ("gave_up", e.due_date),
+            ContactOutcome::NoAnswer => ("no_answer", ctx.store_date + Days::new(1)),
+            ContactOutcome::Rescheduled => {
+                let to = reschedule_to
+                    .filter(|d| *d > ctx.store_date)
+                    .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, "改约日期须晚于今天"))?;
+                ("rescheduled", to)
+            }
+            ContactOutcome::DoNotCall => {
+                store::contacts::set_contact_ok(&tx, e.member_id, false)?;
+                ("do_not_call", e.due_date)
+            }
+        };
+        let outcome_code = serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;
+        store::contacts::log_attempt(&tx, e.id, e.member_id, ctx.staff_id, &ctx.now_text(), &outcome_code, note)?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "contact.attempt",
+                entity: "member",
+                entity_id: Some(&e.member_no),
+                before: Some(&e.status),
+                after: Some(&format!("{status}：{note}")),
+            },
+        )?;
+        let updated = store::contacts::entry(&tx, e.id)?.expect("exists");
+        tx.commit()?;
+        Ok(entry_view(&updated, ctx.store_date, &self.scripts_map()?, self.recall_days()?, false))
+    }
+
+    /// A member's contact log, newest first (shown on the card at the front desk).
+    pub fn contact_log(&self, member_key: &str, limit: i64) -> DeskResult<Vec<AttemptView>> {
+        let member = resolve(self.store.conn(), member_key)?;
+        Ok(store::contacts::attempts_of_member(self.store.conn(), member.id, limit)?
+            .into_iter()
+            .map(|a| AttemptView { at: a.at, staff: a.staff, outcome: a.outcome, note: a.note, list_date: a.list_date })
+            .collect())
+    }
+
+    pub fn contact_scripts(&self) -> DeskResult<Vec<ContactScript>> {
+        Ok(store::contacts::scripts(self.store.conn())?.into_iter().map(|(kind, text)| ContactScript { kind, text }).collect())
+    }
+
+    pub fn save_contact_script(&mut self, ctx: &Ctx, script: &ContactScript) -> DeskResult<Vec<ContactScript>> {
+        ctx.require_manager()?;
+        let text = script.text.trim();
+        if text.is_empty() || text.chars().count() > 300 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "话术须为 1–300 字"));
+        }
+        let tx = self.store.transaction()?;
+        if !store::contacts::save_script(&tx, &script.kind, text)? {
+            return Err(DeskError::new(ErrorCode::InvalidInput, format!("没有“{}”类的话术", script.kind)));
+        }
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "contact_script.save",
+                entity: "contact_script",
+                entity_id: Some(&script.kind),
+                before: None,
+                after: Some(text),
+            },
+        )?;
+        tx.commit()?;
+        self.contact_scripts()
+    }
+
+    pub fn holidays(&self) -> DeskResult<Vec<HolidaySetting>> {
+        Ok(store::contacts::holidays(self.store.conn())?
+            .into_iter()
+            .map(|h| HolidaySetting { id: h.id, name: h.name, calendar: h.calendar, month: h.month, day: h.day, audience: h.audience, active: h.active })
+            .collect())
+    }
+
+    /// Switches a holiday on or off, edits it, or adds the store's own (id 0).
+    pub fn save_holiday(&mut self, ctx: &Ctx, h: &HolidaySetting) -> DeskResult<Vec<HolidaySetting>> {
+        ctx.require_manager()?;
+        let name = h.name.trim();
+        if name.is_empty() || name.chars().count() > 20 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "节日名称须为 1–20 个字"));
+        }
+        if !["solar", "lunar"].contains(&h.calendar.as_str()) || !["all", "women", "seniors"].contains(&h.audience.as_str()) {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "历法应为 solar/lunar，对象应为 all/women/seniors"));
+        }
+        let valid = match h.calendar.as_str() {
+            "solar" => NaiveDate::from_ymd_opt(2000, h.month, h.day).is_some(),
+            _ => (1..=12).contains(&h.month) && (1..=30).contains(&h.day),
+        };
+        if !valid {
+            return Err(DeskError::new(ErrorCode::InvalidInput, format!("{} 月 {} 日不是有效日期", h.month, h.day)));
+        }
+        let tx = self.store.transaction()?;
+        let row = HolidayRow { id: h.id, name: name.into(), calendar: h.calendar.clone(), month: h.month, day: h.day, audience: h.audience.clone(), active: h.active };
+        store::contacts::save_holiday(&tx, &row)?;
+        store::audit::append(
+            &tx,
+            &store::audit::AuditEntry {
+                at: &ctx.now_text(),
+                staff_id: ctx.staff_id,
+                action: "holiday.save",
+                entity: "holiday",
+                entity_id: Some(name),
+                before: None,
+                after: Some(&format!("{} {}-{} {} {}", h.calendar, h.month, h.day, h.audience, if h.active { "启用" } else { "停用" })),
+            },
+        )?;
+        tx.commit()?;
+        self.holidays()
+    }
+
+    /// The day's list as CSV (UTF-8 with BOM): the SMS list (`phone,name,text`) for an SMS
+    /// platform, the call list, or everything.
+    pub fn export_contacts_csv(&self, ctx: &Ctx, date: Option<NaiveDate>, channel: Option<&str>) -> DeskResult<Vec<u8>> {
+        let list = self.contact_list(ctx, date)?;
+        let rows = list.entries.into_iter().filter(|e| channel.is_none_or(|c| c == e.channel));
+        if channel == Some("sms") {
+            return crate::export::table_bytes(
+                crate::export::ExportFormat::Csv,
+                "短信",
+                &["phone", "name", "text"],
+                rows.map(|e| {
+                    let text = e.scripts.first().cloned().unwrap_or_else(|| format!("{}您好！", e.greeting));
+                    vec![e.phone.unwrap_or_default(), e.name, text]
+                })
+                .collect(),
+            );
+        }
+        crate::export::table_bytes(
+            crate::export::ExportFormat::Csv,
+            "联系清单",
+            &["date", "member_no", "name", "greeting", "phone", "tier", "vip", "channel", "reasons"],
+            rows.map(|e| {
+                vec![
+                    e.list_date.to_string(),
+                    e.member_no,
+                    e.name,
+                    e.greeting,
+                    e.phone.unwrap_or_default(),
+                    tier_label(&e.tier),
+                    u8::from(e.vip).to_string(),
+                    e.channel,
+                    e.reasons.iter().map(|r| r.detail.clone()).collect::<Vec<_>>().join("；"),
+                ]
+            })
+            .collect(),
+        )
+    }
+}

@@ -1,0 +1,231 @@
+//! Rules §9 end to end: the contact list of a store date — birthdays (solar and lunar),
+//! holidays with their audience, follow-ups, recall, expiring points, tier changes — merged
+//! one entry per member, with its channel; closed days caught up; and working the list.
+
+mod common;
+use common::*;
+use desk::contacts::ContactOutcome;
+use desk::members::MemberInput;
+use desk::{Desk, ErrorCode};
+
+fn member(desk: &mut Desk, ctx: &desk::Ctx, name: &str, phone: &str, gender: &str, birthday: &str, lunar: bool, leap: bool) {
+    desk.enroll(ctx, &MemberInput { name: name.into(), phone: phone.into(), gender: gender.into(), birthday: birthday.into(), lunar, leap, ..Default::default() })
+        .unwrap();
+}
+
+/// The reasons (kind: detail) of each member on the list of `date`, by member number.
+fn list(desk: &Desk, ctx: &desk::Ctx, date: &str) -> Vec<(String, String, Vec<String>)> {
+    desk.contact_list(ctx, Some(d(date)))
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| (e.member_no, e.channel, e.reasons.into_iter().map(|r| format!("{}: {}", r.kind, r.detail)).collect()))
+        .collect()
+}
+
+fn kinds(desk: &Desk, ctx: &desk::Ctx, date: &str, member_no: &str) -> Vec<String> {
+    list(desk, ctx, date)
+        .into_iter()
+        .find(|(no, _, _)| no == member_no)
+        .map(|(_, _, r)| r.into_iter().map(|k| k.split(':').next().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn feb_29_birthdays_are_greeted_on_feb_28_in_common_years_and_feb_29_in_leap_years() {
+    let (mut desk, ctx) = store_on("2027-02-20");
+    member(&mut desk, &ctx, "张三", "13800138000", "F", "1992-02-29", false, false);
+    let ctx = day(&mut desk, "2027-02-26");
+    assert_eq!(kinds(&desk, &ctx, "2027-02-26", "M000001"), ["birthday"], "2027-02-28 is two days ahead");
+    let ctx = day(&mut desk, "2028-02-28");
+    assert!(kinds(&desk, &ctx, "2028-02-26", "M000001").is_empty(), "2028 has Feb 29");
+    assert_eq!(kinds(&desk, &ctx, "2028-02-27", "M000001"), ["birthday"]);
+}
+
+#[test]
+fn lunar_birthdays_with_the_day_30_and_leap_month_fallbacks() {
+    let (mut desk, ctx) = store_on("2026-03-01");
+    member(&mut desk, &ctx, "张三", "13800138000", "F", "1980-02-30", true, false); // lunar 2/30
+    member(&mut desk, &ctx, "李四", "13900139000", "M", "1984-06-10", true, true); // leap 6/10
+    // 2026's second lunar month has 29 days: 2/30 falls on 2/29 = 2026-04-16; greeted 04-14.
+    let ctx = day(&mut desk, "2026-04-14");
+    assert_eq!(list(&desk, &ctx, "2026-04-14")[0].2, ["birthday: 农历生日，公历 04-16"]);
+    // 2026 has no leap sixth month: the regular 6/10 = 2026-07-23; greeted 07-21.
+    let ctx = day(&mut desk, "2026-07-21");
+    assert_eq!(kinds(&desk, &ctx, "2026-07-21", "M000002"), ["birthday"]);
+}
+
+#[test]
+fn holidays_greet_their_audience_two_days_ahead() {
+    let (mut desk, ctx) = store_on("2026-09-20");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-01-05", false, false);
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "1960-03-01", false, false);
+    member(&mut desk, &ctx, "王五", "13800000003", "M", "1970-03-01", false, false);
+    member(&mut desk, &ctx, "赵六", "13800000004", "M", "03-01", false, false);
+    // 中秋 2026 is 09-25: everybody on 09-23.
+    let ctx = day(&mut desk, "2026-09-23");
+    let l = list(&desk, &ctx, "2026-09-23");
+    assert_eq!(l.len(), 4);
+    assert!(l.iter().all(|(_, _, r)| r == &["holiday: 中秋节（09-25）"]));
+    // 重阳 2026 is 10-18: only members aged 60+ with a known birth year.
+    let ctx = day(&mut desk, "2026-10-16");
+    let nos: Vec<_> = list(&desk, &ctx, "2026-10-16").into_iter().map(|e| e.0).collect();
+    assert_eq!(nos, ["M000002"]);
+    // 妇女节: women only.
+    let ctx = day(&mut desk, "2027-03-06");
+    let nos: Vec<_> = list(&desk, &ctx, "2027-03-06").into_iter().map(|e| e.0).collect();
+    assert_eq!(nos, ["M000001"]);
+}
+
+#[test]
+fn reasons_merge_into_one_entry_and_the_channel_follows_them() {
+    let (mut desk, ctx) = store_on("2026-09-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-09-25", false, false); // birthday on 中秋
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false);
+    member(&mut desk, &ctx, "王五", "13800000003", "M", "", false, false);
+    desk.conn().execute("UPDATE members SET tier = 'core' WHERE member_no = 'M000003'", []).unwrap();
+    let ctx = day(&mut desk, "2026-09-23");
+    let l = list(&desk, &ctx, "2026-09-23");
+    assert_eq!(l[0].0, "M000003", "Core before Regular");
+    assert_eq!(l[0].1, "call", "a Core member is called for a holiday");
+    let zhang = l.iter().find(|e| e.0 == "M000001").unwrap();
+    assert_eq!(zhang.2.len(), 2, "birthday and holiday in one entry: {zhang:?}");
+    assert_eq!(zhang.1, "call");
+    assert_eq!(l.iter().find(|e| e.0 == "M000002").unwrap().1, "sms", "holiday only, Regular: SMS");
+}
+
+#[test]
+fn follow_ups_recall_and_expiring_points() {
+    let (mut desk, ctx) = store_without_pack("2026-06-01");
+    for (n, p) in [("甲", "13800000001"), ("乙", "13800000002"), ("丙", "13800000003")] {
+        member(&mut desk, &ctx, n, p, "F", "", false, false);
+    }
+    let ctx = day(&mut desk, "2026-06-10");
+    buy(&mut desk, &ctx, "13800000001", "50.00", "A1"); // first checkout: follow up even under 300
+    buy(&mut desk, &ctx, "13800000002", "20.00", "B0");
+    let ctx = day(&mut desk, "2026-06-20");
+    buy(&mut desk, &ctx, "13800000002", "299.99", "B1"); // not first, under 300: no call
+    buy(&mut desk, &ctx, "13800000003", "300.00", "C1");
+    buy(&mut desk, &ctx, "13800000003", "800.00", "C2");
+    refund(&mut desk, &ctx, "C2", "T1", "800.00"); // fully refunded: no follow-up for C2
+    let ctx = day(&mut desk, "2026-06-23");
+    assert_eq!(kinds(&desk, &ctx, "2026-06-13", "M000001"), ["follow_up"]);
+    let l = list(&desk, &ctx, "2026-06-23");
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0].0, "M000003");
+    assert_eq!(l[0].2, ["follow_up: 2026-06-20 小票 C1 消费 ¥300.00（首次消费）"], "C2 was fully refunded");
+    // Member 1's last visit was 06-10: recall on 09-08, with the recall coupon.
+    let ctx = day(&mut desk, "2026-09-08");
+    assert_eq!(kinds(&desk, &ctx, "2026-09-08", "M000001"), ["lapsed"]);
+    let card = desk.member_card(&ctx, "13800000001").unwrap();
+    let recall = card.coupons.iter().find(|c| c.name.contains("回归")).unwrap();
+    assert_eq!((recall.valid_from, recall.valid_until), (d("2026-09-08"), d("2026-09-21")));
+    // Lots earned 06-20 are valid until 2027-06-20: the expiring call is on 2027-05-21.
+    let ctx = day(&mut desk, "2027-05-21");
+    let l = list(&desk, &ctx, "2027-05-21");
+    let three = l.iter().find(|e| e.0 == "M000003").unwrap();
+    assert_eq!(three.2, ["points_expiring: 300 积分将于 2027-06-20 到期"]);
+}
+
+#[test]
+fn a_birthday_entry_brings_its_coupon_and_members_without_consent_never_appear() {
+    let (mut desk, ctx) = store_on("2026-11-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-11-20", false, false);
+    desk.enroll(&ctx, &MemberInput { name: "李四".into(), phone: "13800000002".into(), birthday: "1990-11-20".into(), contact_ok: Some(false), ..Default::default() })
+        .unwrap();
+    member(&mut desk, &ctx, "王五", "13800000003", "M", "1990-11-20", false, false);
+    desk.set_archived(&ctx, "13800000003", true).unwrap();
+    let ctx = day(&mut desk, "2026-11-18");
+    let l = list(&desk, &ctx, "2026-11-18");
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].0, "M000001");
+    let card = desk.member_card(&ctx, "13800000001").unwrap();
+    let c = card.coupons.iter().find(|c| c.name.contains("生日")).unwrap();
+    assert_eq!((c.description.as_str(), c.valid_from, c.valid_until), ("满100减20", d("2026-11-18"), d("2026-11-27")));
+}
+
+#[test]
+fn consent_withdrawn_mid_month_stops_the_calls() {
+    let (mut desk, ctx) = store_on("2026-09-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-09-25", false, false);
+    member(&mut desk, &ctx, "李四", "13800000002", "F", "1990-09-26", false, false);
+    let ctx = day(&mut desk, "2026-09-15");
+    desk.update_member(&ctx, "13800000002", &MemberInput { name: "李四".into(), phone: "13800000002".into(), gender: "F".into(), birthday: "1990-09-26".into(), contact_ok: Some(false), ..Default::default() })
+        .unwrap();
+    let ctx = day(&mut desk, "2026-09-24");
+    assert_eq!(kinds(&desk, &ctx, "2026-09-23", "M000001"), ["birthday", "holiday"]);
+    assert!(kinds(&desk, &ctx, "2026-09-24", "M000002").is_empty());
+}
+
+#[test]
+fn five_closed_days_are_caught_up_marked_overdue_and_regenerating_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut desk = Desk::open(&path).unwrap();
+    let ctx = day(&mut desk, "2026-11-01");
+    for (i, bday) in ["1990-11-04", "1990-11-05", "1990-11-06", "1990-11-07", "1990-11-08", "1990-11-09"].iter().enumerate() {
+        member(&mut desk, &ctx, "张三", &format!("1380000000{i}"), "F", bday, false, false);
+    }
+    // Closed from 11-02 to 11-06; opened again on 11-07.
+    let ctx = day(&mut desk, "2026-11-07");
+    let queue = desk.contact_queue(&ctx).unwrap();
+    let dates: Vec<String> = queue.iter().map(|e| e.list_date.to_string()).collect();
+    assert_eq!(queue.len(), 6, "{dates:?}");
+    assert_eq!(queue.iter().filter(|e| e.overdue).count(), 5, "the 5 missed days are overdue, today's is not");
+    let n = count(&desk, "contact_entries");
+    let coupons = count(&desk, "coupons");
+    drop(desk);
+    let mut desk = Desk::open(&path).unwrap();
+    let ctx = day(&mut desk, "2026-11-07");
+    assert_eq!((count(&desk, "contact_entries"), count(&desk, "coupons")), (n, coupons), "nothing twice");
+    assert_eq!(desk.contact_queue(&ctx).unwrap().len(), 6);
+}
+
+#[test]
+fn tier_changes_are_called_on_the_1st() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false);
+    desk.adjust(&ctx, "13800000001", 1, "x").unwrap();
+    let csv = "receipt_no,phone,time,amount\nH1,13800000001,2026-05-01,9000.00\nH2,13800000001,2026-06-01,1.00\n";
+    desk.import_purchases(&ctx, csv.as_bytes(), desk::import::ImportOptions::default()).unwrap();
+    let ctx = day(&mut desk, "2026-12-01");
+    assert_eq!(list(&desk, &ctx, "2026-12-01")[0].2, ["tier_change: 等级由普通会员调整为活跃会员"]);
+}
+
+#[test]
+fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
+    let (mut desk, ctx) = store_on("2026-11-01");
+    for (i, bday) in ["1990-11-05", "1990-11-05", "1990-11-05", "1990-11-05"].iter().enumerate() {
+        member(&mut desk, &ctx, "张三", &format!("1380000000{i}"), "F", bday, false, false);
+    }
+    let ctx = day(&mut desk, "2026-11-03");
+    let q = desk.contact_queue(&ctx).unwrap();
+    assert_eq!(q.len(), 4);
+    assert!(q[0].scripts[0].starts_with("张女士您好！后天是您的生日"), "{}", q[0].scripts[0]);
+    let done = desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "已致电祝福，顾客很高兴", None).unwrap();
+    assert_eq!(done.status, "done");
+    let log = desk.contact_log(&q[0].member_no, 10).unwrap();
+    assert_eq!(log[0].note, "已致电祝福，顾客很高兴");
+    assert_eq!(desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "", None).unwrap_err().code, ErrorCode::InvalidInput);
+    // No answer: back tomorrow, at most three attempts.
+    let e = q[1].id;
+    desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "无人接听", None).unwrap();
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != e), "not again today");
+    let ctx = day(&mut desk, "2026-11-04");
+    assert!(desk.contact_queue(&ctx).unwrap().iter().any(|x| x.id == e), "back the next day");
+    desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "", None).unwrap();
+    let ctx = day(&mut desk, "2026-11-05");
+    let last = desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "", None).unwrap();
+    assert_eq!((last.status.as_str(), last.attempts), ("gave_up", 3));
+    // Rescheduled to a later date.
+    let r = q[2].id;
+    assert_eq!(desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "", Some(d("2026-11-05"))).unwrap_err().code, ErrorCode::InvalidInput);
+    desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "顾客说周末再联系", Some(d("2026-11-08"))).unwrap();
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != r));
+    // Do-not-call withdraws consent.
+    desk.record_contact(&ctx, q[3].id, ContactOutcome::DoNotCall, "要求不再来电", None).unwrap();
+    assert!(!desk.member_card(&ctx, &q[3].member_no).unwrap().contact_ok);
+    let ctx = day(&mut desk, "2026-11-08");
+    let ids: Vec<i64> = desk.contact_queue(&ctx).unwrap().iter().map(|x| x.id).collect();
+    assert_eq!(ids, [r]);
+}

@@ -1,0 +1,323 @@
+//! The contact list's tables — `holidays`, `contact_days`, `contact_entries`,
+//! `contact_attempts`, `contact_scripts` — and the queries that find who is due on a day.
+//! Every finder returns only members who agreed to be contacted and are not archived.
+
+use crate::Result;
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayRow {
+    pub id: i64,
+    pub name: String,
+    pub calendar: String,
+    pub month: u32,
+    pub day: u32,
+    pub audience: String,
+    pub active: bool,
+}
+
+pub fn holidays(conn: &Connection) -> Result<Vec<HolidayRow>> {
+    let mut stmt = conn.prepare("SELECT id, name, calendar, month, day, audience, active FROM holidays ORDER BY id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(HolidayRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                calendar: r.get(2)?,
+                month: r.get(3)?,
+                day: r.get(4)?,
+                audience: r.get(5)?,
+                active: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn save_holiday(conn: &Connection, h: &HolidayRow) -> Result<i64> {
+    if h.id == 0 {
+        conn.execute(
+            "INSERT INTO holidays (name, calendar, month, day, audience, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![h.name, h.calendar, h.month, h.day, h.audience, h.active],
+        )?;
+        Ok(conn.last_insert_rowid())
+    } else {
+        conn.execute(
+            "UPDATE holidays SET name = ?2, calendar = ?3, month = ?4, day = ?5, audience = ?6, active = ?7 WHERE id = ?1",
+            params![h.id, h.name, h.calendar, h.month, h.day, h.audience, h.active],
+        )?;
+        Ok(h.id)
+    }
+}
+
+/// What the list needs of a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contactable {
+    pub id: i64,
+    pub member_no: String,
+    pub gender: String,
+    pub tier: String,
+    pub vip: bool,
+    pub birthday_calendar: Option<String>,
+    pub birthday_year: Option<i32>,
+    pub birthday_month: Option<u32>,
+    pub birthday_day: Option<u32>,
+    pub birthday_leap: bool,
+}
+
+const CONTACTABLE: &str = "m.id, m.member_no, m.gender, m.tier, m.vip, m.birthday_calendar, m.birthday_year,
+    m.birthday_month, m.birthday_day, m.birthday_leap";
+const CAN_CONTACT: &str = "m.contact_ok = 1 AND m.archived = 0 AND m.phone IS NOT NULL";
+
+fn row_to_contactable(r: &Row<'_>) -> rusqlite::Result<Contactable> {
+    Ok(Contactable {
+        id: r.get(0)?,
+        member_no: r.get(1)?,
+        gender: r.get(2)?,
+        tier: r.get(3)?,
+        vip: r.get(4)?,
+        birthday_calendar: r.get(5)?,
+        birthday_year: r.get(6)?,
+        birthday_month: r.get(7)?,
+        birthday_day: r.get(8)?,
+        birthday_leap: r.get(9)?,
+    })
+}
+
+/// Every member who may be contacted (for holidays greeting everybody).
+pub fn all_contactable(conn: &Connection) -> Result<Vec<Contactable>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {CONTACTABLE} FROM members m WHERE {CAN_CONTACT}"))?;
+    let rows = stmt.query_map([], row_to_contactable)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn contactable(conn: &Connection, id: i64) -> Result<Option<Contactable>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {CONTACTABLE} FROM members m WHERE m.id = ?1 AND {CAN_CONTACT}"))?
+        .query_row([id], row_to_contactable)
+        .optional()?)
+}
+
+/// Members with a birthday of this calendar on (month, day), and the leap flag for lunar.
+pub fn with_birthday(conn: &Connection, calendar: &str, month: u32, day: u32, leap: Option<bool>) -> Result<Vec<Contactable>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONTACTABLE} FROM members m WHERE m.birthday_calendar = ?1 AND m.birthday_month = ?2
+         AND m.birthday_day = ?3 AND (?4 IS NULL OR m.birthday_leap = ?4) AND {CAN_CONTACT}"
+    ))?;
+    let rows = stmt.query_map(params![calendar, month, day, leap], row_to_contactable)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Sales on `sale_day` worth a follow-up call: paid at least `min_paid_fen`, or the
+/// member's first sale; not fully refunded by `by` (refunds dated on or before it).
+/// Returns (member id, receipt no, paid fen, first).
+pub fn follow_ups(conn: &Connection, sale_day: NaiveDate, min_paid_fen: i64, by: NaiveDate) -> Result<Vec<(i64, String, i64, bool)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.member_id, s.receipt_no, s.paid_fen,
+                NOT EXISTS (SELECT 1 FROM receipts e WHERE e.member_id = s.member_id AND e.kind = 'sale'
+                            AND (e.at < s.at OR (e.at = s.at AND e.id < s.id))) AS first
+         FROM receipts s JOIN members m ON m.id = s.member_id
+         WHERE s.kind = 'sale' AND s.sale_date = ?1 AND {CAN_CONTACT}
+           AND coalesce((SELECT sum(r.paid_fen) FROM receipts r WHERE r.refund_of = s.id AND r.sale_date <= ?3), 0)
+               < s.paid_fen
+           AND (s.paid_fen >= ?2 OR first)
+         ORDER BY s.at, s.id"
+    ))?;
+    let rows = stmt
+        .query_map(params![sale_day, min_paid_fen, by], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Members whose last sale was on `day`.
+pub fn last_visit_on(conn: &Connection, day: NaiveDate) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT DISTINCT s.member_id FROM receipts s JOIN members m ON m.id = s.member_id
+         WHERE s.kind = 'sale' AND s.sale_date = ?1 AND {CAN_CONTACT}
+           AND NOT EXISTS (SELECT 1 FROM receipts l WHERE l.member_id = s.member_id AND l.kind = 'sale' AND l.sale_date > ?1)"
+    ))?;
+    let rows = stmt.query_map([day], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(rows)
+}
+
+/// Members with unspent points in lots whose last day is `day`: (member id, points).
+pub fn expiring_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT l.member_id, sum(l.remaining) FROM points_lots l JOIN members m ON m.id = l.member_id
+         WHERE l.valid_until = ?1 AND l.remaining > 0 AND {CAN_CONTACT} GROUP BY l.member_id"
+    ))?;
+    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Tier changes of the run evaluated on `day`: (member id, from, to).
+pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, String, String)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.member_id, c.from_tier, c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
+         JOIN members m ON m.id = c.member_id WHERE r.evaluation_day = ?1 AND {CAN_CONTACT}"
+    ))?;
+    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn day_generated(conn: &Connection, day: NaiveDate) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM contact_days WHERE list_date = ?1")?.exists([day])?)
+}
+
+pub fn mark_day(conn: &Connection, day: NaiveDate, entries: i64, overdue: bool, now: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO contact_days (list_date, entries, overdue, generated_at) VALUES (?1, ?2, ?3, ?4)",
+        params![day, entries, overdue, now],
+    )?;
+    Ok(())
+}
+
+pub struct NewEntry<'a> {
+    pub list_date: NaiveDate,
+    pub member_id: i64,
+    pub channel: &'a str,
+    pub reasons: &'a str,
+    pub tier: &'a str,
+    pub vip: bool,
+    pub overdue: bool,
+}
+
+/// Adds an entry; `false` when the member already has one that day.
+pub fn insert_entry(conn: &Connection, e: &NewEntry<'_>) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7)",
+        )?
+        .execute(params![e.list_date, e.member_id, e.channel, e.reasons, e.tier, e.vip, e.overdue])?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub id: i64,
+    pub list_date: NaiveDate,
+    pub member_id: i64,
+    pub member_no: String,
+    pub name: String,
+    pub gender: String,
+    pub phone: Option<String>,
+    pub notes: String,
+    pub channel: String,
+    pub reasons: String,
+    pub tier: String,
+    pub vip: bool,
+    pub status: String,
+    pub due_date: NaiveDate,
+    pub attempts: i64,
+    pub outcome_note: String,
+    pub overdue: bool,
+}
+
+const ENTRY: &str = "e.id, e.list_date, e.member_id, m.member_no, m.name, m.gender, m.phone, m.notes, e.channel,
+    e.reasons, e.tier, e.vip, e.status, e.due_date, e.attempts, e.outcome_note, e.overdue";
+
+fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok(EntryRow {
+        id: r.get(0)?,
+        list_date: r.get(1)?,
+        member_id: r.get(2)?,
+        member_no: r.get(3)?,
+        name: r.get(4)?,
+        gender: r.get(5)?,
+        phone: r.get(6)?,
+        notes: r.get(7)?,
+        channel: r.get(8)?,
+        reasons: r.get(9)?,
+        tier: r.get(10)?,
+        vip: r.get(11)?,
+        status: r.get(12)?,
+        due_date: r.get(13)?,
+        attempts: r.get(14)?,
+        outcome_note: r.get(15)?,
+        overdue: r.get(16)?,
+    })
+}
+
+/// The entries generated for a day.
+pub fn entries_of_day(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id WHERE e.list_date = ?1"
+    ))?;
+    let rows = stmt.query_map([day], row_to_entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Entries still to work on `day`: pending, not answered yet or rescheduled, due by then;
+/// members who withdrew consent since are left out.
+pub fn open_entries(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id
+         WHERE e.status IN ('pending', 'no_answer', 'rescheduled') AND e.due_date <= ?1
+           AND m.contact_ok = 1 AND m.archived = 0"
+    ))?;
+    let rows = stmt.query_map([day], row_to_entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id WHERE e.id = ?1"))?
+        .query_row([id], row_to_entry)
+        .optional()?)
+}
+
+pub fn update_entry(conn: &Connection, id: i64, status: &str, due: NaiveDate, attempts: i64, note: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE contact_entries SET status = ?2, due_date = ?3, attempts = ?4, outcome_note = ?5 WHERE id = ?1",
+        params![id, status, due, attempts, note],
+    )?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn log_attempt(conn: &Connection, entry_id: i64, member_id: i64, staff_id: i64, at: &str, outcome: &str, note: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO contact_attempts (entry_id, member_id, staff_id, at, outcome, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![entry_id, member_id, staff_id, at, outcome, note],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub at: String,
+    pub staff: Option<String>,
+    pub outcome: String,
+    pub note: String,
+    pub list_date: NaiveDate,
+}
+
+/// A member's contact attempts, newest first.
+pub fn attempts_of_member(conn: &Connection, member_id: i64, limit: i64) -> Result<Vec<AttemptRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.at, s.name, a.outcome, a.note, e.list_date FROM contact_attempts a
+         JOIN contact_entries e ON e.id = a.entry_id LEFT JOIN staff s ON s.id = a.staff_id
+         WHERE a.member_id = ?1 ORDER BY a.id DESC LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![member_id, limit], |r| Ok(AttemptRow { at: r.get(0)?, staff: r.get(1)?, outcome: r.get(2)?, note: r.get(3)?, list_date: r.get(4)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn scripts(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT kind, text FROM contact_scripts ORDER BY rowid")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn save_script(conn: &Connection, kind: &str, text: &str) -> Result<bool> {
+    Ok(conn.execute("UPDATE contact_scripts SET text = ?2 WHERE kind = ?1", params![kind, text])? == 1)
+}
+
+pub fn set_contact_ok(conn: &Connection, member_id: i64, ok: bool) -> Result<()> {
+    conn.execute("UPDATE members SET contact_ok = ?2 WHERE id = ?1", params![member_id, ok])?;
+    Ok(())
+}
