@@ -43,7 +43,10 @@ fn fixture() -> PathBuf {
         std::fs::rename(&tmp, &path).unwrap();
         eprintln!(
             "built the demo store: {} members, {} purchases, {} refunds in {:.0?}",
-            r.members, r.purchases, r.refunds, started.elapsed()
+            r.members,
+            r.purchases,
+            r.refunds,
+            started.elapsed()
         );
     }
     path
@@ -78,9 +81,11 @@ fn benches(c: &mut Criterion) {
     // Real keys from the store: a phone, its last 4, a member number, a name and its pinyin.
     let (phone, member_no, name): (String, String, String) = desk
         .conn()
-        .query_row("SELECT phone, member_no, name FROM members WHERE id = 123457 % (SELECT max(id) FROM members)", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT phone, member_no, name FROM members WHERE id = 123457 % (SELECT max(id) FROM members)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .unwrap();
     let keys = loyalty::name_keys::name_keys(&name);
     let last4 = phone[7..].to_string();

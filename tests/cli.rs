@@ -9,21 +9,59 @@ use std::process::Command;
 fn enrol_checkout_refund_and_show_with_the_interface_shapes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
-    let m = cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "+86 138-0013-8000", "--gender", "F", "--birthday", "1990-05-01"], 0);
+    let m = cli_json(
+        &db,
+        "2026-11-23",
+        &["enroll", "--name", "张三", "--phone", "+86 138-0013-8000", "--gender", "F", "--birthday", "1990-05-01"],
+        0,
+    );
     assert_eq!(m["member_no"], "M000001");
     assert_eq!(m["phone"], "13800138000");
-    let c = cli_json(&db, "2026-11-23", &["checkout", "--member", "13800138000", "--amount", "599.50", "--receipt", "R1", "--at", "2026-11-23 10:15"], 0);
-    for key in ["receipt", "member_no", "gross", "discount", "paid", "points_earned", "points_balance", "coupon_used", "gift", "duplicate"] {
+    let c = cli_json(
+        &db,
+        "2026-11-23",
+        &["checkout", "--member", "13800138000", "--amount", "599.50", "--receipt", "R1", "--at", "2026-11-23 10:15"],
+        0,
+    );
+    for key in [
+        "receipt",
+        "member_no",
+        "gross",
+        "discount",
+        "paid",
+        "points_earned",
+        "points_balance",
+        "coupon_used",
+        "gift",
+        "duplicate",
+    ] {
         assert!(c.get(key).is_some(), "checkout has {key}: {c}");
     }
-    assert_eq!((c["paid"].as_str(), c["points_earned"].as_i64(), c["gift"].as_str()), (Some("599.50"), Some(599), Some("满500赠品")));
-    let dup = cli_json(&db, "2026-11-23", &["checkout", "--member", "M000001", "--amount", "599.5", "--receipt", "R1"], 0);
+    assert_eq!(
+        (c["paid"].as_str(), c["points_earned"].as_i64(), c["gift"].as_str()),
+        (Some("599.50"), Some(599), Some("满500赠品"))
+    );
+    let dup =
+        cli_json(&db, "2026-11-23", &["checkout", "--member", "M000001", "--amount", "599.5", "--receipt", "R1"], 0);
     // 50 welcome points of the new-member pack, then 599.
     assert_eq!((dup["duplicate"].as_bool(), dup["points_balance"].as_i64()), (Some(true), Some(649)));
     let r = cli_json(&db, "2026-11-24", &["refund", "--of", "R1", "--receipt", "T1", "--amount", "100.00"], 0);
     assert_eq!((r["points_clawed_back"].as_i64(), r["points_balance"].as_i64()), (Some(100), Some(549)));
     let card = cli_json(&db, "2026-11-24", &["member", "show", "138 0013 8000"], 0);
-    for key in ["member_no", "name", "greeting", "phone", "gender", "birthday", "tier", "points_balance", "vip", "contact_ok", "lots", "coupons"] {
+    for key in [
+        "member_no",
+        "name",
+        "greeting",
+        "phone",
+        "gender",
+        "birthday",
+        "tier",
+        "points_balance",
+        "vip",
+        "contact_ok",
+        "lots",
+        "coupons",
+    ] {
         assert!(card.get(key).is_some(), "member show has {key}");
     }
     assert_eq!((card["greeting"].as_str(), card["tier"].as_str()), (Some("张女士"), Some("regular")));
@@ -41,8 +79,19 @@ fn refusals_exit_2_with_a_code_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "13800138000"], 0);
-    for (amount, code) in [("abc", "invalid_amount"), ("-5", "invalid_amount"), ("0", "invalid_amount"), ("12.345", "invalid_amount"), ("1000000.01", "invalid_amount")] {
-        let e = cli_json(&db, "2026-11-23", &["checkout", "--member", "13800138000", "--amount", amount, "--receipt", "R1"], 2);
+    for (amount, code) in [
+        ("abc", "invalid_amount"),
+        ("-5", "invalid_amount"),
+        ("0", "invalid_amount"),
+        ("12.345", "invalid_amount"),
+        ("1000000.01", "invalid_amount"),
+    ] {
+        let e = cli_json(
+            &db,
+            "2026-11-23",
+            &["checkout", "--member", "13800138000", "--amount", amount, "--receipt", "R1"],
+            2,
+        );
         assert_eq!(e["error"]["code"], code, "{amount}");
         assert!(!e["error"]["message"].as_str().unwrap().is_empty());
     }
@@ -51,8 +100,14 @@ fn refusals_exit_2_with_a_code_and_write_nothing() {
         assert_eq!(e["error"]["code"], code);
     }
     let long = "李".repeat(41);
-    assert_eq!(cli_json(&db, "2026-11-23", &["enroll", "--name", &long, "--phone", "13900139000"], 2)["error"]["code"], "invalid_name");
-    assert_eq!(cli_json(&db, "2026-11-23", &["enroll", "--name", "", "--phone", "13900139000"], 2)["error"]["code"], "invalid_name");
+    assert_eq!(
+        cli_json(&db, "2026-11-23", &["enroll", "--name", &long, "--phone", "13900139000"], 2)["error"]["code"],
+        "invalid_name"
+    );
+    assert_eq!(
+        cli_json(&db, "2026-11-23", &["enroll", "--name", "", "--phone", "13900139000"], 2)["error"]["code"],
+        "invalid_name"
+    );
     let s = cli_json(&db, "2026-11-23", &["status"], 0);
     assert_eq!((s["members"].as_i64(), s["receipts"].as_i64()), (Some(1), Some(0)));
     let back = cli_json(&db, "2026-11-22", &["status"], 2);
@@ -80,13 +135,15 @@ fn imports_gbk_files_and_reports_bad_lines_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let file = dir.path().join("members.csv");
-    let (gbk, _, _) = encoding_rs::GBK.encode("name,phone,gender,opening_points\n王芳,13800138000,女,300\n李雷,12345,男,0\n");
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("name,phone,gender,opening_points\n王芳,13800138000,女,300\n李雷,12345,男,0\n");
     std::fs::write(&file, &gbk).unwrap();
     let r = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap()], 2);
     assert_eq!(r["written"], 0);
     assert_eq!(r["errors"][0]["line"], 3);
     assert_eq!(r["errors"][0]["column"], "phone");
-    let dry = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap(), "--skip-invalid", "--dry-run"], 0);
+    let dry =
+        cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap(), "--skip-invalid", "--dry-run"], 0);
     assert_eq!(dry["written"], 1);
     assert_eq!(cli_json(&db, "2026-11-23", &["status"], 0)["members"], 0);
     let ok = cli_json(&db, "2026-11-23", &["import", "members", file.to_str().unwrap(), "--skip-invalid"], 0);
@@ -166,12 +223,18 @@ fn tiers_run_on_the_1st_and_their_changes_export_to_csv_and_excel() {
     cli_json(&db, "2026-11-23", &["import", "purchases", sales.to_str().unwrap()], 0);
     // The first command on 12-01 brings the store up to it: the December run happens.
     let run = cli_json(&db, "2026-12-01", &["tiers", "changes", "--month", "2026-12"], 0);
-    assert_eq!((run["month"].as_str(), run["evaluated"].as_i64(), run["changed"].as_i64()), (Some("2026-12"), Some(1), Some(1)));
+    assert_eq!(
+        (run["month"].as_str(), run["evaluated"].as_i64(), run["changed"].as_i64()),
+        (Some("2026-12"), Some(1), Some(1))
+    );
     let c = &run["changes"][0];
     for key in ["member_no", "from", "to", "score", "consumption", "interaction"] {
         assert!(c.get(key).is_some(), "change has {key}");
     }
-    assert_eq!((c["from"].as_str(), c["to"].as_str(), c["score"].as_str()), (Some("regular"), Some("core"), Some("102.00")));
+    assert_eq!(
+        (c["from"].as_str(), c["to"].as_str(), c["score"].as_str()),
+        (Some("regular"), Some("core"), Some("102.00"))
+    );
     let again = cli_json(&db, "2026-12-01", &["tiers", "evaluate", "--month", "2026-12"], 0);
     assert_eq!((again["ran_now"].as_bool(), again["changed"].as_i64()), (Some(false), Some(1)));
     let out = dir.path().join("changes.csv");
@@ -179,9 +242,19 @@ fn tiers_run_on_the_1st_and_their_changes_export_to_csv_and_excel() {
     let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
     assert!(text.starts_with('\u{feff}') && text.contains("M000001,张三,普通,核心,102.00"), "{text}");
     let xlsx = dir.path().join("changes.xlsx");
-    cli_json(&db, "2026-12-01", &["export", "tier-changes", "--month", "2026-12", "--format", "xlsx", "--out", xlsx.to_str().unwrap()], 0);
+    cli_json(
+        &db,
+        "2026-12-01",
+        &["export", "tier-changes", "--month", "2026-12", "--format", "xlsx", "--out", xlsx.to_str().unwrap()],
+        0,
+    );
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an Excel workbook (zip)");
-    let card = cli_json(&db, "2026-12-01", &["checkout", "--member", "13812345678", "--amount", "199.99", "--receipt", "N1"], 0);
+    let card = cli_json(
+        &db,
+        "2026-12-01",
+        &["checkout", "--member", "13812345678", "--amount", "199.99", "--receipt", "N1"],
+        0,
+    );
     assert_eq!(card["points_earned"], 239, "Core's 1.2 after the run");
 }
 
@@ -190,12 +263,33 @@ fn coupons_catalog_and_redemption_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let a = cli_json(&db, "2026-11-02", &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F"], 0);
-    let b = cli_json(&db, "2026-11-02", &["enroll", "--name", "李四", "--phone", "13900139000", "--referrer", a["referral_code"].as_str().unwrap()], 0);
-    let first_order = b["coupons"].as_array().unwrap().iter().find(|c| c["value"] == "0.80").unwrap()["code"].as_str().unwrap().to_string();
-    let o = cli_json(&db, "2026-11-02", &["checkout", "--member", "13900139000", "--amount", "199.99", "--receipt", "R1", "--coupon", &first_order], 0);
-    assert_eq!((o["discount"].as_str(), o["paid"].as_str(), o["points_earned"].as_i64()), (Some("40.00"), Some("159.99"), Some(159)));
+    let b = cli_json(
+        &db,
+        "2026-11-02",
+        &["enroll", "--name", "李四", "--phone", "13900139000", "--referrer", a["referral_code"].as_str().unwrap()],
+        0,
+    );
+    let first_order = b["coupons"].as_array().unwrap().iter().find(|c| c["value"] == "0.80").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = cli_json(
+        &db,
+        "2026-11-02",
+        &["checkout", "--member", "13900139000", "--amount", "199.99", "--receipt", "R1", "--coupon", &first_order],
+        0,
+    );
+    assert_eq!(
+        (o["discount"].as_str(), o["paid"].as_str(), o["points_earned"].as_i64()),
+        (Some("40.00"), Some("159.99"), Some(159))
+    );
     assert_eq!(o["coupon_used"], first_order.as_str());
-    let e = cli_json(&db, "2026-11-02", &["checkout", "--member", "13900139000", "--amount", "10", "--receipt", "R2", "--coupon", &first_order], 2);
+    let e = cli_json(
+        &db,
+        "2026-11-02",
+        &["checkout", "--member", "13900139000", "--amount", "10", "--receipt", "R2", "--coupon", &first_order],
+        2,
+    );
     assert_eq!(e["error"]["code"], "coupon_used");
     let referrer = cli_json(&db, "2026-11-02", &["member", "show", "13800138000"], 0);
     assert_eq!(referrer["points_balance"], 150, "50 welcome + 100 for the referral");
@@ -222,9 +316,19 @@ fn coupons_catalog_and_redemption_from_the_command_line() {
 fn the_contact_list_and_the_sms_export_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
-    cli_json(&db, "2026-09-20", &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F", "--birthday", "1990-09-25"], 0);
+    cli_json(
+        &db,
+        "2026-09-20",
+        &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F", "--birthday", "1990-09-25"],
+        0,
+    );
     cli_json(&db, "2026-09-20", &["enroll", "--name", "李四", "--phone", "13900139000", "--gender", "M"], 0);
-    cli_json(&db, "2026-09-20", &["enroll", "--name", "王五", "--phone", "13700137000", "--gender", "M", "--no-contact"], 0);
+    cli_json(
+        &db,
+        "2026-09-20",
+        &["enroll", "--name", "王五", "--phone", "13700137000", "--gender", "M", "--no-contact"],
+        0,
+    );
     // 中秋 2026 is 09-25, and so is 张三's birthday: on the list of 09-23.
     let list = cli_json(&db, "2026-09-23", &["contacts"], 0);
     assert_eq!(list["date"], "2026-09-23");
@@ -241,7 +345,12 @@ fn the_contact_list_and_the_sms_export_from_the_command_line() {
     assert_eq!(li["channel"], "sms");
     assert_eq!(li["reasons"][0]["detail"], "中秋节（09-25）");
     let out = dir.path().join("sms.csv");
-    cli_json(&db, "2026-09-23", &["export", "contacts", "--date", "2026-09-23", "--channel", "sms", "--out", out.to_str().unwrap()], 0);
+    cli_json(
+        &db,
+        "2026-09-23",
+        &["export", "contacts", "--date", "2026-09-23", "--channel", "sms", "--out", out.to_str().unwrap()],
+        0,
+    );
     let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
     assert!(text.starts_with("\u{feff}phone,name,text"), "{text}");
     assert!(text.contains("13900139000,李四,李先生您好！中秋节快到了"), "{text}");

@@ -132,7 +132,12 @@ fn enter() -> String {
 }
 
 fn two_members(db: &Path) {
-    cli_json(db, TODAY, &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--notes", "喜欢绿茶，腿脚不便"], 0);
+    cli_json(
+        db,
+        TODAY,
+        &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--notes", "喜欢绿茶，腿脚不便"],
+        0,
+    );
     cli_json(db, TODAY, &["enroll", "--name", "李四", "--phone", "13900001111", "--gender", "M"], 0);
 }
 
@@ -251,8 +256,30 @@ async fn mark_a_contact_done_with_a_note_it_leaves_the_list_and_the_note_shows_o
     // Enrolled days before; their birthdays are two days after the store date, so the list
     // generated when the app opens on TODAY has them.
     let w = Window::open(|db| {
-        cli_json(db, "2026-11-20", &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--birthday", "1990-11-25", "--notes", "喜欢绿茶"], 0);
-        cli_json(db, "2026-11-20", &["enroll", "--name", "李四", "--phone", "13900001111", "--gender", "M", "--birthday", "1985-11-25"], 0);
+        cli_json(
+            db,
+            "2026-11-20",
+            &[
+                "enroll",
+                "--name",
+                "张三",
+                "--phone",
+                "13812345678",
+                "--gender",
+                "F",
+                "--birthday",
+                "1990-11-25",
+                "--notes",
+                "喜欢绿茶",
+            ],
+            0,
+        );
+        cli_json(
+            db,
+            "2026-11-20",
+            &["enroll", "--name", "李四", "--phone", "13900001111", "--gender", "M", "--birthday", "1985-11-25"],
+            0,
+        );
     })
     .await;
     w.click("#tab-service").await;

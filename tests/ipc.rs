@@ -49,14 +49,20 @@ fn the_front_desk_flow_through_the_commands() {
     let app = app();
     let status = call(&app, "app_status", json!({})).unwrap();
     assert_eq!((status["members"].as_i64(), status["store_date_now"].as_str()), (Some(0), Some("2026-11-23")));
-    let card = call(&app, "member_enroll", json!({ "input": { "name": "欧阳娜娜", "phone": "13812345678", "gender": "F" } })).unwrap();
+    let card =
+        call(&app, "member_enroll", json!({ "input": { "name": "欧阳娜娜", "phone": "13812345678", "gender": "F" } }))
+            .unwrap();
     assert_eq!(card["greeting"], "欧阳女士");
     let hits = call(&app, "member_search", json!({ "query": "5678" })).unwrap();
     assert_eq!(hits[0]["member_no"], card["member_no"]);
     let receipt = call(&app, "receipt_suggest", json!({})).unwrap();
     assert_eq!(receipt, "R20261123-0001");
-    let o = call(&app, "checkout", json!({ "input": { "member": "M000001", "amount": "520", "receipt": receipt } })).unwrap();
-    assert_eq!((o["points_earned"].as_i64(), o["points_balance"].as_i64(), o["gift"].as_str()), (Some(520), Some(570), Some("满500赠品")));
+    let o = call(&app, "checkout", json!({ "input": { "member": "M000001", "amount": "520", "receipt": receipt } }))
+        .unwrap();
+    assert_eq!(
+        (o["points_earned"].as_i64(), o["points_balance"].as_i64(), o["gift"].as_str()),
+        (Some(520), Some(570), Some("满500赠品"))
+    );
     assert_eq!(call(&app, "receipt_suggest", json!({})).unwrap(), "R20261123-0002");
     let history = call(&app, "member_history", json!({ "member": "13812345678" })).unwrap();
     assert_eq!(history.as_array().unwrap().len(), 1);
@@ -66,7 +72,9 @@ fn the_front_desk_flow_through_the_commands() {
 fn errors_arrive_as_code_and_message_and_write_nothing() {
     let app = app();
     call(&app, "member_enroll", json!({ "input": { "name": "张三", "phone": "13800138000" } })).unwrap();
-    let e = call(&app, "checkout", json!({ "input": { "member": "13800138000", "amount": "12.345", "receipt": "R1" } })).unwrap_err();
+    let e =
+        call(&app, "checkout", json!({ "input": { "member": "13800138000", "amount": "12.345", "receipt": "R1" } }))
+            .unwrap_err();
     assert_eq!(e["code"], "invalid_amount");
     assert_eq!(e["message"], "金额最多两位小数");
     let e = call(&app, "member_enroll", json!({ "input": { "name": "李四", "phone": "138-0013-8000" } })).unwrap_err();

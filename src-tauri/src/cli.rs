@@ -291,9 +291,9 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> Result<Output, DeskError> {
     let (date, confirmed) = match cli.today.as_deref() {
         Some(t) => (
-            t.trim()
-                .parse()
-                .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("--today “{t}” 不是日期（应为 YYYY-MM-DD）")))?,
+            t.trim().parse().map_err(|_| {
+                DeskError::new(ErrorCode::InvalidInput, format!("--today “{t}” 不是日期（应为 YYYY-MM-DD）"))
+            })?,
             true,
         ),
         None => match clock::date_from_env().map_err(|m| DeskError::new(ErrorCode::InvalidInput, m))? {
@@ -326,7 +326,8 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                     notes: a.notes,
                 },
             )?;
-            let text = format!("已入会：{} {}（{}），推荐码 {}", card.member_no, card.name, card.greeting, card.referral_code);
+            let text =
+                format!("已入会：{} {}（{}），推荐码 {}", card.member_no, card.name, card.greeting, card.referral_code);
             out(&card, text)
         }
         Command::Member { action: MemberAction::Show { member } } => {
@@ -342,10 +343,16 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 if c.points_balance < 0 { "（欠分）" } else { "" }
             );
             for l in &c.lots {
-                text.push_str(&format!("  积分批次 {} 获得，剩 {}，有效至 {}\n", l.earned_on, l.points_remaining, l.valid_until));
+                text.push_str(&format!(
+                    "  积分批次 {} 获得，剩 {}，有效至 {}\n",
+                    l.earned_on, l.points_remaining, l.valid_until
+                ));
             }
             for cp in c.coupons.iter().filter(|cp| cp.status == "unused") {
-                text.push_str(&format!("  优惠券 {} {}（{}），{} 至 {}\n", cp.code, cp.name, cp.description, cp.valid_from, cp.valid_until));
+                text.push_str(&format!(
+                    "  优惠券 {} {}（{}），{} 至 {}\n",
+                    cp.code, cp.name, cp.description, cp.valid_from, cp.valid_until
+                ));
             }
             if !c.notes.is_empty() {
                 text.push_str(&format!("亲情备注：{}\n", c.notes));
@@ -358,14 +365,26 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 "没有找到会员".to_string()
             } else {
                 hits.iter()
-                    .map(|h| format!("{}  {}  {}  {}  {} 分", h.member_no, h.name, h.phone.as_deref().unwrap_or("-"), h.tier, h.points_balance))
+                    .map(|h| {
+                        format!(
+                            "{}  {}  {}  {}  {} 分",
+                            h.member_no,
+                            h.name,
+                            h.phone.as_deref().unwrap_or("-"),
+                            h.tier,
+                            h.points_balance
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             };
             out(&json!({ "query": query, "members": hits }), text)
         }
         Command::Checkout { member, amount, receipt, coupon, at } => {
-            let o = desk.checkout(ctx, &desk::checkout::CheckoutInput { member, amount, receipt, coupon, at: parse_at(&at)? })?;
+            let o = desk.checkout(
+                ctx,
+                &desk::checkout::CheckoutInput { member, amount, receipt, coupon, at: parse_at(&at)? },
+            )?;
             let text = format!(
                 "{}小票 {}：{} 实付 {} 元{}，积分 +{}，余额 {}{}",
                 if o.duplicate { "（重复提交，未重复积分）" } else { "" },
@@ -447,7 +466,10 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 ExportKind::Contacts => {
                     csv_only(format)?;
                     if let Some(c) = channel.as_deref().filter(|c| !["sms", "call"].contains(c)) {
-                        return Err(DeskError::new(ErrorCode::InvalidInput, format!("渠道“{c}”无效：应为 sms 或 call")));
+                        return Err(DeskError::new(
+                            ErrorCode::InvalidInput,
+                            format!("渠道“{c}”无效：应为 sms 或 call"),
+                        ));
                     }
                     desk.export_contacts_csv(ctx, parse_date(&date)?, channel.as_deref())?
                 }
@@ -523,7 +545,8 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 })?),
             };
             let o = desk.record_interaction(ctx, &member, &kind, date, &note)?;
-            let text = format!("{} 互动 {}（{}）积分 +{}，余额 {}", o.member_no, o.kind, o.date, o.points, o.points_balance);
+            let text =
+                format!("{} 互动 {}（{}）积分 +{}，余额 {}", o.member_no, o.kind, o.date, o.points, o.points_balance);
             out(&o, text)
         }
         Command::Backup { out: dest } => {

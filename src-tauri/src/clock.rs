@@ -15,11 +15,9 @@ pub fn store_now() -> NaiveDateTime {
 /// The store date from `MEMBERDESK_TODAY`, if set. `Err` when it is set but not a date.
 pub fn date_from_env() -> Result<Option<NaiveDate>, String> {
     match std::env::var(TODAY_ENV) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{TODAY_ENV}=“{v}” 不是日期（应为 YYYY-MM-DD）")),
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse().map(Some).map_err(|_| format!("{TODAY_ENV}=“{v}” 不是日期（应为 YYYY-MM-DD）"))
+        }
         _ => Ok(None),
     }
 }

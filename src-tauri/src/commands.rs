@@ -10,7 +10,9 @@ use desk::export::ExportFormat;
 use desk::interactions::InteractionOutcome;
 use desk::members::MemberInput;
 use desk::tiers::{TierReview, TierRunView};
-use desk::{AdjustOutcome, DeskError, DeskResult, ErrorCode, MemberCard, MemberHit, ReceiptOutcome, ReceiptView, StoreStatus};
+use desk::{
+    AdjustOutcome, DeskError, DeskResult, ErrorCode, MemberCard, MemberHit, ReceiptOutcome, ReceiptView, StoreStatus,
+};
 use loyalty::ProgramSettings;
 use serde::Serialize;
 use tauri::State;
@@ -30,7 +32,9 @@ pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> De
     let integrity = state.integrity();
     if let crate::state::Integrity::Damaged { .. } = integrity {
         // Writes are refused; still show what the reader sees.
-        return state.with_reader(|desk, ctx| Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity }));
+        return state.with_reader(|desk, ctx| {
+            Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity })
+        });
     }
     state.with_desk(confirm.unwrap_or(false), |desk, ctx| {
         Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity: integrity.clone() })
@@ -83,7 +87,12 @@ pub async fn refund(state: State<'_, AppState>, input: RefundInput) -> DeskResul
 }
 
 #[tauri::command]
-pub async fn points_adjust(state: State<'_, AppState>, member: String, points: i64, reason: String) -> DeskResult<AdjustOutcome> {
+pub async fn points_adjust(
+    state: State<'_, AppState>,
+    member: String,
+    points: i64,
+    reason: String,
+) -> DeskResult<AdjustOutcome> {
     state.with_desk(false, |desk, ctx| desk.adjust(ctx, &member, points, &reason))
 }
 
@@ -119,7 +128,8 @@ pub async fn tier_export(state: State<'_, AppState>, month: String, format: Stri
     let format = ExportFormat::parse(&format)?;
     let bytes = state.with_reader(|desk, _| desk.export_tier_changes(&month, format))?;
     let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
-    let dir = dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    let dir =
+        dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
     let path = dir.join(format!("等级变动-{month}.{ext}"));
     std::fs::create_dir_all(&dir).ok();
     std::fs::write(&path, bytes)
@@ -170,7 +180,10 @@ pub async fn coupon_templates(state: State<'_, AppState>) -> DeskResult<Vec<Coup
 }
 
 #[tauri::command]
-pub async fn coupon_template_save(state: State<'_, AppState>, template: CouponTemplate) -> DeskResult<Vec<CouponTemplate>> {
+pub async fn coupon_template_save(
+    state: State<'_, AppState>,
+    template: CouponTemplate,
+) -> DeskResult<Vec<CouponTemplate>> {
     state.with_desk(false, |desk, ctx| desk.save_coupon_template(ctx, &template))
 }
 
@@ -193,8 +206,10 @@ pub async fn contact_record(
 /// Writes the day's SMS or call list to the Downloads folder; returns the file's path.
 #[tauri::command]
 pub async fn contact_export(state: State<'_, AppState>, channel: String) -> DeskResult<String> {
-    let (bytes, date) = state.with_desk(false, |desk, ctx| Ok((desk.export_contacts_csv(ctx, None, Some(&channel))?, ctx.store_date)))?;
-    let dir = dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    let (bytes, date) = state
+        .with_desk(false, |desk, ctx| Ok((desk.export_contacts_csv(ctx, None, Some(&channel))?, ctx.store_date)))?;
+    let dir =
+        dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
     let label = if channel == "sms" { "短信清单" } else { "电话清单" };
     let path = dir.join(format!("{label}-{date}.csv"));
     std::fs::create_dir_all(&dir).ok();
@@ -205,7 +220,9 @@ pub async fn contact_export(state: State<'_, AppState>, channel: String) -> Desk
 
 #[tauri::command]
 pub async fn contact_settings(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
-    state.with_reader(|desk, _| Ok(serde_json::json!({ "scripts": desk.contact_scripts()?, "holidays": desk.holidays()? })))
+    state.with_reader(|desk, _| {
+        Ok(serde_json::json!({ "scripts": desk.contact_scripts()?, "holidays": desk.holidays()? }))
+    })
 }
 
 #[tauri::command]

@@ -63,9 +63,8 @@ impl Desk {
         }
         self.check_integrity()?;
         self.store.backup_to(&dir.join(&name))?;
-        let mut dailies: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
+        let mut dailies: Vec<PathBuf> =
+            std::fs::read_dir(&dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
         dailies.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("daily-")));
         dailies.sort();
         while dailies.len() > DAILY_BACKUPS_KEPT {

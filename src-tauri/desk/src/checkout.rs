@@ -6,7 +6,6 @@ use crate::members::{resolve, tier_label};
 use crate::points::{award, spend, Award, Spend};
 use crate::views::{AdjustOutcome, ReceiptOutcome, ReceiptView};
 use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode};
-use store::coupons::CouponRow;
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::greeting;
 use loyalty::money::{self, parse_amount};
@@ -14,6 +13,7 @@ use loyalty::points::{clawback_for_refund, earned_points, threshold_gift};
 use loyalty::{Gender, Tier};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use store::coupons::CouponRow;
 use store::ledger::LedgerKind;
 use store::receipts::{NewReceipt, ReceiptRow};
 
@@ -285,27 +285,27 @@ impl Desk {
             return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
         }
         if member.archived {
-            return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档，不能消费", member.member_no)));
+            return Err(DeskError::new(
+                ErrorCode::MemberArchived,
+                format!("会员 {} 已归档，不能消费", member.member_no),
+            ));
         }
         let at = check_at(input.at, ctx, opening)?;
         let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "checkout",
-                entity: "receipt",
-                entity_id: Some(&receipt_no),
-                before: None,
-                after: Some(&format!(
-                    "{} {} 元{} +{} 积分",
-                    member.member_no,
-                    money::format(gross),
-                    coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
-                    row.points
-                )),
-            },
+            ctx,
+            "checkout",
+            "receipt",
+            Some(&receipt_no),
+            None,
+            Some(&format!(
+                "{} {} 元{} +{} 积分",
+                member.member_no,
+                money::format(gross),
+                coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
+                row.points
+            )),
         )?;
         if commit {
             tx.commit()?;
@@ -347,7 +347,10 @@ impl Desk {
             duplicate,
         };
         if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
-            if existing.kind == "refund" && existing.refund_of == Some(sale.id) && existing.paid_fen == money::to_fen(amount) {
+            if existing.kind == "refund"
+                && existing.refund_of == Some(sale.id)
+                && existing.paid_fen == money::to_fen(amount)
+            {
                 return Ok(outcome(&existing, member.points_balance, true));
             }
             return Err(DeskError::new(
@@ -360,17 +363,14 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
         }
         let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "refund",
-                entity: "receipt",
-                entity_id: Some(&receipt_no),
-                before: None,
-                after: Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
-            },
+            ctx,
+            "refund",
+            "receipt",
+            Some(&receipt_no),
+            None,
+            Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
         )?;
         tx.commit()?;
         Ok(outcome(&row, balance, false))
@@ -431,17 +431,14 @@ impl Desk {
                 )
             })?
         };
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &now,
-                staff_id: ctx.staff_id,
-                action: "points.adjust",
-                entity: "member",
-                entity_id: Some(&member.member_no),
-                before: Some(&before.to_string()),
-                after: Some(&format!("{balance}（{points:+}：{reason}）")),
-            },
+            ctx,
+            "points.adjust",
+            "member",
+            Some(&member.member_no),
+            Some(&before.to_string()),
+            Some(&format!("{balance}（{points:+}：{reason}）")),
         )?;
         tx.commit()?;
         Ok(AdjustOutcome { member_no: member.member_no, points, reason: reason.to_string(), points_balance: balance })
@@ -451,7 +448,10 @@ impl Desk {
     pub fn history(&self, member_key: &str, limit: i64) -> DeskResult<Vec<ReceiptView>> {
         let conn = self.store.conn();
         let member = resolve(conn, member_key)?;
-        store::receipts::of_member(conn, member.id, limit)?.iter().map(|r| crate::members::receipt_view(conn, r)).collect()
+        store::receipts::of_member(conn, member.id, limit)?
+            .iter()
+            .map(|r| crate::members::receipt_view(conn, r))
+            .collect()
     }
 
     /// A receipt number to suggest at the till: `R` + store date + a running number.

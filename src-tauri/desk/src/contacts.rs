@@ -23,7 +23,13 @@ fn birthday_of(c: &Contactable) -> Option<Birthday> {
         "lunar" => Calendar::Lunar,
         _ => Calendar::Solar,
     };
-    Some(Birthday { calendar, year: c.birthday_year, month: c.birthday_month?, day: c.birthday_day?, leap: c.birthday_leap })
+    Some(Birthday {
+        calendar,
+        year: c.birthday_year,
+        month: c.birthday_month?,
+        day: c.birthday_day?,
+        leap: c.birthday_leap,
+    })
 }
 
 fn holiday_of(h: &HolidayRow) -> Holiday {
@@ -132,7 +138,15 @@ pub(crate) fn generate_day(
         let json = serde_json::to_string(r).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
         let new = store::contacts::insert_entry(
             conn,
-            &NewEntry { list_date: day, member_id: c.id, channel: ch, reasons: &json, tier: &c.tier, vip: c.vip, overdue },
+            &NewEntry {
+                list_date: day,
+                member_id: c.id,
+                channel: ch,
+                reasons: &json,
+                tier: &c.tier,
+                vip: c.vip,
+                overdue,
+            },
         )?;
         if !new {
             continue;
@@ -192,7 +206,13 @@ fn render(template: &str, values: &[(&str, String)]) -> String {
     values.iter().fold(template.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
 }
 
-fn entry_view(e: &EntryRow, today: NaiveDate, scripts: &HashMap<String, String>, recall_days: i64, mask: bool) -> ContactEntryView {
+fn entry_view(
+    e: &EntryRow,
+    today: NaiveDate,
+    scripts: &HashMap<String, String>,
+    recall_days: i64,
+    mask: bool,
+) -> ContactEntryView {
     let reasons: Vec<ContactReason> = serde_json::from_str(&e.reasons).unwrap_or_default();
     let greet = greeting(&e.name, Gender::parse(&e.gender).unwrap_or(Gender::Unknown));
     let texts = reasons
@@ -200,7 +220,9 @@ fn entry_view(e: &EntryRow, today: NaiveDate, scripts: &HashMap<String, String>,
         .map(|r| {
             let mut values = vec![("greeting", greet.clone())];
             match r {
-                ContactReason::Birthday { date, .. } => values.push(("coupon_until", (*date + Days::new(7)).format("%m月%d日").to_string())),
+                ContactReason::Birthday { date, .. } => {
+                    values.push(("coupon_until", (*date + Days::new(7)).format("%m月%d日").to_string()))
+                }
                 ContactReason::Holiday { name, .. } => values.push(("holiday", name.clone())),
                 ContactReason::FollowUp { receipt, date, .. } => {
                     values.push(("receipt", receipt.clone()));
@@ -271,6 +293,12 @@ pub struct AttemptView {
     pub list_date: NaiveDate,
 }
 
+impl From<store::contacts::AttemptRow> for AttemptView {
+    fn from(a: store::contacts::AttemptRow) -> Self {
+        AttemptView { at: a.at, staff: a.staff, outcome: a.outcome, note: a.note, list_date: a.list_date }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactScript {
     pub kind: String,
@@ -302,7 +330,10 @@ impl Desk {
     pub fn contact_list(&self, ctx: &Ctx, date: Option<NaiveDate>) -> DeskResult<ContactList> {
         let date = date.unwrap_or(ctx.store_date);
         if date > ctx.store_date {
-            return Err(DeskError::new(ErrorCode::DateInFuture, format!("{date} 的联系清单还没有生成（营业日期 {}）", ctx.store_date)));
+            return Err(DeskError::new(
+                ErrorCode::DateInFuture,
+                format!("{date} 的联系清单还没有生成（营业日期 {}）", ctx.store_date),
+            ));
         }
         let scripts = self.scripts_map()?;
         let recall = self.recall_days()?;
@@ -367,20 +398,18 @@ impl Desk {
                 ("do_not_call", e.due_date)
             }
         };
-        let outcome_code = serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let outcome_code =
+            serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;
         store::contacts::log_attempt(&tx, e.id, e.member_id, ctx.staff_id, &ctx.now_text(), &outcome_code, note)?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "contact.attempt",
-                entity: "member",
-                entity_id: Some(&e.member_no),
-                before: Some(&e.status),
-                after: Some(&format!("{status}：{note}")),
-            },
+            ctx,
+            "contact.attempt",
+            "member",
+            Some(&e.member_no),
+            Some(&e.status),
+            Some(&format!("{status}：{note}")),
         )?;
         let updated = store::contacts::entry(&tx, e.id)?.expect("exists");
         tx.commit()?;
@@ -392,12 +421,15 @@ impl Desk {
         let member = resolve(self.store.conn(), member_key)?;
         Ok(store::contacts::attempts_of_member(self.store.conn(), member.id, limit)?
             .into_iter()
-            .map(|a| AttemptView { at: a.at, staff: a.staff, outcome: a.outcome, note: a.note, list_date: a.list_date })
+            .map(AttemptView::from)
             .collect())
     }
 
     pub fn contact_scripts(&self) -> DeskResult<Vec<ContactScript>> {
-        Ok(store::contacts::scripts(self.store.conn())?.into_iter().map(|(kind, text)| ContactScript { kind, text }).collect())
+        Ok(store::contacts::scripts(self.store.conn())?
+            .into_iter()
+            .map(|(kind, text)| ContactScript { kind, text })
+            .collect())
     }
 
     pub fn save_contact_script(&mut self, ctx: &Ctx, script: &ContactScript) -> DeskResult<Vec<ContactScript>> {
@@ -410,18 +442,7 @@ impl Desk {
         if !store::contacts::save_script(&tx, &script.kind, text)? {
             return Err(DeskError::new(ErrorCode::InvalidInput, format!("没有“{}”类的话术", script.kind)));
         }
-        store::audit::append(
-            &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "contact_script.save",
-                entity: "contact_script",
-                entity_id: Some(&script.kind),
-                before: None,
-                after: Some(text),
-            },
-        )?;
+        crate::audit(&tx, ctx, "contact_script.save", "contact_script", Some(&script.kind), None, Some(text))?;
         tx.commit()?;
         self.contact_scripts()
     }
@@ -429,7 +450,15 @@ impl Desk {
     pub fn holidays(&self) -> DeskResult<Vec<HolidaySetting>> {
         Ok(store::contacts::holidays(self.store.conn())?
             .into_iter()
-            .map(|h| HolidaySetting { id: h.id, name: h.name, calendar: h.calendar, month: h.month, day: h.day, audience: h.audience, active: h.active })
+            .map(|h| HolidaySetting {
+                id: h.id,
+                name: h.name,
+                calendar: h.calendar,
+                month: h.month,
+                day: h.day,
+                audience: h.audience,
+                active: h.active,
+            })
             .collect())
     }
 
@@ -440,7 +469,9 @@ impl Desk {
         if name.is_empty() || name.chars().count() > 20 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "节日名称须为 1–20 个字"));
         }
-        if !["solar", "lunar"].contains(&h.calendar.as_str()) || !["all", "women", "seniors"].contains(&h.audience.as_str()) {
+        if !["solar", "lunar"].contains(&h.calendar.as_str())
+            || !["all", "women", "seniors"].contains(&h.audience.as_str())
+        {
             return Err(DeskError::new(ErrorCode::InvalidInput, "历法应为 solar/lunar，对象应为 all/women/seniors"));
         }
         let valid = match h.calendar.as_str() {
@@ -451,19 +482,31 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::InvalidInput, format!("{} 月 {} 日不是有效日期", h.month, h.day)));
         }
         let tx = self.store.transaction()?;
-        let row = HolidayRow { id: h.id, name: name.into(), calendar: h.calendar.clone(), month: h.month, day: h.day, audience: h.audience.clone(), active: h.active };
+        let row = HolidayRow {
+            id: h.id,
+            name: name.into(),
+            calendar: h.calendar.clone(),
+            month: h.month,
+            day: h.day,
+            audience: h.audience.clone(),
+            active: h.active,
+        };
         store::contacts::save_holiday(&tx, &row)?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "holiday.save",
-                entity: "holiday",
-                entity_id: Some(name),
-                before: None,
-                after: Some(&format!("{} {}-{} {} {}", h.calendar, h.month, h.day, h.audience, if h.active { "启用" } else { "停用" })),
-            },
+            ctx,
+            "holiday.save",
+            "holiday",
+            Some(name),
+            None,
+            Some(&format!(
+                "{} {}-{} {} {}",
+                h.calendar,
+                h.month,
+                h.day,
+                h.audience,
+                if h.active { "启用" } else { "停用" }
+            )),
         )?;
         tx.commit()?;
         self.holidays()
@@ -471,7 +514,12 @@ impl Desk {
 
     /// The day's list as CSV (UTF-8 with BOM): the SMS list (`phone,name,text`) for an SMS
     /// platform, the call list, or everything.
-    pub fn export_contacts_csv(&self, ctx: &Ctx, date: Option<NaiveDate>, channel: Option<&str>) -> DeskResult<Vec<u8>> {
+    pub fn export_contacts_csv(
+        &self,
+        ctx: &Ctx,
+        date: Option<NaiveDate>,
+        channel: Option<&str>,
+    ) -> DeskResult<Vec<u8>> {
         let list = self.contact_list(ctx, date)?;
         let rows = list.entries.into_iter().filter(|e| channel.is_none_or(|c| c == e.channel));
         if channel == Some("sms") {

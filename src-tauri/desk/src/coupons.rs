@@ -6,7 +6,9 @@ use crate::members::resolve;
 use crate::points::{award, spend, Award, Spend};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
 use chrono::NaiveDate;
-use loyalty::coupons::{apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponStatus, CouponTerms};
+use loyalty::coupons::{
+    apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponStatus, CouponTerms,
+};
 use loyalty::money::{self, Money};
 use loyalty::{ProgramSettings, Tier};
 use rusqlite::Connection;
@@ -69,7 +71,14 @@ pub(crate) fn issue(
     let (from, until) = valid.unwrap_or_else(|| validity(ctx.store_date, t.days_valid));
     let id = store::coupons::issue(
         conn,
-        &NewCoupon { template: &t, member_id, valid_from: from, valid_until: until, reason, issued_at: &ctx.now_text() },
+        &NewCoupon {
+            template: &t,
+            member_id,
+            valid_from: from,
+            valid_until: until,
+            reason,
+            issued_at: &ctx.now_text(),
+        },
         coupon_code,
     )?;
     Ok(Some(id))
@@ -96,7 +105,12 @@ pub(crate) fn find(conn: &Connection, code: &str) -> DeskResult<CouponRow> {
 }
 
 /// Checks a coupon for a checkout and returns (discount, paid).
-pub(crate) fn price_with(c: &CouponRow, member_id: i64, store_date: NaiveDate, gross: Money) -> DeskResult<(Money, Money)> {
+pub(crate) fn price_with(
+    c: &CouponRow,
+    member_id: i64,
+    store_date: NaiveDate,
+    gross: Money,
+) -> DeskResult<(Money, Money)> {
     let terms = terms_of(&c.kind, &c.value, c.min_spend_fen);
     let state = CouponState {
         owner: c.member_id,
@@ -110,7 +124,13 @@ pub(crate) fn price_with(c: &CouponRow, member_id: i64, store_date: NaiveDate, g
 }
 
 /// The new-member pack (points and a coupon) and, for a referee, the first-order coupon.
-pub(crate) fn on_enrolled(conn: &Connection, ctx: &Ctx, settings: &ProgramSettings, member_id: i64, referred: bool) -> DeskResult<()> {
+pub(crate) fn on_enrolled(
+    conn: &Connection,
+    ctx: &Ctx,
+    settings: &ProgramSettings,
+    member_id: i64,
+    referred: bool,
+) -> DeskResult<()> {
     if settings.new_member_points > 0 {
         award(
             conn,
@@ -151,7 +171,10 @@ pub(crate) fn on_sale(
         issue(conn, ctx, member.id, "repurchase", "首次消费后复购", None)?;
     }
     let Some(referrer_id) = member.referred_by else { return Ok(()) };
-    if paid_fen <= 0 || store::receipts::paid_sale_count(conn, member.id)? != 1 || store::coupons::referral_rewarded(conn, member.id)? {
+    if paid_fen <= 0
+        || store::receipts::paid_sale_count(conn, member.id)? != 1
+        || store::coupons::referral_rewarded(conn, member.id)?
+    {
         return Ok(());
     }
     let Some(referrer) = store::members::get(conn, referrer_id)? else { return Ok(()) };
@@ -159,7 +182,11 @@ pub(crate) fn on_sale(
         return Ok(());
     }
     let tier_then = store::tiers::tier_on(conn, referrer.id, on, &referrer.tier)?;
-    let points = if Tier::parse(&tier_then) == Some(Tier::Loyal) { settings.referral_points_loyal } else { settings.referral_points };
+    let points = if Tier::parse(&tier_then) == Some(Tier::Loyal) {
+        settings.referral_points_loyal
+    } else {
+        settings.referral_points
+    };
     let reason = format!("推荐奖励：{} 首次消费", member.member_no);
     award(
         conn,
@@ -346,25 +373,38 @@ impl Desk {
             Some(t) => issue(&tx, ctx, member.id, &t.key, &format!("积分兑换：{}", item.name), None)?,
             None => None,
         };
-        store::catalog::record_redemption(&tx, member.id, item.id, item.points, coupon_id, ctx.store_date, ctx.staff_id, &now)?;
-        store::audit::append(
+        store::catalog::record_redemption(
             &tx,
-            &store::audit::AuditEntry {
-                at: &now,
-                staff_id: ctx.staff_id,
-                action: "redeem",
-                entity: "member",
-                entity_id: Some(&member.member_no),
-                before: Some(&before.to_string()),
-                after: Some(&format!("{balance}（{} −{}）", item.name, item.points)),
-            },
+            member.id,
+            item.id,
+            item.points,
+            coupon_id,
+            ctx.store_date,
+            ctx.staff_id,
+            &now,
+        )?;
+        crate::audit(
+            &tx,
+            ctx,
+            "redeem",
+            "member",
+            Some(&member.member_no),
+            Some(&before.to_string()),
+            Some(&format!("{balance}（{} −{}）", item.name, item.points)),
         )?;
         let coupon = match coupon_id {
             Some(id) => store::coupons::get(&tx, id)?.map(|c| coupon_view(&c)),
             None => None,
         };
         tx.commit()?;
-        Ok(RedeemOutcome { member_no: member.member_no, item: item.name, points_spent: item.points, points_before: before, points_balance: balance, coupon })
+        Ok(RedeemOutcome {
+            member_no: member.member_no,
+            item: item.name,
+            points_spent: item.points,
+            points_before: before,
+            points_balance: balance,
+            coupon,
+        })
     }
 
     /// Adds or edits a catalog item (manager).
@@ -392,19 +432,23 @@ impl Desk {
         let before = store::catalog::item(&tx, item.id)?;
         store::catalog::save_item(
             &tx,
-            &store::catalog::ItemRow { id: item.id, name: name.to_string(), points: item.points, stock: item.stock, voucher_template_id: voucher, active: item.active },
-        )?;
-        store::audit::append(
-            &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "catalog.save",
-                entity: "catalog_item",
-                entity_id: Some(&item.id.to_string()),
-                before: before.map(|b| format!("{} {} 分 库存 {:?}", b.name, b.points, b.stock)).as_deref(),
-                after: Some(&format!("{name} {} 分 库存 {:?}", item.points, item.stock)),
+            &store::catalog::ItemRow {
+                id: item.id,
+                name: name.to_string(),
+                points: item.points,
+                stock: item.stock,
+                voucher_template_id: voucher,
+                active: item.active,
             },
+        )?;
+        crate::audit(
+            &tx,
+            ctx,
+            "catalog.save",
+            "catalog_item",
+            Some(&item.id.to_string()),
+            before.map(|b| format!("{} {} 分 库存 {:?}", b.name, b.points, b.stock)).as_deref(),
+            Some(&format!("{name} {} 分 库存 {:?}", item.points, item.stock)),
         )?;
         tx.commit()?;
         self.catalog()
@@ -417,17 +461,24 @@ impl Desk {
     /// Edits a coupon template (manager). Coupons already issued keep their terms.
     pub fn save_coupon_template(&mut self, ctx: &Ctx, t: &CouponTemplate) -> DeskResult<Vec<CouponTemplate>> {
         ctx.require_manager()?;
-        let kind = CouponKind::parse(&t.kind)
-            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, "券类型应为 amount（减免）、rate（折扣）或 service（兑换券）"))?;
+        let kind = CouponKind::parse(&t.kind).ok_or_else(|| {
+            DeskError::new(ErrorCode::InvalidInput, "券类型应为 amount（减免）、rate（折扣）或 service（兑换券）")
+        })?;
         let value: Decimal = if kind == CouponKind::Service {
             Decimal::ZERO
         } else {
-            t.value.trim().parse().map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("面值“{}”不是数字", t.value)))?
+            t.value
+                .trim()
+                .parse()
+                .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("面值“{}”不是数字", t.value)))?
         };
         let min_spend = if t.min_spend.trim().is_empty() {
             Decimal::ZERO
         } else {
-            t.min_spend.trim().parse().map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("门槛“{}”不是数字", t.min_spend)))?
+            t.min_spend
+                .trim()
+                .parse()
+                .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("门槛“{}”不是数字", t.min_spend)))?
         };
         CouponTerms { kind, value, min_spend }
             .validate(t.days_valid)
@@ -452,17 +503,14 @@ impl Desk {
                 active: t.active,
             },
         )?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "coupon_template.save",
-                entity: "coupon_template",
-                entity_id: Some(&t.key),
-                before: Some(&serde_json::to_string(&template_view(&existing)).unwrap_or_default()),
-                after: Some(&serde_json::to_string(t).unwrap_or_default()),
-            },
+            ctx,
+            "coupon_template.save",
+            "coupon_template",
+            Some(&t.key),
+            Some(&serde_json::to_string(&template_view(&existing)).unwrap_or_default()),
+            Some(&serde_json::to_string(t).unwrap_or_default()),
         )?;
         tx.commit()?;
         self.coupon_templates()

@@ -54,8 +54,14 @@ const GIVEN_M: &[&str] = &[
     "志强", "志明", "国强", "海涛", "浩然", "子轩", "宇轩", "俊杰", "文博", "天宇", "明辉", "振华",
 ];
 const NOTES: &[&str] = &[
-    "喜欢安静，不爱被推销", "老顾客，常带孙子来", "对价格敏感，关注促销", "偏好国产品牌", "腿脚不便，需帮忙搬货",
-    "只在周末来店", "喜欢新品，愿意试用", "请用微信联系，白天不方便接电话",
+    "喜欢安静，不爱被推销",
+    "老顾客，常带孙子来",
+    "对价格敏感，关注促销",
+    "偏好国产品牌",
+    "腿脚不便，需帮忙搬货",
+    "只在周末来店",
+    "喜欢新品，愿意试用",
+    "请用微信联系，白天不方便接电话",
 ];
 
 impl Desk {
@@ -81,7 +87,8 @@ impl Desk {
             let female = dice.below(100) < 55;
             let surname = *dice.pick(SURNAMES);
             let given = if female { *dice.pick(GIVEN_F) } else { *dice.pick(GIVEN_M) };
-            let phone_prefix = *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
+            let phone_prefix =
+                *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
             // A bijection of the index (7919 is prime to 10^8): every demo phone differs.
             let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + 12_345_678) % 100_000_000);
             let birthday = match dice.below(10) {
@@ -117,8 +124,10 @@ impl Desk {
                 if day >= ctx.store_date {
                     continue;
                 }
-                let fen = (1_000 + dice.below(40_000) + if dice.below(10) == 0 { dice.below(200_000) } else { 0 }) as i64;
-                let at: NaiveDateTime = day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
+                let fen =
+                    (1_000 + dice.below(40_000) + if dice.below(10) == 0 { dice.below(200_000) } else { 0 }) as i64;
+                let at: NaiveDateTime =
+                    day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
                 receipt_seq += 1;
                 let receipt_no = format!("D{}-{receipt_seq:07}", day.format("%Y%m%d"));
                 let sale_id = store::receipts::insert(

@@ -27,8 +27,19 @@ impl Desk {
         let mask = ctx.role != Role::Manager;
         csv_bytes(
             &[
-                "member_no", "name", "phone", "gender", "birthday", "birthday_calendar", "joined_on", "tier",
-                "points_balance", "vip", "contact_ok", "referral_code", "notes",
+                "member_no",
+                "name",
+                "phone",
+                "gender",
+                "birthday",
+                "birthday_calendar",
+                "joined_on",
+                "tier",
+                "points_balance",
+                "vip",
+                "contact_ok",
+                "referral_code",
+                "notes",
             ],
             members.into_iter().map(|m| {
                 let birthday = match (m.birthday_year, m.birthday_month, m.birthday_day) {
@@ -66,7 +77,18 @@ impl Desk {
     pub fn export_ledger_csv(&self, _ctx: &Ctx) -> DeskResult<Vec<u8>> {
         let rows = store::ledger::rows(self.store.conn(), None, i64::MAX)?;
         csv_bytes(
-            &["id", "member_no", "on_date", "kind", "points", "balance_after", "receipt_no", "reason", "staff", "created_at"],
+            &[
+                "id",
+                "member_no",
+                "on_date",
+                "kind",
+                "points",
+                "balance_after",
+                "receipt_no",
+                "reason",
+                "staff",
+                "created_at",
+            ],
             rows.into_iter().map(|r| {
                 vec![
                     r.id.to_string(),
@@ -97,13 +119,21 @@ impl ExportFormat {
         match text.trim().to_ascii_lowercase().as_str() {
             "csv" => Ok(ExportFormat::Csv),
             "xlsx" | "excel" => Ok(ExportFormat::Xlsx),
-            other => Err(crate::DeskError::new(crate::ErrorCode::InvalidInput, format!("格式“{other}”无效：应为 csv 或 xlsx"))),
+            other => Err(crate::DeskError::new(
+                crate::ErrorCode::InvalidInput,
+                format!("格式“{other}”无效：应为 csv 或 xlsx"),
+            )),
         }
     }
 }
 
 /// A table as CSV (UTF-8 with BOM) or as an Excel workbook with one sheet.
-pub(crate) fn table_bytes(format: ExportFormat, sheet: &str, header: &[&str], rows: Vec<Vec<String>>) -> DeskResult<Vec<u8>> {
+pub(crate) fn table_bytes(
+    format: ExportFormat,
+    sheet: &str,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> DeskResult<Vec<u8>> {
     match format {
         ExportFormat::Csv => csv_bytes(header, rows.into_iter()),
         ExportFormat::Xlsx => {

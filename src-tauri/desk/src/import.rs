@@ -139,8 +139,16 @@ fn parse_contact_ok(text: &str) -> Option<bool> {
 }
 
 const MEMBER_COLUMNS: [&str; 10] = [
-    "name", "phone", "gender", "birthday", "birthday_calendar", "joined_on", "referred_by_phone",
-    "opening_points", "contact_ok", "notes",
+    "name",
+    "phone",
+    "gender",
+    "birthday",
+    "birthday_calendar",
+    "joined_on",
+    "referred_by_phone",
+    "opening_points",
+    "contact_ok",
+    "notes",
 ];
 const PURCHASE_COLUMNS: [&str; 7] = ["receipt_no", "phone", "time", "amount", "kind", "refund_of", "coupon_code"];
 
@@ -327,17 +335,14 @@ impl Desk {
                 }
             }
         }
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &now,
-                staff_id: ctx.staff_id,
-                action: "import.members",
-                entity: "import",
-                entity_id: None,
-                before: None,
-                after: Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
-            },
+            ctx,
+            "import.members",
+            "import",
+            None,
+            None,
+            Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
         )?;
         if options.dry_run {
             tx.rollback()?;
@@ -526,17 +531,14 @@ impl Desk {
                 }
             }
         }
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "import.purchases",
-                entity: "import",
-                entity_id: None,
-                before: None,
-                after: Some(&format!("{} 行，写入 {written}", table.rows.len())),
-            },
+            ctx,
+            "import.purchases",
+            "import",
+            None,
+            None,
+            Some(&format!("{} 行，写入 {written}", table.rows.len())),
         )?;
         if options.dry_run {
             tx.rollback()?;

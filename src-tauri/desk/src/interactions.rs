@@ -41,7 +41,10 @@ pub(crate) fn record(
     opening: Option<NaiveDate>,
 ) -> DeskResult<InteractionOutcome> {
     let Some(i) = KINDS.iter().position(|k| *k == kind) else {
-        return Err(DeskError::new(ErrorCode::InvalidInput, format!("互动类型“{kind}”无效：应为 survey、feedback、event 或 share")));
+        return Err(DeskError::new(
+            ErrorCode::InvalidInput,
+            format!("互动类型“{kind}”无效：应为 survey、feedback、event 或 share"),
+        ));
     };
     if date > ctx.store_date {
         return Err(DeskError::new(ErrorCode::DateInFuture, format!("日期 {date} 晚于营业日期 {}", ctx.store_date)));
@@ -68,7 +71,13 @@ pub(crate) fn record(
         },
         settings,
     )?;
-    Ok(InteractionOutcome { member_no: member.member_no.clone(), kind: kind.to_string(), date, points, points_balance: balance })
+    Ok(InteractionOutcome {
+        member_no: member.member_no.clone(),
+        kind: kind.to_string(),
+        date,
+        points,
+        points_balance: balance,
+    })
 }
 
 impl Desk {
@@ -88,18 +97,16 @@ impl Desk {
         if member.archived {
             return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
         }
-        let out = record(&tx, ctx, &settings, &member, kind.trim(), date.unwrap_or(ctx.store_date), note.trim(), opening)?;
-        store::audit::append(
+        let out =
+            record(&tx, ctx, &settings, &member, kind.trim(), date.unwrap_or(ctx.store_date), note.trim(), opening)?;
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "interaction",
-                entity: "member",
-                entity_id: Some(&member.member_no),
-                before: None,
-                after: Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
-            },
+            ctx,
+            "interaction",
+            "member",
+            Some(&member.member_no),
+            None,
+            Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
         )?;
         tx.commit()?;
         Ok(out)

@@ -70,6 +70,24 @@ impl Ctx {
     }
 }
 
+/// Appends to the audit log: who (the context's staff member), when (its now), what.
+pub(crate) fn audit(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> DeskResult<()> {
+    let at = ctx.now_text();
+    store::audit::append(
+        conn,
+        &store::audit::AuditEntry { at: &at, staff_id: ctx.staff_id, action, entity, entity_id, before, after },
+    )?;
+    Ok(())
+}
+
 /// The open store with its program settings.
 pub struct Desk {
     pub(crate) store: Store,

@@ -172,17 +172,14 @@ impl Desk {
         let row = store::members::get(&tx, id)?.expect("just inserted");
         crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
         let row = store::members::get(&tx, id)?.expect("just inserted");
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "member.enroll",
-                entity: "member",
-                entity_id: Some(&row.member_no),
-                before: None,
-                after: Some(&format!("{} {}", row.name, row.phone.as_deref().unwrap_or(""))),
-            },
+            ctx,
+            "member.enroll",
+            "member",
+            Some(&row.member_no),
+            None,
+            Some(&format!("{} {}", row.name, row.phone.as_deref().unwrap_or(""))),
         )?;
         tx.commit()?;
         self.card_of(ctx, &row)
@@ -199,17 +196,14 @@ impl Desk {
             }
         }
         store::members::update(&tx, before.id, &m.fields(), &ctx.now_text())?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "member.update",
-                entity: "member",
-                entity_id: Some(&before.member_no),
-                before: Some(&format!("{} {}", before.name, before.phone.as_deref().unwrap_or(""))),
-                after: Some(&format!("{} {}", m.name, m.phone)),
-            },
+            ctx,
+            "member.update",
+            "member",
+            Some(&before.member_no),
+            Some(&format!("{} {}", before.name, before.phone.as_deref().unwrap_or(""))),
+            Some(&format!("{} {}", m.name, m.phone)),
         )?;
         let row = store::members::get(&tx, before.id)?.expect("exists");
         tx.commit()?;
@@ -222,17 +216,14 @@ impl Desk {
         let tx = self.store.transaction()?;
         let row = resolve(&tx, key)?;
         store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: if archived { "member.archive" } else { "member.unarchive" },
-                entity: "member",
-                entity_id: Some(&row.member_no),
-                before: None,
-                after: None,
-            },
+            ctx,
+            if archived { "member.archive" } else { "member.unarchive" },
+            "member",
+            Some(&row.member_no),
+            None,
+            None,
         )?;
         let row = store::members::get(&tx, row.id)?.expect("exists");
         tx.commit()?;
@@ -306,14 +297,17 @@ impl Desk {
                 let list = store::coupons::referees(conn, row.id)?;
                 crate::views::Referrals {
                     successful: list.iter().filter(|r| r.2).count() as i64,
-                    members: list.into_iter().map(|(member_no, name, successful)| crate::views::Referee { member_no, name, successful }).collect(),
+                    members: list
+                        .into_iter()
+                        .map(|(member_no, name, successful)| crate::views::Referee { member_no, name, successful })
+                        .collect(),
                 }
             },
             recent_receipts: recent,
             tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, &row.tier, ctx.store_date)?,
             contact_log: store::contacts::attempts_of_member(conn, row.id, 10)?
                 .into_iter()
-                .map(|a| crate::contacts::AttemptView { at: a.at, staff: a.staff, outcome: a.outcome, note: a.note, list_date: a.list_date })
+                .map(crate::contacts::AttemptView::from)
                 .collect(),
         })
     }
@@ -443,6 +437,8 @@ fn find_referrer(conn: &Connection, referrer: &str, own_phone: &str) -> DeskResu
     };
     match found {
         Some(m) if !m.archived => Ok(Some(m.id)),
-        _ => Err(DeskError::new(ErrorCode::ReferrerNotFound, format!("找不到推荐人“{r}”（请输入推荐码或推荐人手机号）"))),
+        _ => {
+            Err(DeskError::new(ErrorCode::ReferrerNotFound, format!("找不到推荐人“{r}”（请输入推荐码或推荐人手机号）")))
+        }
     }
 }

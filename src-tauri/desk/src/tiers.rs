@@ -120,6 +120,20 @@ fn run_view(conn: &Connection, run: &store::tiers::RunRow, ran_now: bool) -> Des
     })
 }
 
+/// The rules' evaluation of what a member did in the window.
+fn evaluate_facts(f: &store::tiers::WindowFacts, rules: &TierSettings) -> loyalty::tiers::TierEvaluation {
+    evaluate(
+        &TierInputs {
+            net_spend: money::from_fen(f.net_fen),
+            visits: f.visits,
+            interactions: f.interactions,
+            referrals: f.referrals,
+            ever_referred: f.ever_referred,
+        },
+        rules,
+    )
+}
+
 /// Runs the evaluation as of `evaluation_day` (a 1st) inside the caller's transaction,
 /// unless that month already ran. Months before the latest run are refused.
 pub(crate) fn run_month(
@@ -163,16 +177,7 @@ pub(crate) fn run_month(
     let mut changed = 0;
     for (member_id, current) in &members {
         let f = facts.get(member_id).copied().unwrap_or_default();
-        let e = evaluate(
-            &TierInputs {
-                net_spend: money::from_fen(f.net_fen),
-                visits: f.visits,
-                interactions: f.interactions,
-                referrals: f.referrals,
-                ever_referred: f.ever_referred,
-            },
-            rules,
-        );
+        let e = evaluate_facts(&f, rules);
         counts[e.tier.rank()] += 1;
         if e.tier.code() != current {
             store::tiers::set_tier(conn, *member_id, e.tier.code())?;
@@ -196,21 +201,18 @@ pub(crate) fn run_month(
 }
 
 /// The member's standing toward the next evaluation, from what is known on `today`.
-pub(crate) fn tier_view(conn: &Connection, settings: &ProgramSettings, member_id: i64, tier: &str, today: NaiveDate) -> DeskResult<TierView> {
+pub(crate) fn tier_view(
+    conn: &Connection,
+    settings: &ProgramSettings,
+    member_id: i64,
+    tier: &str,
+    today: NaiveDate,
+) -> DeskResult<TierView> {
     let rules = &settings.tiers;
     let next_eval = first_of_month(today).checked_add_months(Months::new(1)).expect("in range");
     let (start, _) = window(next_eval);
     let f = store::tiers::window_facts(conn, start, next_eval, Some(member_id))?.remove(&member_id).unwrap_or_default();
-    let e = evaluate(
-        &TierInputs {
-            net_spend: money::from_fen(f.net_fen),
-            visits: f.visits,
-            interactions: f.interactions,
-            referrals: f.referrals,
-            ever_referred: f.ever_referred,
-        },
-        rules,
-    );
+    let e = evaluate_facts(&f, rules);
     let current = tier_of(tier);
     let next = next_tier_gap(&e, f.ever_referred, rules).filter(|g| g.next > current).map(|g| {
         let label = format!("{}会员", g.next.label_zh());
@@ -274,9 +276,8 @@ impl Desk {
     pub fn tier_changes(&self, month: &str) -> DeskResult<TierRunView> {
         let day = parse_month(month)?;
         let conn = self.store.conn();
-        let run = store::tiers::run_of_month(conn, &month_text(day))?.ok_or_else(|| {
-            DeskError::new(ErrorCode::InvalidInput, format!("{} 还没有评定过", month_text(day)))
-        })?;
+        let run = store::tiers::run_of_month(conn, &month_text(day))?
+            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("{} 还没有评定过", month_text(day))))?;
         run_view(conn, &run, false)
     }
 
@@ -299,7 +300,8 @@ impl Desk {
         let distribution = (0..12)
             .map(|i| {
                 let m = month_text(first.checked_add_months(Months::new(i)).expect("in range"));
-                let counts = runs.iter().find(|r| r.month == m).and_then(|r| serde_json::from_str(&r.distribution).ok());
+                let counts =
+                    runs.iter().find(|r| r.month == m).and_then(|r| serde_json::from_str(&r.distribution).ok());
                 TierDistribution { month: m, counts }
             })
             .collect();
@@ -318,17 +320,14 @@ impl Desk {
         let json = serde_json::to_string(&settings).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
         let tx = self.store.transaction()?;
         store::settings::save(&tx, store::meta::PROGRAM_SETTINGS, &json, ctx.staff_id, &ctx.now_text())?;
-        store::audit::append(
+        crate::audit(
             &tx,
-            &store::audit::AuditEntry {
-                at: &ctx.now_text(),
-                staff_id: ctx.staff_id,
-                action: "settings.save",
-                entity: "settings",
-                entity_id: Some(store::meta::PROGRAM_SETTINGS),
-                before: Some(&serde_json::to_string(&self.settings).unwrap_or_default()),
-                after: Some(&json),
-            },
+            ctx,
+            "settings.save",
+            "settings",
+            Some(store::meta::PROGRAM_SETTINGS),
+            Some(&serde_json::to_string(&self.settings).unwrap_or_default()),
+            Some(&json),
         )?;
         tx.commit()?;
         self.settings = settings.clone();

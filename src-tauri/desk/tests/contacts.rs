@@ -8,9 +8,29 @@ use desk::contacts::ContactOutcome;
 use desk::members::MemberInput;
 use desk::{Desk, ErrorCode};
 
-fn member(desk: &mut Desk, ctx: &desk::Ctx, name: &str, phone: &str, gender: &str, birthday: &str, lunar: bool, leap: bool) {
-    desk.enroll(ctx, &MemberInput { name: name.into(), phone: phone.into(), gender: gender.into(), birthday: birthday.into(), lunar, leap, ..Default::default() })
-        .unwrap();
+fn member(
+    desk: &mut Desk,
+    ctx: &desk::Ctx,
+    name: &str,
+    phone: &str,
+    gender: &str,
+    birthday: &str,
+    lunar: bool,
+    leap: bool,
+) {
+    desk.enroll(
+        ctx,
+        &MemberInput {
+            name: name.into(),
+            phone: phone.into(),
+            gender: gender.into(),
+            birthday: birthday.into(),
+            lunar,
+            leap,
+            ..Default::default()
+        },
+    )
+    .unwrap();
 }
 
 /// The reasons (kind: detail) of each member on the list of `date`, by member number.
@@ -47,7 +67,7 @@ fn lunar_birthdays_with_the_day_30_and_leap_month_fallbacks() {
     let (mut desk, ctx) = store_on("2026-03-01");
     member(&mut desk, &ctx, "张三", "13800138000", "F", "1980-02-30", true, false); // lunar 2/30
     member(&mut desk, &ctx, "李四", "13900139000", "M", "1984-06-10", true, true); // leap 6/10
-    // 2026's second lunar month has 29 days: 2/30 falls on 2/29 = 2026-04-16; greeted 04-14.
+                                                                                   // 2026's second lunar month has 29 days: 2/30 falls on 2/29 = 2026-04-16; greeted 04-14.
     let ctx = day(&mut desk, "2026-04-14");
     assert_eq!(list(&desk, &ctx, "2026-04-14")[0].2, ["birthday: 农历生日，公历 04-16"]);
     // 2026 has no leap sixth month: the regular 6/10 = 2026-07-23; greeted 07-21.
@@ -131,8 +151,17 @@ fn follow_ups_recall_and_expiring_points() {
 fn a_birthday_entry_brings_its_coupon_and_members_without_consent_never_appear() {
     let (mut desk, ctx) = store_on("2026-11-01");
     member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-11-20", false, false);
-    desk.enroll(&ctx, &MemberInput { name: "李四".into(), phone: "13800000002".into(), birthday: "1990-11-20".into(), contact_ok: Some(false), ..Default::default() })
-        .unwrap();
+    desk.enroll(
+        &ctx,
+        &MemberInput {
+            name: "李四".into(),
+            phone: "13800000002".into(),
+            birthday: "1990-11-20".into(),
+            contact_ok: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     member(&mut desk, &ctx, "王五", "13800000003", "M", "1990-11-20", false, false);
     desk.set_archived(&ctx, "13800000003", true).unwrap();
     let ctx = day(&mut desk, "2026-11-18");
@@ -150,8 +179,19 @@ fn consent_withdrawn_mid_month_stops_the_calls() {
     member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-09-25", false, false);
     member(&mut desk, &ctx, "李四", "13800000002", "F", "1990-09-26", false, false);
     let ctx = day(&mut desk, "2026-09-15");
-    desk.update_member(&ctx, "13800000002", &MemberInput { name: "李四".into(), phone: "13800000002".into(), gender: "F".into(), birthday: "1990-09-26".into(), contact_ok: Some(false), ..Default::default() })
-        .unwrap();
+    desk.update_member(
+        &ctx,
+        "13800000002",
+        &MemberInput {
+            name: "李四".into(),
+            phone: "13800000002".into(),
+            gender: "F".into(),
+            birthday: "1990-09-26".into(),
+            contact_ok: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let ctx = day(&mut desk, "2026-09-24");
     assert_eq!(kinds(&desk, &ctx, "2026-09-23", "M000001"), ["birthday", "holiday"]);
     assert!(kinds(&desk, &ctx, "2026-09-24", "M000002").is_empty());
@@ -163,7 +203,9 @@ fn five_closed_days_are_caught_up_marked_overdue_and_regenerating_adds_nothing()
     let path = dir.path().join("s.db");
     let mut desk = Desk::open(&path).unwrap();
     let ctx = day(&mut desk, "2026-11-01");
-    for (i, bday) in ["1990-11-04", "1990-11-05", "1990-11-06", "1990-11-07", "1990-11-08", "1990-11-09"].iter().enumerate() {
+    for (i, bday) in
+        ["1990-11-04", "1990-11-05", "1990-11-06", "1990-11-07", "1990-11-08", "1990-11-09"].iter().enumerate()
+    {
         member(&mut desk, &ctx, "张三", &format!("1380000000{i}"), "F", bday, false, false);
     }
     // Closed from 11-02 to 11-06; opened again on 11-07.
@@ -206,7 +248,10 @@ fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
     assert_eq!(done.status, "done");
     let log = desk.contact_log(&q[0].member_no, 10).unwrap();
     assert_eq!(log[0].note, "已致电祝福，顾客很高兴");
-    assert_eq!(desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "", None).unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "", None).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
     // No answer: back tomorrow, at most three attempts.
     let e = q[1].id;
     desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "无人接听", None).unwrap();
@@ -219,7 +264,10 @@ fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
     assert_eq!((last.status.as_str(), last.attempts), ("gave_up", 3));
     // Rescheduled to a later date.
     let r = q[2].id;
-    assert_eq!(desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "", Some(d("2026-11-05"))).unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "", Some(d("2026-11-05"))).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
     desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "顾客说周末再联系", Some(d("2026-11-08"))).unwrap();
     assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != r));
     // Do-not-call withdraws consent.

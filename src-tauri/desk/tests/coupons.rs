@@ -7,12 +7,33 @@ use desk::checkout::CheckoutInput;
 use desk::members::MemberInput;
 use desk::{Desk, ErrorCode};
 
-fn pay(desk: &mut Desk, ctx: &desk::Ctx, member: &str, amount: &str, receipt: &str, coupon: Option<&str>) -> Result<desk::ReceiptOutcome, desk::DeskError> {
-    desk.checkout(ctx, &CheckoutInput { member: member.into(), amount: amount.into(), receipt: receipt.into(), coupon: coupon.map(Into::into), at: None })
+fn pay(
+    desk: &mut Desk,
+    ctx: &desk::Ctx,
+    member: &str,
+    amount: &str,
+    receipt: &str,
+    coupon: Option<&str>,
+) -> Result<desk::ReceiptOutcome, desk::DeskError> {
+    desk.checkout(
+        ctx,
+        &CheckoutInput {
+            member: member.into(),
+            amount: amount.into(),
+            receipt: receipt.into(),
+            coupon: coupon.map(Into::into),
+            at: None,
+        },
+    )
 }
 
 fn coupon_of(desk: &Desk, ctx: &desk::Ctx, member: &str, name_part: &str) -> desk::coupons::CouponView {
-    desk.member_card(ctx, member).unwrap().coupons.into_iter().find(|c| c.name.contains(name_part)).expect("the coupon was issued")
+    desk.member_card(ctx, member)
+        .unwrap()
+        .coupons
+        .into_iter()
+        .find(|c| c.name.contains(name_part))
+        .expect("the coupon was issued")
 }
 
 #[test]
@@ -55,7 +76,15 @@ fn rate_coupons_round_half_up_and_points_follow_what_is_paid() {
     let (mut desk, ctx) = store_on("2026-11-02");
     let a = enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let b = desk
-        .enroll(&ctx, &MemberInput { name: "李四".into(), phone: "13900139000".into(), referrer: a.referral_code.clone(), ..Default::default() })
+        .enroll(
+            &ctx,
+            &MemberInput {
+                name: "李四".into(),
+                phone: "13900139000".into(),
+                referrer: a.referral_code.clone(),
+                ..Default::default()
+            },
+        )
         .unwrap();
     let first_order = coupon_of(&desk, &ctx, &b.member_no, "8折").code;
     let o = pay(&mut desk, &ctx, &b.member_no, "199.99", "R1", Some(&first_order)).unwrap();
@@ -109,8 +138,16 @@ fn the_first_checkout_brings_the_repurchase_coupon() {
 fn a_referral_is_rewarded_once_even_if_the_first_checkout_is_sent_twice() {
     let (mut desk, ctx) = store_on("2026-11-02");
     let a = enroll(&mut desk, &ctx, "张三", "13800138000", "F");
-    desk.enroll(&ctx, &MemberInput { name: "李四".into(), phone: "13900139000".into(), referrer: "138 0013 8000".into(), ..Default::default() })
-        .unwrap();
+    desk.enroll(
+        &ctx,
+        &MemberInput {
+            name: "李四".into(),
+            phone: "13900139000".into(),
+            referrer: "138 0013 8000".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     pay(&mut desk, &ctx, "13900139000", "80", "R1", None).unwrap();
     pay(&mut desk, &ctx, "13900139000", "80", "R1", None).unwrap();
     pay(&mut desk, &ctx, "13900139000", "80", "R2", None).unwrap();
@@ -127,8 +164,16 @@ fn a_loyal_referrer_gets_200_points() {
     let (mut desk, ctx) = store_on("2026-11-02");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     desk.conn().execute("UPDATE members SET tier = 'loyal'", []).unwrap();
-    desk.enroll(&ctx, &MemberInput { name: "李四".into(), phone: "13900139000".into(), referrer: "13800138000".into(), ..Default::default() })
-        .unwrap();
+    desk.enroll(
+        &ctx,
+        &MemberInput {
+            name: "李四".into(),
+            phone: "13900139000".into(),
+            referrer: "13800138000".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     pay(&mut desk, &ctx, "13900139000", "80", "R1", None).unwrap();
     assert_eq!(desk.member_card(&ctx, "13800138000").unwrap().points_balance, 50 + 200);
 }
@@ -200,7 +245,8 @@ fn two_redemptions_racing_for_the_last_item_one_wins() {
     assert_eq!(lost.code, ErrorCode::OutOfStock);
     let desk = Desk::open(&db).unwrap();
     assert_eq!(desk.catalog().unwrap().into_iter().find(|i| i.id == gift.id).unwrap().stock, Some(0));
-    let balances: Vec<i64> = ["13800138000", "13900139000"].iter().map(|p| desk.member_card(&ctx, p).unwrap().points_balance).collect();
+    let balances: Vec<i64> =
+        ["13800138000", "13900139000"].iter().map(|p| desk.member_card(&ctx, p).unwrap().points_balance).collect();
     assert_eq!(balances.iter().filter(|b| **b == 1050).count(), 1, "only the winner paid: {balances:?}");
     assert_ledger_invariants(&desk);
 }
@@ -212,7 +258,16 @@ fn a_quote_shows_the_checkout_and_writes_nothing() {
     let pack = coupon_of(&desk, &ctx, "13800138000", "新手").code;
     let before = (count(&desk, "receipts"), count(&desk, "points_ledger"), count(&desk, "coupons"));
     let q = desk
-        .checkout_quote(&ctx, &CheckoutInput { member: "13800138000".into(), amount: "520".into(), receipt: "R1".into(), coupon: Some(pack.clone()), at: None })
+        .checkout_quote(
+            &ctx,
+            &CheckoutInput {
+                member: "13800138000".into(),
+                amount: "520".into(),
+                receipt: "R1".into(),
+                coupon: Some(pack.clone()),
+                at: None,
+            },
+        )
         .unwrap();
     assert_eq!((q.paid.as_str(), q.points_earned, q.gift.as_deref()), ("510.00", Some(510), Some("满500赠品")));
     assert_eq!(before, (count(&desk, "receipts"), count(&desk, "points_ledger"), count(&desk, "coupons")));

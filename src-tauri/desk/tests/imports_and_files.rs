@@ -54,7 +54,9 @@ fn one_bad_row_among_a_thousand_writes_nothing_and_names_its_line() {
 #[test]
 fn dry_run_checks_everything_and_writes_nothing() {
     let (mut desk, ctx) = store_on("2026-11-23");
-    let r = desk.import_members(&ctx, members_csv(10, None).as_bytes(), ImportOptions { dry_run: true, skip_invalid: false }).unwrap();
+    let r = desk
+        .import_members(&ctx, members_csv(10, None).as_bytes(), ImportOptions { dry_run: true, skip_invalid: false })
+        .unwrap();
     assert_eq!(r.written, 10);
     assert_eq!(count(&desk, "members"), 0);
 }
@@ -76,7 +78,9 @@ fn gbk_and_bom_files_read_as_chinese() {
 #[test]
 fn unknown_columns_are_refused() {
     let (mut desk, ctx) = store_on("2026-11-23");
-    let e = desk.import_members(&ctx, "name,phone,wechat\n张三,13800138000,x\n".as_bytes(), ImportOptions::default()).unwrap_err();
+    let e = desk
+        .import_members(&ctx, "name,phone,wechat\n张三,13800138000,x\n".as_bytes(), ImportOptions::default())
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::ImportInvalid);
     assert!(e.message.contains("wechat"));
 }
@@ -84,7 +88,8 @@ fn unknown_columns_are_refused() {
 #[test]
 fn purchases_before_the_opening_day_are_history_and_later_ones_earn() {
     let (mut desk, ctx) = store_on("2026-11-01");
-    desk.import_members(&ctx, "name,phone,opening_points\n张三,13800138000,120\n".as_bytes(), ImportOptions::default()).unwrap();
+    desk.import_members(&ctx, "name,phone,opening_points\n张三,13800138000,120\n".as_bytes(), ImportOptions::default())
+        .unwrap();
     let ctx = day(&mut desk, "2026-11-23");
     let csv = "receipt_no,phone,time,amount,kind,refund_of\n\
                H1,13800138000,2026-05-01 10:00,300.00,sale,\n\

@@ -3,8 +3,8 @@
 //! sum of the ledger and of the lots' remaining points, and duplicates change nothing.
 
 mod common;
-use common::*;
 use chrono::Days;
+use common::*;
 use desk::checkout::{CheckoutInput, RefundInput};
 use proptest::prelude::*;
 

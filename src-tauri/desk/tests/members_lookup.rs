@@ -79,7 +79,11 @@ fn edits_keep_phones_unique_and_archive_hides_from_lookup() {
     let e = desk.update_member(&ctx, "M000002", &input("李四", "13800138000")).unwrap_err();
     assert_eq!(e.code, ErrorCode::PhoneTaken);
     let c = desk
-        .update_member(&ctx, "M000002", &MemberInput { notes: "喜欢绿茶".into(), contact_ok: Some(false), ..input("李思", "13900139001") })
+        .update_member(
+            &ctx,
+            "M000002",
+            &MemberInput { notes: "喜欢绿茶".into(), contact_ok: Some(false), ..input("李思", "13900139001") },
+        )
         .unwrap();
     assert_eq!((c.name.as_str(), c.notes.as_str(), c.contact_ok), ("李思", "喜欢绿茶", false));
     assert_eq!(desk.search(&ctx, "李思", 20).unwrap().len(), 1);

@@ -65,7 +65,12 @@ fn the_same_receipt_again_returns_the_first_result_and_awards_nothing() {
     assert_eq!(count(&desk, "points_ledger"), 1);
     let other = desk.checkout(
         &ctx,
-        &CheckoutInput { member: "13800138000".into(), amount: "301.00".into(), receipt: "R1".into(), ..Default::default() },
+        &CheckoutInput {
+            member: "13800138000".into(),
+            amount: "301.00".into(),
+            receipt: "R1".into(),
+            ..Default::default()
+        },
     );
     assert_eq!(other.unwrap_err().code, ErrorCode::ReceiptConflict);
     assert_eq!(count(&desk, "receipts"), 1);
@@ -78,7 +83,15 @@ fn bad_amounts_are_refused_and_write_nothing() {
     let before = (count(&desk, "receipts"), count(&desk, "points_ledger"), count(&desk, "audit_log"));
     for bad in ["abc", "-5", "0", "12.345", "1000000.01", ""] {
         let e = desk
-            .checkout(&ctx, &CheckoutInput { member: "13800138000".into(), amount: bad.into(), receipt: "R9".into(), ..Default::default() })
+            .checkout(
+                &ctx,
+                &CheckoutInput {
+                    member: "13800138000".into(),
+                    amount: bad.into(),
+                    receipt: "R9".into(),
+                    ..Default::default()
+                },
+            )
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidAmount, "{bad}");
     }
@@ -93,7 +106,7 @@ fn refunds_claw_back_by_the_formula_own_lot_first() {
     buy(&mut desk, &ctx, "13800138000", "50.00", "R0"); // 60 points in an older lot
     let ctx = day(&mut desk, "2026-11-10");
     buy(&mut desk, &ctx, "13800138000", "199.99", "R1"); // 239 points
-    // Tier changes later must not change the multiplier used at the sale.
+                                                         // Tier changes later must not change the multiplier used at the sale.
     desk.conn().execute("UPDATE members SET tier = 'regular'", []).unwrap();
     let r = refund(&mut desk, &ctx, "R1", "T1", "100.00");
     assert_eq!(r.points_clawed_back, Some(120), "239 − floor(99.99 × 1.2)");
@@ -104,7 +117,8 @@ fn refunds_claw_back_by_the_formula_own_lot_first() {
     let r = refund(&mut desk, &ctx, "R1", "T2", "99.99");
     assert_eq!(r.points_clawed_back, Some(119));
     assert_eq!(r.points_balance, 60);
-    let too_much = desk.refund(&ctx, &RefundInput { of: "R1".into(), receipt: "T3".into(), amount: "0.01".into(), at: None });
+    let too_much =
+        desk.refund(&ctx, &RefundInput { of: "R1".into(), receipt: "T3".into(), amount: "0.01".into(), at: None });
     assert_eq!(too_much.unwrap_err().code, ErrorCode::RefundExceedsPaid);
     assert_ledger_invariants(&desk);
 }
@@ -148,7 +162,9 @@ fn adjustments_need_a_reason_and_cannot_overdraw() {
     assert_eq!(desk.adjust(&ctx, "13800138000", -50, "纠错").unwrap().points_balance, 0);
     let audited: i64 = desk
         .conn()
-        .query_row("SELECT count(*) FROM audit_log WHERE action = 'points.adjust' AND before IS NOT NULL", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'points.adjust' AND before IS NOT NULL", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(audited, 2);
 }
@@ -169,7 +185,13 @@ fn sales_cannot_be_dated_after_the_store_date_or_before_the_opening_day() {
     let (mut desk, ctx) = store_without_pack("2026-11-23");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let at = |s: &str| Some(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap());
-    let input = |t: &str| CheckoutInput { member: "13800138000".into(), amount: "10".into(), receipt: "R1".into(), coupon: None, at: at(t) };
+    let input = |t: &str| CheckoutInput {
+        member: "13800138000".into(),
+        amount: "10".into(),
+        receipt: "R1".into(),
+        coupon: None,
+        at: at(t),
+    };
     assert_eq!(desk.checkout(&ctx, &input("2026-11-24 09:00")).unwrap_err().code, ErrorCode::DateInFuture);
     assert_eq!(desk.checkout(&ctx, &input("2026-11-22 09:00")).unwrap_err().code, ErrorCode::DateBeforeOpening);
     assert!(desk.checkout(&ctx, &input("2026-11-23 09:00")).is_ok());

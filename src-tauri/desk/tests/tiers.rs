@@ -50,7 +50,16 @@ fn tier(desk: &Desk, ctx: &desk::Ctx, phone: &str) -> String {
 #[test]
 fn the_worked_examples_of_the_rule_book() {
     let (mut desk, ctx) = store_on("2026-11-23");
-    members(&mut desk, &ctx, &[("甲", "13800000001", ""), ("乙", "13800000002", ""), ("丙", "13800000003", ""), ("丁", "13800000004", "13800000002")]);
+    members(
+        &mut desk,
+        &ctx,
+        &[
+            ("甲", "13800000001", ""),
+            ("乙", "13800000002", ""),
+            ("丙", "13800000003", ""),
+            ("丁", "13800000004", "13800000002"),
+        ],
+    );
     // Net 8,000, 24 visits, 3 interactions → C=128, I=30, S=88.80 → Active.
     spend(&mut desk, &ctx, "13800000001", "A", 800_000, 24);
     interactions(&mut desk, &ctx, "13800000001", 3);
@@ -65,7 +74,10 @@ fn the_worked_examples_of_the_rule_book() {
     let run = desk.tier_changes("2026-12").unwrap();
     let find = |no: &str| run.changes.iter().find(|c| c.member_no == no).cloned().unwrap();
     let a = find("M000001");
-    assert_eq!((a.to.as_str(), a.score.as_str(), a.consumption.as_str(), a.interaction.as_str()), ("active", "88.80", "128.00", "30.00"));
+    assert_eq!(
+        (a.to.as_str(), a.score.as_str(), a.consumption.as_str(), a.interaction.as_str()),
+        ("active", "88.80", "128.00", "30.00")
+    );
     let b = find("M000002");
     assert_eq!((b.to.as_str(), b.score.as_str(), b.interaction.as_str()), ("loyal", "158.00", "80.00"));
     let c = find("M000003");
@@ -78,10 +90,18 @@ fn the_worked_examples_of_the_rule_book() {
 #[test]
 fn boundaries_at_50_and_150_with_and_without_a_referral() {
     let (mut desk, ctx) = store_on("2026-11-23");
-    members(&mut desk, &ctx, &[
-        ("甲", "13800000001", ""), ("乙", "13800000002", ""), ("丙", "13800000003", ""), ("丁", "13800000004", ""),
-        ("戊", "13800000005", "13800000004"), ("己", "13800000006", ""),
-    ]);
+    members(
+        &mut desk,
+        &ctx,
+        &[
+            ("甲", "13800000001", ""),
+            ("乙", "13800000002", ""),
+            ("丙", "13800000003", ""),
+            ("丁", "13800000004", ""),
+            ("戊", "13800000005", "13800000004"),
+            ("己", "13800000006", ""),
+        ],
+    );
     // One visit: S = 0.006 × net + 1.2.
     spend(&mut desk, &ctx, "13800000001", "A", 813_333, 1); // S = 50.00
     spend(&mut desk, &ctx, "13800000002", "B", 813_500, 1); // S = 50.01
@@ -99,16 +119,38 @@ fn the_window_runs_from_the_1st_a_year_before_to_the_last_day_before_the_evaluat
     let (mut desk, ctx) = store_on("2026-11-23");
     members(&mut desk, &ctx, &[("甲", "13800000001", ""), ("乙", "13800000002", "")]);
     // 13800000001: 2 sales of 4,500 on the window's first and last days → C=94, S=56.40 → Active.
-    purchases(&mut desk, &ctx, &[
-        ("W1".into(), "13800000001", "2025-12-01 09:00", "4500.00".into(), "sale", ""),
-        ("X1".into(), "13800000002", "2025-11-30 21:00", "9000.00".into(), "sale", ""),
-    ]);
+    purchases(
+        &mut desk,
+        &ctx,
+        &[
+            ("W1".into(), "13800000001", "2025-12-01 09:00", "4500.00".into(), "sale", ""),
+            ("X1".into(), "13800000002", "2025-11-30 21:00", "9000.00".into(), "sale", ""),
+        ],
+    );
     let ctx = day(&mut desk, "2026-11-30");
     purchases(&mut desk, &ctx, &[("W2".into(), "13800000001", "2026-11-30 21:00", "4500.00".into(), "sale", "")]);
     // A sale on the evaluation day itself does not count for that run.
-    desk.checkout(&ctx, &desk::checkout::CheckoutInput { member: "13800000002".into(), amount: "10".into(), receipt: "late".into(), ..Default::default() }).unwrap();
+    desk.checkout(
+        &ctx,
+        &desk::checkout::CheckoutInput {
+            member: "13800000002".into(),
+            amount: "10".into(),
+            receipt: "late".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let ctx = day(&mut desk, "2026-12-01");
-    desk.checkout(&ctx, &desk::checkout::CheckoutInput { member: "13800000002".into(), amount: "9000".into(), receipt: "Y1".into(), ..Default::default() }).unwrap();
+    desk.checkout(
+        &ctx,
+        &desk::checkout::CheckoutInput {
+            member: "13800000002".into(),
+            amount: "9000".into(),
+            receipt: "Y1".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let run = desk.tier_changes("2026-12").unwrap();
     assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
     assert_eq!((run.changes[0].member_no.as_str(), run.changes[0].score.as_str()), ("M000001", "56.40"));
@@ -143,7 +185,11 @@ fn running_a_month_again_changes_nothing_and_adds_no_rows() {
     assert_eq!(again.changes.len(), 1);
     assert_eq!((count(&desk, "tier_runs"), count(&desk, "tier_changes")), (1, 1));
     assert_eq!(desk.evaluate_tiers(&ctx, Some("2027-01")).unwrap_err().code, ErrorCode::DateInFuture);
-    assert_eq!(desk.evaluate_tiers(&ctx, Some("2026-11")).unwrap_err().code, ErrorCode::InvalidInput, "older than the latest run");
+    assert_eq!(
+        desk.evaluate_tiers(&ctx, Some("2026-11")).unwrap_err().code,
+        ErrorCode::InvalidInput,
+        "older than the latest run"
+    );
 }
 
 #[test]
@@ -151,10 +197,14 @@ fn three_missed_months_run_in_order_each_as_of_its_own_1st() {
     let (mut desk, ctx) = store_on("2026-11-23");
     members(&mut desk, &ctx, &[("甲", "13800000001", "")]);
     // 9,000 in two visits in January 2026: counts through the run of 2027-01-01, gone on 2027-02-01.
-    purchases(&mut desk, &ctx, &[
-        ("J1".into(), "13800000001", "2026-01-10", "4500.00".into(), "sale", ""),
-        ("J2".into(), "13800000001", "2026-01-20", "4500.00".into(), "sale", ""),
-    ]);
+    purchases(
+        &mut desk,
+        &ctx,
+        &[
+            ("J1".into(), "13800000001", "2026-01-10", "4500.00".into(), "sale", ""),
+            ("J2".into(), "13800000001", "2026-01-20", "4500.00".into(), "sale", ""),
+        ],
+    );
     let report = desk.bring_up_to(d("2027-02-10"), true, "").unwrap();
     assert_eq!(report.tier_runs, ["2026-12", "2027-01", "2027-02"]);
     let months: Vec<String> = desk

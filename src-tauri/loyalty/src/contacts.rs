@@ -16,7 +16,8 @@ pub fn birthday_falls_on(b: &Birthday, day: NaiveDate) -> bool {
     match b.calendar {
         Calendar::Solar => {
             let (m, d) = (day.month(), day.day());
-            (b.month, b.day) == (m, d) || (b.month == 2 && b.day == 29 && m == 2 && d == 28 && !is_leap_year(day.year()))
+            (b.month, b.day) == (m, d)
+                || (b.month == 2 && b.day == 29 && m == 2 && d == 28 && !is_leap_year(day.year()))
         }
         Calendar::Lunar => {
             let year = to_lunar(day).year;
@@ -197,10 +198,14 @@ mod tests {
 
     #[test]
     fn womens_day_and_double_ninth_have_their_audience() {
-        let womens = Holiday { name: "妇女节".into(), calendar: Calendar::Solar, month: 3, day: 8, audience: Audience::Women };
+        let womens =
+            Holiday {
+                name: "妇女节".into(), calendar: Calendar::Solar, month: 3, day: 8, audience: Audience::Women
+            };
         assert!(holiday_greets(&womens, Gender::Female, None, d("2027-03-08")));
         assert!(!holiday_greets(&womens, Gender::Male, None, d("2027-03-08")));
-        let chongyang = Holiday { name: "重阳".into(), calendar: Calendar::Lunar, month: 9, day: 9, audience: Audience::Seniors };
+        let chongyang =
+            Holiday { name: "重阳".into(), calendar: Calendar::Lunar, month: 9, day: 9, audience: Audience::Seniors };
         assert!(holiday_falls_on(&chongyang, d("2026-10-18")));
         let born = |y| Birthday { calendar: Calendar::Solar, year: Some(y), month: 1, day: 1, leap: false };
         assert!(holiday_greets(&chongyang, Gender::Male, Some(&born(1966)), d("2026-10-18")));

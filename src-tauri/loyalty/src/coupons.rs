@@ -71,7 +71,8 @@ impl CouponTerms {
 
     /// "满100减10", "9折", "免费上门检修" style short description.
     pub fn describe(&self) -> String {
-        let min = if self.min_spend > Decimal::ZERO { format!("满{}", self.min_spend.normalize()) } else { String::new() };
+        let min =
+            if self.min_spend > Decimal::ZERO { format!("满{}", self.min_spend.normalize()) } else { String::new() };
         match self.kind {
             CouponKind::Amount if min.is_empty() => format!("{}元无门槛", self.value.normalize()),
             CouponKind::Amount => format!("{min}减{}", self.value.normalize()),
@@ -238,10 +239,16 @@ mod tests {
 
     #[test]
     fn discounts_amount_off_and_rates_rounded_half_up() {
-        assert_eq!(apply(&coupon(CouponKind::Amount, dec!(10), dec!(100)).terms, dec!(120.00)), (dec!(10.00), dec!(110.00)));
+        assert_eq!(
+            apply(&coupon(CouponKind::Amount, dec!(10), dec!(100)).terms, dec!(120.00)),
+            (dec!(10.00), dec!(110.00))
+        );
         assert_eq!(apply(&coupon(CouponKind::Amount, dec!(50), dec!(0)).terms, dec!(30.00)), (dec!(30.00), dec!(0.00)));
         // 199.99 × 0.80 = 159.992 → 159.99.
-        assert_eq!(apply(&coupon(CouponKind::Rate, dec!(0.80), dec!(0)).terms, dec!(199.99)), (dec!(40.00), dec!(159.99)));
+        assert_eq!(
+            apply(&coupon(CouponKind::Rate, dec!(0.80), dec!(0)).terms, dec!(199.99)),
+            (dec!(40.00), dec!(159.99))
+        );
         // 0.05 × 0.90 = 0.045 → 0.05 (half up).
         assert_eq!(apply(&coupon(CouponKind::Rate, dec!(0.90), dec!(0)).terms, dec!(0.05)), (dec!(0.00), dec!(0.05)));
     }
@@ -254,7 +261,10 @@ mod tests {
         assert_eq!(t.validate(0), Err(TermsError::Days));
         assert_eq!(t.describe(), "满100减10");
         assert_eq!(CouponTerms { kind: CouponKind::Rate, value: dec!(0.90), min_spend: dec!(0) }.describe(), "9折");
-        assert_eq!(CouponTerms { kind: CouponKind::Amount, value: dec!(50), min_spend: dec!(0) }.describe(), "50元无门槛");
+        assert_eq!(
+            CouponTerms { kind: CouponKind::Amount, value: dec!(50), min_spend: dec!(0) }.describe(),
+            "50元无门槛"
+        );
     }
 
     #[test]

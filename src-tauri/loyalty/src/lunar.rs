@@ -36,7 +36,11 @@ pub fn from_lunar(year: i32, month: u8, day: u8, leap: bool) -> Option<NaiveDate
     let m = if leap { Month::leap(month) } else { Month::new(month) };
     let c = Date::try_new_chinese_traditional(year, m, day).ok()?;
     let iso = c.to_calendar(Iso);
-    NaiveDate::from_ymd_opt(iso.year().extended_year(), u32::from(iso.month().number()), u32::from(iso.day_of_month().0))
+    NaiveDate::from_ymd_opt(
+        iso.year().extended_year(),
+        u32::from(iso.month().number()),
+        u32::from(iso.day_of_month().0),
+    )
 }
 
 /// Where a lunar month/day (and leap flag) falls in lunar year `year`, with the fallbacks:

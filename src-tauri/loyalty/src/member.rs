@@ -52,20 +52,14 @@ impl Gender {
 /// Normalises a mainland mobile number: spaces, dashes and a `+86`/`86` prefix removed,
 /// then it must read `1[3-9]` followed by 9 digits.
 pub fn normalize_phone(text: &str) -> Result<String, MemberError> {
-    let mut digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}' | '(' | ')'))
-        .collect();
+    let mut digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}' | '(' | ')')).collect();
     if let Some(rest) = digits.strip_prefix("+86") {
         digits = rest.to_string();
     } else if digits.len() == 13 && digits.starts_with("86") {
         digits = digits[2..].to_string();
     }
     let b = digits.as_bytes();
-    let ok = b.len() == 11
-        && b.iter().all(u8::is_ascii_digit)
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1]);
+    let ok = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
     if ok {
         Ok(digits)
     } else {
@@ -108,9 +102,8 @@ pub fn normalize_name(text: &str) -> Result<String, MemberError> {
 
 /// Two-character Chinese surnames (rules §2).
 pub const COMPOUND_SURNAMES: [&str; 25] = [
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "长孙", "宇文",
-    "司徒", "夏侯", "端木", "独孤", "南宫", "西门", "百里", "呼延", "轩辕", "闻人", "澹台", "申屠",
-    "万俟",
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "长孙", "宇文", "司徒", "夏侯",
+    "端木", "独孤", "南宫", "西门", "百里", "呼延", "轩辕", "闻人", "澹台", "申屠", "万俟",
 ];
 
 fn is_latin_name(name: &str) -> bool {
@@ -167,10 +160,7 @@ impl Birthday {
     pub fn parse(text: &str, calendar: Calendar, leap: bool) -> Result<Birthday, MemberError> {
         let bad = || MemberError::InvalidBirthday(text.trim().to_string());
         let parts: Vec<&str> = text.trim().split(['-', '/']).collect();
-        let nums: Vec<u32> = parts
-            .iter()
-            .map(|p| p.parse::<u32>().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
+        let nums: Vec<u32> = parts.iter().map(|p| p.parse::<u32>().map_err(|_| bad())).collect::<Result<_, _>>()?;
         let (year, month, day) = match nums.as_slice() {
             [y, m, d] if parts[0].len() == 4 => (Some(*y as i32), *m, *d),
             [m, d] => (None, *m, *d),
@@ -246,9 +236,7 @@ pub fn referral_code(id: i64, attempt: u32) -> String {
     let mut v = (x.wrapping_mul(0x2545_F491) ^ 0x15A4_E35) & MASK;
     v = v.wrapping_mul(0x5851_F42D) & MASK;
     v ^= v >> 15;
-    (0..6)
-        .map(|i| REFERRAL_ALPHABET[((v >> (5 * i)) & 31) as usize] as char)
-        .collect()
+    (0..6).map(|i| REFERRAL_ALPHABET[((v >> (5 * i)) & 31) as usize] as char).collect()
 }
 
 #[cfg(test)]

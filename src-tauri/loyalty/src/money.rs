@@ -60,9 +60,7 @@ pub fn round_half_up(value: Decimal) -> Money {
 
 /// Whole fen, as stored in the database (exact: amounts never have more than 2 places).
 pub fn to_fen(value: Money) -> i64 {
-    (with_two_places(value) * Decimal::ONE_HUNDRED)
-        .to_i64()
-        .expect("amounts are bounded far below i64")
+    (with_two_places(value) * Decimal::ONE_HUNDRED).to_i64().expect("amounts are bounded far below i64")
 }
 
 pub fn from_fen(fen: i64) -> Money {

@@ -59,9 +59,7 @@ pub fn earned_points(paid: Money, multiplier: Decimal, settings: &ProgramSetting
 
 /// The last day a lot earned on `earned_on` can be spent (Feb 29 + 12 months = Feb 28).
 pub fn lot_valid_until(earned_on: NaiveDate, settings: &ProgramSettings) -> NaiveDate {
-    earned_on
-        .checked_add_months(Months::new(settings.lot_valid_months))
-        .expect("dates stay far inside chrono's range")
+    earned_on.checked_add_months(Months::new(settings.lot_valid_months)).expect("dates stay far inside chrono's range")
 }
 
 /// A lot's points expire on the day after `valid_until`.

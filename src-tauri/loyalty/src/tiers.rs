@@ -178,7 +178,13 @@ pub fn next_tier_gap(current: &TierEvaluation, ever_referred: bool, s: &TierSett
             if ever_referred || !s.loyal_needs_referral {
                 return None;
             }
-            return Some(NextTierGap { next: Tier::Loyal, score_missing: Decimal::ZERO, spend: None, visits: None, needs_referral: true });
+            return Some(NextTierGap {
+                next: Tier::Loyal,
+                score_missing: Decimal::ZERO,
+                spend: None,
+                visits: None,
+                needs_referral: true,
+            });
         }
     };
     let bound = s.thresholds[next.rank() - 1];

@@ -100,19 +100,32 @@ pub fn contactable(conn: &Connection, id: i64) -> Result<Option<Contactable>> {
 }
 
 /// Members with a birthday of this calendar on (month, day), and the leap flag for lunar.
-pub fn with_birthday(conn: &Connection, calendar: &str, month: u32, day: u32, leap: Option<bool>) -> Result<Vec<Contactable>> {
+pub fn with_birthday(
+    conn: &Connection,
+    calendar: &str,
+    month: u32,
+    day: u32,
+    leap: Option<bool>,
+) -> Result<Vec<Contactable>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONTACTABLE} FROM members m WHERE m.birthday_calendar = ?1 AND m.birthday_month = ?2
          AND m.birthday_day = ?3 AND (?4 IS NULL OR m.birthday_leap = ?4) AND {CAN_CONTACT}"
     ))?;
-    let rows = stmt.query_map(params![calendar, month, day, leap], row_to_contactable)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map(params![calendar, month, day, leap], row_to_contactable)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Sales on `sale_day` worth a follow-up call: paid at least `min_paid_fen`, or the
 /// member's first sale; not fully refunded by `by` (refunds dated on or before it).
 /// Returns (member id, receipt no, paid fen, first).
-pub fn follow_ups(conn: &Connection, sale_day: NaiveDate, min_paid_fen: i64, by: NaiveDate) -> Result<Vec<(i64, String, i64, bool)>> {
+pub fn follow_ups(
+    conn: &Connection,
+    sale_day: NaiveDate,
+    min_paid_fen: i64,
+    by: NaiveDate,
+) -> Result<Vec<(i64, String, i64, bool)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.member_id, s.receipt_no, s.paid_fen,
                 NOT EXISTS (SELECT 1 FROM receipts e WHERE e.member_id = s.member_id AND e.kind = 'sale'
@@ -157,7 +170,8 @@ pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, St
         "SELECT c.member_id, c.from_tier, c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
          JOIN members m ON m.id = c.member_id WHERE r.evaluation_day = ?1 AND {CAN_CONTACT}"
     ))?;
-    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows =
+        stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -263,7 +277,9 @@ pub fn open_entries(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>> 
 
 pub fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id WHERE e.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id WHERE e.id = ?1"
+        ))?
         .query_row([id], row_to_entry)
         .optional()?)
 }
@@ -277,7 +293,15 @@ pub fn update_entry(conn: &Connection, id: i64, status: &str, due: NaiveDate, at
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn log_attempt(conn: &Connection, entry_id: i64, member_id: i64, staff_id: i64, at: &str, outcome: &str, note: &str) -> Result<()> {
+pub fn log_attempt(
+    conn: &Connection,
+    entry_id: i64,
+    member_id: i64,
+    staff_id: i64,
+    at: &str,
+    outcome: &str,
+    note: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO contact_attempts (entry_id, member_id, staff_id, at, outcome, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![entry_id, member_id, staff_id, at, outcome, note],
@@ -302,7 +326,15 @@ pub fn attempts_of_member(conn: &Connection, member_id: i64, limit: i64) -> Resu
          WHERE a.member_id = ?1 ORDER BY a.id DESC LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map(params![member_id, limit], |r| Ok(AttemptRow { at: r.get(0)?, staff: r.get(1)?, outcome: r.get(2)?, note: r.get(3)?, list_date: r.get(4)? }))?
+        .query_map(params![member_id, limit], |r| {
+            Ok(AttemptRow {
+                at: r.get(0)?,
+                staff: r.get(1)?,
+                outcome: r.get(2)?,
+                note: r.get(3)?,
+                list_date: r.get(4)?,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -176,7 +176,8 @@ pub fn set_status(conn: &Connection, id: i64, status: &str) -> Result<()> {
 
 /// Marks unused coupons whose last day is before `store_date` as expired; returns how many.
 pub fn expire_due(conn: &Connection, store_date: NaiveDate) -> Result<usize> {
-    Ok(conn.execute("UPDATE coupons SET status = 'expired' WHERE status = 'unused' AND valid_until < ?1", [store_date])?)
+    Ok(conn
+        .execute("UPDATE coupons SET status = 'expired' WHERE status = 'unused' AND valid_until < ?1", [store_date])?)
 }
 
 /// Records the reward of a referee's first checkout; `false` when it was already given.
@@ -209,6 +210,7 @@ pub fn referees(conn: &Connection, referrer: i64) -> Result<Vec<(String, String,
                 EXISTS (SELECT 1 FROM receipts s WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen > 0)
          FROM members m WHERE m.referred_by = ?1 ORDER BY m.member_no",
     )?;
-    let rows = stmt.query_map([referrer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows =
+        stmt.query_map([referrer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

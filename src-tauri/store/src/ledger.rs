@@ -64,11 +64,9 @@ pub fn append(conn: &Connection, e: &LedgerEntry<'_>) -> Result<i64> {
 }
 
 pub fn sum_for(conn: &Connection, member_id: i64) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE member_id = ?1",
-        [member_id],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT coalesce(sum(points), 0) FROM points_ledger WHERE member_id = ?1", [member_id], |r| {
+        r.get(0)
+    })?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

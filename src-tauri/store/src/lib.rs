@@ -97,15 +97,9 @@ impl Store {
         self.conn.pragma_update(None, "cache_size", -64_000)?;
         let found = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         if found > schema_version_supported() {
-            return Err(StoreError::TooNew {
-                path: shown.to_string(),
-                found,
-                supported: schema_version_supported(),
-            });
+            return Err(StoreError::TooNew { path: shown.to_string(), found, supported: schema_version_supported() });
         }
-        migrations()
-            .to_latest(&mut self.conn)
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        migrations().to_latest(&mut self.conn).map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(())
     }
 
@@ -189,7 +183,8 @@ fn check_structure(conn: &Connection, path: &Path, shown: &str) -> Result<()> {
         .map_err(|e| damaged(e.to_string()))?;
     let wal_empty = std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len() == 0).unwrap_or(true);
     if wal_empty {
-        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
+        let pages: i64 =
+            conn.pragma_query_value(None, "page_count", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
         let size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(|e| damaged(e.to_string()))?;
         let len = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
         if pages * size > len {
@@ -274,8 +269,7 @@ mod tests {
     fn ledger_and_audit_are_append_only() {
         let store = Store::open_in_memory().unwrap();
         let c = store.conn();
-        c.execute("INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01 00:00:00', 'x', 'y')", [])
-            .unwrap();
+        c.execute("INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01 00:00:00', 'x', 'y')", []).unwrap();
         assert!(c.execute("DELETE FROM audit_log", []).is_err());
         assert!(c.execute("UPDATE audit_log SET action = 'z'", []).is_err());
     }

@@ -179,16 +179,11 @@ pub fn set_referral_code(conn: &Connection, id: i64, code: &str) -> Result<()> {
 }
 
 pub fn referral_code_taken(conn: &Connection, code: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM members WHERE referral_code = ?1")?
-        .exists([code])?)
+    Ok(conn.prepare_cached("SELECT 1 FROM members WHERE referral_code = ?1")?.exists([code])?)
 }
 
 pub fn set_archived(conn: &Connection, id: i64, archived: bool, now: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE members SET archived = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, archived, now],
-    )?;
+    conn.execute("UPDATE members SET archived = ?2, updated_at = ?3 WHERE id = ?1", params![id, archived, now])?;
     Ok(())
 }
 
@@ -234,7 +229,11 @@ pub fn by_last4(conn: &Connection, last4: &str, limit: i64) -> Result<Vec<Member
 /// Members whose phone starts with these digits (5–10 typed).
 pub fn by_phone_prefix(conn: &Connection, prefix: &str, limit: i64) -> Result<Vec<MemberRow>> {
     let hi = format!("{prefix}\u{7f}");
-    query_members(conn, "phone >= ?1 AND phone < ?2 AND archived = 0 ORDER BY phone LIMIT ?3", params![prefix, hi, limit])
+    query_members(
+        conn,
+        "phone >= ?1 AND phone < ?2 AND archived = 0 ORDER BY phone LIMIT ?3",
+        params![prefix, hi, limit],
+    )
 }
 
 pub fn by_name_exact(conn: &Connection, name: &str, limit: i64) -> Result<Vec<MemberRow>> {
@@ -283,7 +282,9 @@ pub fn by_pinyin_prefix(conn: &Connection, prefix: &str, limit: i64) -> Result<V
 /// Adds `delta` to the cached balance and returns the new one. Only the ledger calls this.
 pub(crate) fn add_to_balance(conn: &Connection, id: i64, delta: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("UPDATE members SET points_balance = points_balance + ?2 WHERE id = ?1 RETURNING points_balance")?
+        .prepare_cached(
+            "UPDATE members SET points_balance = points_balance + ?2 WHERE id = ?1 RETURNING points_balance",
+        )?
         .query_row(params![id, delta], |r| r.get(0))?)
 }
 
@@ -299,9 +300,8 @@ pub fn all(conn: &Connection, include_archived: bool) -> Result<Vec<MemberRow>> 
 /// Member ids by phone, for validating import files in one pass.
 pub fn phone_index(conn: &Connection) -> Result<std::collections::HashMap<String, i64>> {
     let mut stmt = conn.prepare("SELECT phone, id FROM members WHERE phone IS NOT NULL")?;
-    let map = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let map =
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<rusqlite::Result<_>>()?;
     Ok(map)
 }
 

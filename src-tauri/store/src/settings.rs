@@ -28,7 +28,9 @@ pub fn history(conn: &Connection, key: &str) -> Result<Vec<SettingsChange>> {
          WHERE h.key = ?1 ORDER BY h.id DESC",
     )?;
     let rows = stmt
-        .query_map([key], |r| Ok(SettingsChange { at: r.get(0)?, staff: r.get(1)?, key: r.get(2)?, before: r.get(3)?, after: r.get(4)? }))?
+        .query_map([key], |r| {
+            Ok(SettingsChange { at: r.get(0)?, staff: r.get(1)?, key: r.get(2)?, before: r.get(3)?, after: r.get(4)? })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

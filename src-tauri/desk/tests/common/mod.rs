@@ -39,13 +39,19 @@ pub fn day(desk: &mut Desk, date: &str) -> Ctx {
 }
 
 pub fn enroll(desk: &mut Desk, ctx: &Ctx, name: &str, phone: &str, gender: &str) -> MemberCard {
-    desk.enroll(ctx, &MemberInput { name: name.into(), phone: phone.into(), gender: gender.into(), ..Default::default() })
-        .unwrap()
+    desk.enroll(
+        ctx,
+        &MemberInput { name: name.into(), phone: phone.into(), gender: gender.into(), ..Default::default() },
+    )
+    .unwrap()
 }
 
 pub fn buy(desk: &mut Desk, ctx: &Ctx, member: &str, amount: &str, receipt: &str) -> ReceiptOutcome {
-    desk.checkout(ctx, &CheckoutInput { member: member.into(), amount: amount.into(), receipt: receipt.into(), ..Default::default() })
-        .unwrap()
+    desk.checkout(
+        ctx,
+        &CheckoutInput { member: member.into(), amount: amount.into(), receipt: receipt.into(), ..Default::default() },
+    )
+    .unwrap()
 }
 
 pub fn refund(desk: &mut Desk, ctx: &Ctx, of: &str, receipt: &str, amount: &str) -> ReceiptOutcome {
@@ -69,8 +75,11 @@ pub fn assert_ledger_invariants(desk: &Desk) {
              FROM members m",
         )
         .unwrap();
-    let rows: Vec<(i64, i64, i64, i64, i64)> =
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect();
+    let rows: Vec<(i64, i64, i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     for (id, balance, ledger, lots, bad_lots) in rows {
         assert_eq!(balance, ledger, "member {id}: balance = sum of the ledger");
         assert_eq!(lots, balance.max(0), "member {id}: lots hold the balance (none when negative)");
