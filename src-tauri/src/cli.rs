@@ -199,6 +199,7 @@ enum TiersAction {
 enum ImportKind {
     Members,
     Purchases,
+    Interactions,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -423,6 +424,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let report = match kind {
                 ImportKind::Members => desk.import_members(ctx, &bytes, options)?,
                 ImportKind::Purchases => desk.import_purchases(ctx, &bytes, options)?,
+                ImportKind::Interactions => desk.import_interactions(ctx, &bytes, options)?,
             };
             let mut text = format!(
                 "{}共 {} 行：写入 {}，重复跳过 {}，错误跳过 {}",

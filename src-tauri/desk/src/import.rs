@@ -150,6 +150,7 @@ const MEMBER_COLUMNS: [&str; 10] = [
     "contact_ok",
     "notes",
 ];
+const INTERACTION_COLUMNS: [&str; 4] = ["phone", "date", "kind", "note"];
 const PURCHASE_COLUMNS: [&str; 7] = ["receipt_no", "phone", "time", "amount", "kind", "refund_of", "coupon_code"];
 
 struct MemberRowIn {
@@ -546,6 +547,92 @@ impl Desk {
             tx.commit()?;
         }
         Ok(report(written))
+    }
+}
+
+impl Desk {
+    /// Imports interactions (`phone,date,kind,note`). Before the opening day they count for
+    /// tiers only; from it on they also earn their points, like one recorded at the desk.
+    pub fn import_interactions(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        ctx.require_manager()?;
+        let text = decode_text(bytes)?;
+        let table = Table::parse(&text, &INTERACTION_COLUMNS, &["phone", "date", "kind"])?;
+        let opening = self.opening_day()?;
+        let settings = self.settings.clone();
+        let tx = self.store.transaction()?;
+        let phones = store::members::phone_index(&tx)?;
+        let mut errors = Errors { list: vec![] };
+        let mut good = Vec::new();
+        for (line, rec) in &table.rows {
+            let before = errors.list.len();
+            let member = match normalize_phone(table.get(rec, "phone")) {
+                Ok(p) => match phones.get(&p) {
+                    Some(id) => Some(*id),
+                    None => {
+                        errors.add(*line, "phone", format!("手机号 {p} 不是已登记的会员"));
+                        None
+                    }
+                },
+                Err(e) => {
+                    errors.add(*line, "phone", e.to_string());
+                    None
+                }
+            };
+            let date_text = table.get(rec, "date");
+            let date = match parse_date(date_text) {
+                Some(d) if d <= ctx.store_date => Some(d),
+                Some(_) => {
+                    errors.add(*line, "date", format!("日期 {date_text} 晚于营业日期"));
+                    None
+                }
+                None => {
+                    errors.add(*line, "date", format!("日期“{date_text}”无效，应为 YYYY-MM-DD"));
+                    None
+                }
+            };
+            let kind = table.get(rec, "kind").to_ascii_lowercase();
+            if !crate::interactions::KINDS.contains(&kind.as_str()) {
+                errors.add(*line, "kind", format!("“{kind}”无效：应为 survey、feedback、event 或 share"));
+            }
+            let note = table.get(rec, "note");
+            if note.chars().count() > 500 {
+                errors.add(*line, "note", "备注最多 500 字");
+            }
+            if errors.list.len() == before {
+                good.push((member.expect("checked"), date.expect("checked"), kind, note.to_string()));
+            }
+        }
+        let report = |written| ImportReport {
+            rows: table.rows.len(),
+            written,
+            skipped_duplicates: 0,
+            skipped_invalid: if options.skip_invalid { count_lines(&errors.list) } else { 0 },
+            dry_run: options.dry_run,
+            errors: errors.list.clone(),
+        };
+        if !errors.list.is_empty() && !options.skip_invalid {
+            return Ok(report(0));
+        }
+        good.sort_by_key(|g| g.1);
+        for (member_id, date, kind, note) in &good {
+            let member = store::members::get(&tx, *member_id)?.expect("indexed");
+            crate::interactions::record(&tx, ctx, &settings, &member, kind, *date, note, opening)?;
+        }
+        crate::audit(
+            &tx,
+            ctx,
+            "import.interactions",
+            "import",
+            None,
+            None,
+            Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
+        )?;
+        if options.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        Ok(report(good.len()))
     }
 }
 

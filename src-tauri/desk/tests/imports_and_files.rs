@@ -196,3 +196,21 @@ fn demo_fills_only_an_empty_store() {
     assert_ledger_invariants(&desk);
     assert_eq!(desk.fill_demo(&ctx, 5, 3, 7).unwrap_err().code, ErrorCode::StoreNotEmpty);
 }
+
+#[test]
+fn interactions_import_history_counts_for_tiers_only_and_later_ones_earn() {
+    let (mut desk, ctx) = store_on("2026-11-01");
+    desk.import_members(&ctx, "name,phone\n张三,13800138000\n".as_bytes(), ImportOptions::default()).unwrap();
+    let ctx = day(&mut desk, "2026-11-10");
+    let bad = "phone,date,kind,note\n13800138000,2026-10-01,survey,\n13800138000,2026-11-12,event,\n13800138000,2026-11-05,dance,\n";
+    let r = desk.import_interactions(&ctx, bad.as_bytes(), ImportOptions::default()).unwrap();
+    let lines: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+    assert_eq!(lines, [(3, "date"), (4, "kind")]);
+    assert_eq!(count(&desk, "interactions"), 0);
+    let good = "phone,date,kind,note\n13800138000,2026-10-01,survey,旧系统\n13800138000,2026-11-05,feedback,好评\n";
+    let r = desk.import_interactions(&ctx, good.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!(r.written, 2);
+    // Before the opening day: tiers only; after it: 50 points for feedback.
+    assert_eq!(desk.member_card(&ctx, "13800138000").unwrap().points_balance, 50);
+    assert_eq!(desk.member_card(&ctx, "13800138000").unwrap().tier_view.interaction, "20.00");
+}
