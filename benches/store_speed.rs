@@ -62,7 +62,15 @@ fn working_copy(fixture: &Path) -> PathBuf {
     copy
 }
 
+/// `BENCH_ONLY=contacts` (or `tiers`, `speed`) runs one part.
+fn wanted(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").map(|v| v == part).unwrap_or(true)
+}
+
 fn benches(c: &mut Criterion) {
+    if !wanted("speed") {
+        return;
+    }
     let fixture = fixture();
     let copy = working_copy(&fixture);
 
@@ -128,6 +136,9 @@ fn benches(c: &mut Criterion) {
 /// store, since a month runs only once); and, while one runs, lookups on a second
 /// connection as the front desk makes them.
 fn tier_evaluation(c: &mut Criterion) {
+    if !wanted("tiers") {
+        return;
+    }
     let fixture = fixture();
     c.bench_function("tier_evaluation_200k", |b| {
         b.iter_custom(|iters| {
@@ -190,6 +201,9 @@ fn tier_evaluation(c: &mut Criterion) {
 /// One day's contact list for 200,000 members, as the store opens each day: six ordinary
 /// days, and a holiday that greets everybody (元旦, two days ahead of 12-30).
 fn contact_list(_c: &mut Criterion) {
+    if !wanted("contacts") {
+        return;
+    }
     let fixture = fixture();
     let copy = working_copy(&fixture);
     let mut desk = Desk::open(&copy).unwrap();

@@ -127,7 +127,7 @@ pub(crate) fn generate_day(
     }
     let mut entries: Vec<(&Contactable, Vec<ContactReason>)> =
         reasons.into_iter().filter_map(|(id, r)| facts.get(&id).map(|c| (c, r))).collect();
-    entries.sort_by_key(|(c, _)| order_key(Tier::parse(&c.tier).unwrap_or(Tier::Regular), c.vip, &c.member_no));
+    entries.sort_by_cached_key(|(c, _)| order_key(Tier::parse(&c.tier).unwrap_or(Tier::Regular), c.vip, &c.member_no));
     let mut written = 0;
     for (c, r) in &entries {
         let tier = Tier::parse(&c.tier).unwrap_or(Tier::Regular);
@@ -262,7 +262,7 @@ fn entry_view(
 }
 
 fn sort_entries(entries: &mut [ContactEntryView], calls_first: bool) {
-    entries.sort_by_key(|e| {
+    entries.sort_by_cached_key(|e| {
         (
             calls_first && e.channel != "call",
             order_key(Tier::parse(&e.tier).unwrap_or(Tier::Regular), e.vip, &e.member_no),

@@ -1,6 +1,8 @@
 //! The contact list's tables — `holidays`, `contact_days`, `contact_entries`,
 //! `contact_attempts`, `contact_scripts` — and the queries that find who is due on a day.
-//! Every finder returns only members who agreed to be contacted and are not archived.
+//! Every finder returns only members who agreed to be contacted and are not archived. The
+//! finders that start from receipts or lots say `CROSS JOIN` so SQLite keeps that order
+//! (the day's rows first, then their members) on a store of 200,000 members.
 
 use crate::Result;
 use chrono::NaiveDate;
@@ -128,9 +130,9 @@ pub fn follow_ups(
 ) -> Result<Vec<(i64, String, i64, bool)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.member_id, s.receipt_no, s.paid_fen,
-                NOT EXISTS (SELECT 1 FROM receipts e WHERE e.member_id = s.member_id AND e.kind = 'sale'
-                            AND (e.at < s.at OR (e.at = s.at AND e.id < s.id))) AS first
-         FROM receipts s JOIN members m ON m.id = s.member_id
+                NOT EXISTS (SELECT 1 FROM receipts e WHERE e.member_id = s.member_id AND e.sale_date <= s.sale_date
+                            AND e.kind = 'sale' AND (e.at < s.at OR (e.at = s.at AND e.id < s.id))) AS first
+         FROM receipts s CROSS JOIN members m ON m.id = s.member_id
          WHERE s.kind = 'sale' AND s.sale_date = ?1 AND {CAN_CONTACT}
            AND coalesce((SELECT sum(r.paid_fen) FROM receipts r WHERE r.refund_of = s.id AND r.sale_date <= ?3), 0)
                < s.paid_fen
@@ -146,7 +148,7 @@ pub fn follow_ups(
 /// Members whose last sale was on `day`.
 pub fn last_visit_on(conn: &Connection, day: NaiveDate) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT DISTINCT s.member_id FROM receipts s JOIN members m ON m.id = s.member_id
+        "SELECT DISTINCT s.member_id FROM receipts s CROSS JOIN members m ON m.id = s.member_id
          WHERE s.kind = 'sale' AND s.sale_date = ?1 AND {CAN_CONTACT}
            AND NOT EXISTS (SELECT 1 FROM receipts l WHERE l.member_id = s.member_id AND l.kind = 'sale' AND l.sale_date > ?1)"
     ))?;

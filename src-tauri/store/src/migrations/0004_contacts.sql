@@ -45,9 +45,8 @@ CREATE TABLE contact_entries (
     attempts     INTEGER NOT NULL DEFAULT 0,
     outcome_note TEXT NOT NULL DEFAULT '',
     overdue      INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (member_id, list_date)
+    UNIQUE (list_date, member_id)
 ) STRICT;
-CREATE INDEX contact_entries_list ON contact_entries(list_date);
 CREATE INDEX contact_entries_open ON contact_entries(due_date) WHERE status IN ('pending', 'no_answer', 'rescheduled');
 
 CREATE TABLE contact_attempts (
