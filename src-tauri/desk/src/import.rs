@@ -336,20 +336,7 @@ impl Desk {
                 }
             }
         }
-        crate::audit(
-            &tx,
-            ctx,
-            "import.members",
-            "import",
-            None,
-            None,
-            Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
-        )?;
-        if options.dry_run {
-            tx.rollback()?;
-        } else {
-            tx.commit()?;
-        }
+        finish(tx, ctx, "import.members", table.rows.len(), good.len(), options.dry_run)?;
         Ok(report(good.len()))
     }
 
@@ -532,20 +519,7 @@ impl Desk {
                 }
             }
         }
-        crate::audit(
-            &tx,
-            ctx,
-            "import.purchases",
-            "import",
-            None,
-            None,
-            Some(&format!("{} 行，写入 {written}", table.rows.len())),
-        )?;
-        if options.dry_run {
-            tx.rollback()?;
-        } else {
-            tx.commit()?;
-        }
+        finish(tx, ctx, "import.purchases", table.rows.len(), written, options.dry_run)?;
         Ok(report(written))
     }
 }
@@ -618,22 +592,27 @@ impl Desk {
             let member = store::members::get(&tx, *member_id)?.expect("indexed");
             crate::interactions::record(&tx, ctx, &settings, &member, kind, *date, note, opening)?;
         }
-        crate::audit(
-            &tx,
-            ctx,
-            "import.interactions",
-            "import",
-            None,
-            None,
-            Some(&format!("{} 行，写入 {}", table.rows.len(), good.len())),
-        )?;
-        if options.dry_run {
-            tx.rollback()?;
-        } else {
-            tx.commit()?;
-        }
+        finish(tx, ctx, "import.interactions", table.rows.len(), good.len(), options.dry_run)?;
         Ok(report(good.len()))
     }
+}
+
+/// Ends an import: its audit row, then commit — or, for a dry run, roll everything back.
+fn finish(
+    tx: rusqlite::Transaction<'_>,
+    ctx: &Ctx,
+    action: &str,
+    rows: usize,
+    written: usize,
+    dry_run: bool,
+) -> DeskResult<()> {
+    crate::audit(&tx, ctx, action, "import", None, None, Some(&format!("{rows} 行，写入 {written}")))?;
+    if dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 fn count_lines(errors: &[RowError]) -> usize {
