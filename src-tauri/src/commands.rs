@@ -146,7 +146,9 @@ pub async fn settings_get(state: State<'_, AppState>) -> DeskResult<serde_json::
 
 #[tauri::command]
 pub async fn settings_save(state: State<'_, AppState>, settings: ProgramSettings) -> DeskResult<ProgramSettings> {
-    state.with_desk(false, |desk, ctx| desk.save_program_settings(ctx, settings))
+    let saved = state.with_desk(false, |desk, ctx| desk.save_program_settings(ctx, settings))?;
+    state.settings_changed()?;
+    Ok(saved)
 }
 
 #[tauri::command]

@@ -102,9 +102,16 @@ impl AppState {
             drop(reader);
             return self.with_desk(false, |desk, ctx| f(desk, ctx));
         };
-        desk.reload_settings()?;
         let ctx = desk.manager_ctx(date, clock::now_on(date))?;
         f(desk, &ctx)
+    }
+
+    /// After the settings were saved through the writer: the reader takes them up too.
+    pub fn settings_changed(&self) -> DeskResult<()> {
+        match self.reader.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            Some(desk) => desk.reload_settings(),
+            None => Ok(()),
+        }
     }
 }
 

@@ -271,18 +271,7 @@ fn sort_entries(entries: &mut [ContactEntryView], calls_first: bool) {
     });
 }
 
-/// What customer service does with an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactOutcome {
-    Done,
-    NoAnswer,
-    Rescheduled,
-    DoNotCall,
-}
-
-/// At most this many unanswered calls; then the entry is given up.
-pub const MAX_ATTEMPTS: i64 = 3;
+pub use loyalty::contacts::{ContactOutcome, MAX_ATTEMPTS};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttemptView {
@@ -379,25 +368,12 @@ impl Desk {
         let tx = self.store.transaction()?;
         let e = store::contacts::entry(&tx, entry_id)?
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的联系事项")))?;
-        if !matches!(e.status.as_str(), "pending" | "no_answer" | "rescheduled") {
-            return Err(DeskError::new(ErrorCode::InvalidInput, "这条联系事项已经处理完毕"));
+        let r = loyalty::contacts::attempt(&e.status, e.attempts, e.due_date, outcome, ctx.store_date, reschedule_to)
+            .map_err(|err| DeskError::new(ErrorCode::InvalidInput, err.to_string()))?;
+        if outcome == ContactOutcome::DoNotCall {
+            store::contacts::set_contact_ok(&tx, e.member_id, false)?;
         }
-        let attempts = e.attempts + 1;
-        let (status, due) = match outcome {
-            ContactOutcome::Done => ("done", e.due_date),
-            ContactOutcome::NoAnswer if attempts >= MAX_ATTEMPTS => ("gave_up", e.due_date),
-            ContactOutcome::NoAnswer => ("no_answer", ctx.store_date + Days::new(1)),
-            ContactOutcome::Rescheduled => {
-                let to = reschedule_to
-                    .filter(|d| *d > ctx.store_date)
-                    .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, "改约日期须晚于今天"))?;
-                ("rescheduled", to)
-            }
-            ContactOutcome::DoNotCall => {
-                store::contacts::set_contact_ok(&tx, e.member_id, false)?;
-                ("do_not_call", e.due_date)
-            }
-        };
+        let (status, due, attempts) = (r.status, r.due, r.attempts);
         let outcome_code =
             serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
         store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;

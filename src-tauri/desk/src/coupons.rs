@@ -10,6 +10,7 @@ use loyalty::coupons::{
     apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponStatus, CouponTerms,
 };
 use loyalty::money::{self, Money};
+use loyalty::points::{redemption_refusal, RedemptionRefusal};
 use loyalty::{ProgramSettings, Tier};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -313,15 +314,14 @@ impl Desk {
             .into_iter()
             .filter(|i| i.active)
             .map(|item| {
-                let refused = if balance < 0 {
-                    Some("积分为负".to_string())
-                } else if item.stock == Some(0) {
-                    Some("已兑完".to_string())
-                } else if balance < item.points {
-                    Some("积分不足".to_string())
-                } else {
-                    None
-                };
+                let refused = redemption_refusal(balance, item.points, item.stock).map(|r| {
+                    match r {
+                        RedemptionRefusal::NegativeBalance => "积分为负",
+                        RedemptionRefusal::ShortBalance => "积分不足",
+                        RedemptionRefusal::OutOfStock => "已兑完",
+                    }
+                    .to_string()
+                });
                 RedeemOption { balance_after: balance - item.points, refused, item }
             })
             .collect();
@@ -340,17 +340,23 @@ impl Desk {
             .filter(|i| i.active)
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("兑换目录中没有编号 {item_id} 的礼品")))?;
         let before = member.points_balance;
-        if before < 0 {
-            return Err(DeskError::new(ErrorCode::PointsNegative, format!("积分为负（{before}），暂不能兑换")));
+        let out_of_stock = || DeskError::new(ErrorCode::OutOfStock, format!("“{}”已兑完", item.name));
+        match redemption_refusal(before, item.points, item.stock) {
+            Some(RedemptionRefusal::NegativeBalance) => {
+                return Err(DeskError::new(ErrorCode::PointsNegative, format!("积分为负（{before}），暂不能兑换")))
+            }
+            Some(RedemptionRefusal::ShortBalance) => {
+                return Err(DeskError::new(
+                    ErrorCode::PointsInsufficient,
+                    format!("积分不足：兑换“{}”需要 {} 分，当前 {before} 分", item.name, item.points),
+                ))
+            }
+            Some(RedemptionRefusal::OutOfStock) => return Err(out_of_stock()),
+            None => {}
         }
-        if before < item.points {
-            return Err(DeskError::new(
-                ErrorCode::PointsInsufficient,
-                format!("积分不足：兑换“{}”需要 {} 分，当前 {before} 分", item.name, item.points),
-            ));
-        }
+        // The guarded take keeps the stock from going below zero whatever else runs.
         if !store::catalog::take_one(&tx, item.id)? {
-            return Err(DeskError::new(ErrorCode::OutOfStock, format!("“{}”已兑完", item.name)));
+            return Err(out_of_stock());
         }
         let now = ctx.now_text();
         let balance = spend(

@@ -156,6 +156,62 @@ pub fn order_key(tier: Tier, vip: bool, member_no: &str) -> (std::cmp::Reverse<T
     (std::cmp::Reverse(tier), !vip, member_no.to_string())
 }
 
+/// What customer service does with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    Done,
+    NoAnswer,
+    Rescheduled,
+    DoNotCall,
+}
+
+/// At most this many unanswered calls; then the entry is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// An entry's state after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptResult {
+    /// pending / no_answer / rescheduled stay on the list; done / do_not_call / gave_up end it.
+    pub status: &'static str,
+    pub due: NaiveDate,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttemptError {
+    #[error("这条联系事项已经处理完毕")]
+    Finished,
+    #[error("改约日期须晚于今天")]
+    RescheduleNotLater,
+}
+
+/// Working an entry (rules §9): done; no answer comes back the next day, the third gives it
+/// up; a reschedule goes to a later date; do-not-call ends it (and withdraws consent).
+pub fn attempt(
+    status: &str,
+    attempts: i64,
+    due: NaiveDate,
+    outcome: ContactOutcome,
+    today: NaiveDate,
+    reschedule_to: Option<NaiveDate>,
+) -> Result<AttemptResult, AttemptError> {
+    if !matches!(status, "pending" | "no_answer" | "rescheduled") {
+        return Err(AttemptError::Finished);
+    }
+    let attempts = attempts + 1;
+    let (status, due) = match outcome {
+        ContactOutcome::Done => ("done", due),
+        ContactOutcome::NoAnswer if attempts >= MAX_ATTEMPTS => ("gave_up", due),
+        ContactOutcome::NoAnswer => ("no_answer", today + chrono::Days::new(1)),
+        ContactOutcome::Rescheduled => {
+            ("rescheduled", reschedule_to.filter(|d| *d > today).ok_or(AttemptError::RescheduleNotLater)?)
+        }
+        ContactOutcome::DoNotCall => ("do_not_call", due),
+    };
+    Ok(AttemptResult { status, due, attempts })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +280,23 @@ mod tests {
         let mut both = h.clone();
         both.push(ContactReason::Lapsed { last_visit: d("2026-07-03") });
         assert_eq!(channel(&both, Tier::Regular, false), Channel::Call);
+    }
+
+    #[test]
+    fn unanswered_calls_come_back_the_next_day_three_times_at_most() {
+        let today = d("2026-11-03");
+        let r = attempt("pending", 0, today, ContactOutcome::NoAnswer, today, None).unwrap();
+        assert_eq!((r.status, r.due, r.attempts), ("no_answer", d("2026-11-04"), 1));
+        let r = attempt("no_answer", 2, today, ContactOutcome::NoAnswer, today, None).unwrap();
+        assert_eq!((r.status, r.attempts), ("gave_up", 3));
+        assert_eq!(attempt("gave_up", 3, today, ContactOutcome::Done, today, None), Err(AttemptError::Finished));
+        assert_eq!(attempt("done", 1, today, ContactOutcome::NoAnswer, today, None), Err(AttemptError::Finished));
+        assert_eq!(
+            attempt("pending", 0, today, ContactOutcome::Rescheduled, today, Some(today)),
+            Err(AttemptError::RescheduleNotLater)
+        );
+        let r = attempt("pending", 0, today, ContactOutcome::Rescheduled, today, Some(d("2026-11-08"))).unwrap();
+        assert_eq!((r.status, r.due), ("rescheduled", d("2026-11-08")));
     }
 
     #[test]

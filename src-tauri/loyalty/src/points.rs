@@ -163,6 +163,29 @@ pub fn split_award(balance: i64, points: i64) -> AwardSplit {
     AwardSplit { repays_debt, new_lot: points.max(0) - repays_debt }
 }
 
+/// Why a catalog item cannot be redeemed now (rules §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedemptionRefusal {
+    /// Redemption waits until a negative balance is repaid.
+    NegativeBalance,
+    ShortBalance,
+    OutOfStock,
+}
+
+/// Whether a member with `balance` may redeem an item costing `cost` with `stock` left
+/// (None: unlimited).
+pub fn redemption_refusal(balance: i64, cost: i64, stock: Option<i64>) -> Option<RedemptionRefusal> {
+    if balance < 0 {
+        Some(RedemptionRefusal::NegativeBalance)
+    } else if balance < cost {
+        Some(RedemptionRefusal::ShortBalance)
+    } else if stock == Some(0) {
+        Some(RedemptionRefusal::OutOfStock)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +265,15 @@ mod tests {
         assert_eq!(split_award(-30, 100), AwardSplit { repays_debt: 30, new_lot: 70 });
         assert_eq!(split_award(-300, 100), AwardSplit { repays_debt: 100, new_lot: 0 });
         assert_eq!(split_award(50, 100), AwardSplit { repays_debt: 0, new_lot: 100 });
+    }
+
+    #[test]
+    fn redemption_needs_a_positive_balance_enough_points_and_stock() {
+        assert_eq!(redemption_refusal(-1, 300, None), Some(RedemptionRefusal::NegativeBalance));
+        assert_eq!(redemption_refusal(499, 500, None), Some(RedemptionRefusal::ShortBalance));
+        assert_eq!(redemption_refusal(1000, 1000, Some(0)), Some(RedemptionRefusal::OutOfStock));
+        assert_eq!(redemption_refusal(500, 500, None), None);
+        assert_eq!(redemption_refusal(1000, 1000, Some(1)), None);
     }
 
     proptest! {
