@@ -302,3 +302,26 @@ async fn mark_a_contact_done_with_a_note_it_leaves_the_list_and_the_note_shows_o
     w.shot("card-contact-log").await;
     w.close().await;
 }
+
+#[tokio::test]
+async fn redeem_points_for_a_voucher_and_see_the_balance_before_and_after() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|db| {
+        two_members(db);
+        cli_json(db, TODAY, &["adjust", "--member", "13812345678", "--points", "550", "--reason", "活动补发"], 0);
+    })
+    .await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-balance", "600").await;
+    w.click("#btn-redeem").await;
+    w.wait_text("#redeem-before", "600").await;
+    // The backend says what each item leaves, or why it cannot be redeemed now.
+    w.wait_text("#redeem-items", "50元无门槛券 · 500 · 不限量 · 兑换后 100").await;
+    w.wait_text("#redeem-items", "小家电礼品 · 1000 · 库存 10 · 积分不足").await;
+    w.shot("redeem-dialog").await;
+    w.click("#redeem-items li:first-child input").await;
+    w.click("#redeem-submit").await;
+    w.wait_text("#card-balance", "100").await;
+    w.wait_text("#card-coupon-list", "50元无门槛").await;
+    w.close().await;
+}
