@@ -345,12 +345,13 @@ fn the_contact_list_and_the_sms_export_from_the_command_line() {
     assert_eq!(li["channel"], "sms");
     assert_eq!(li["reasons"][0]["detail"], "中秋节（09-25）");
     let out = dir.path().join("sms.csv");
-    cli_json(
+    let exported = cli_json(
         &db,
         "2026-09-23",
         &["export", "contacts", "--date", "2026-09-23", "--channel", "sms", "--out", out.to_str().unwrap()],
         0,
     );
+    assert_eq!(exported["texts"], 1, "{exported}");
     let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
     assert!(text.starts_with("\u{feff}phone,name,text"), "{text}");
     assert!(text.contains("13900139000,李四,李先生您好！中秋节快到了"), "{text}");

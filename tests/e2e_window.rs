@@ -49,6 +49,14 @@ impl Window {
         assert!(std::env::var("DISPLAY").is_ok(), "real-window tests need an X display: run them under xvfb-run");
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("window.db");
+        // Exports go to the "Downloads" folder: here, the scratch folder.
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("user-dirs.dirs"),
+            format!("XDG_DOWNLOAD_DIR=\"{}\"\n", dir.path().join("Downloads").display()),
+        )
+        .unwrap();
         prepare(&db);
         let port = free_port();
         let native = free_port();
@@ -56,6 +64,7 @@ impl Window {
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("MEMBERDESK_DB", &db)
             .env("MEMBERDESK_TODAY", today)
+            .env("XDG_CONFIG_HOME", &config)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -300,6 +309,58 @@ async fn mark_a_contact_done_with_a_note_it_leaves_the_list_and_the_note_shows_o
     w.type_into("#search", &format!("5678{}", enter())).await;
     w.wait_text("#card-contact-log", "已联系：已致电，顾客周末来店领生日礼").await;
     w.shot("card-contact-log").await;
+    w.close().await;
+}
+
+#[tokio::test]
+async fn the_days_sms_greetings_show_as_one_batch_and_exporting_marks_them_sent() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    // The store's own holiday on 11-25, two days after TODAY: three Regular members get an
+    // SMS greeting; 张三's birthday that day makes hers a call.
+    let w = Window::open(|db| {
+        for (name, phone, gender, birthday) in [
+            ("张三", "13812345678", "F", "1990-11-25"),
+            ("王五", "13700001111", "M", ""),
+            ("赵六", "13600001111", "F", ""),
+            ("孙八", "13500001111", "M", ""),
+        ] {
+            let mut args = vec!["enroll", "--name", name, "--phone", phone, "--gender", gender];
+            if !birthday.is_empty() {
+                args.extend(["--birthday", birthday]);
+            }
+            cli_json(db, "2026-11-20", &args, 0);
+        }
+        let mut desk = desk::Desk::open(db).unwrap();
+        let day: chrono::NaiveDate = "2026-11-20".parse().unwrap();
+        let ctx = desk.manager_ctx(day, day.and_hms_opt(9, 0, 0).unwrap()).unwrap();
+        let holiday = desk::contacts::HolidaySetting {
+            id: 0,
+            name: "店庆".into(),
+            calendar: "solar".into(),
+            month: 11,
+            day: 25,
+            audience: "all".into(),
+            active: true,
+        };
+        desk.save_holiday(&ctx, &holiday).unwrap();
+    })
+    .await;
+    w.click("#tab-service").await;
+    w.wait_text("#service-counts", "待联系 1 通电话 · 3 条短信").await;
+    w.wait_text("#service-sms-batches", "短信问候 店庆（11-25） · 3 人").await;
+    w.wait_text("#service-sms-batches", "待导出发送").await;
+    let calls = w.client.find(Locator::Css("#service-entries")).await.unwrap().text().await.unwrap();
+    assert!(calls.contains("张女士") && !calls.contains("王先生"), "texts are not in the call list: {calls}");
+    w.shot("sms-batch").await;
+    w.click("#service-sms").await;
+    w.wait_text("#service-sms-batches", "店长 已导出").await;
+    w.wait_text("#service-counts", "0 条短信").await;
+    let file = w.dir.path().join("Downloads/短信清单-2026-11-23.csv");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines.contains(&"13700001111,王五,王先生您好！店庆快到了，会员台祝您和家人节日快乐！"), "{text}");
+    w.shot("sms-batch-exported").await;
     w.close().await;
 }
 

@@ -736,7 +736,7 @@ function openManager() {
 
 async function loadQueue() {
   try {
-    state.queue = await invoke("contact_queue");
+    [state.queue, state.smsBatches] = await Promise.all([invoke("contact_queue"), invoke("contact_sms_batches")]);
     const keep = state.entry && state.queue.find((e) => e.id === state.entry.id);
     state.entry = keep || state.queue[0] || null;
     renderQueue();
@@ -747,11 +747,14 @@ async function loadQueue() {
 
 function renderQueue() {
   const q = state.queue || [];
+  const batches = state.smsBatches || [];
+  const unsent = batches.filter((b) => !b.exported_at);
   $("#service-counts").textContent = t("service.counts", {
     calls: q.filter((e) => e.channel === "call").length,
-    sms: q.filter((e) => e.channel === "sms").length,
+    sms: unsent.reduce((n, b) => n + b.members, 0) + q.filter((e) => e.channel === "sms").length,
     overdue: q.filter((e) => e.overdue).length,
   });
+  renderSmsBatches(batches);
   const ul = $("#service-entries");
   ul.innerHTML = "";
   for (const e of q) {
@@ -786,6 +789,30 @@ function renderQueue() {
     ul.append(li);
   }
   renderEntry();
+}
+
+/** One line per SMS batch: its holidays, how many members, and whether it was sent. */
+function renderSmsBatches(batches) {
+  const ul = $("#service-sms-batches");
+  ul.innerHTML = "";
+  for (const b of batches) {
+    const li = document.createElement("li");
+    li.className = b.exported_at ? "sent" : "unsent";
+    const what = document.createElement("span");
+    what.textContent = t("service.smsBatch", {
+      reasons: b.reasons.map((r) => r.detail).join("、"),
+      n: b.members.toLocaleString(),
+    });
+    const status = document.createElement("span");
+    status.className = "badge " + (b.exported_at ? "" : b.overdue ? "overdue" : "sms");
+    status.textContent = b.exported_at
+      ? t("service.smsSent", { at: b.exported_at.slice(11, 16), by: b.exported_by || "" })
+      : b.overdue
+        ? `${t("service.overdue")} ${b.list_date.slice(5)}`
+        : t("service.smsUnsent");
+    li.append(what, status);
+    ul.append(li);
+  }
 }
 
 function renderEntry() {
@@ -843,6 +870,7 @@ async function exportContacts(channel) {
   try {
     const path = await invoke("contact_export", { channel });
     toast(t("service.exported", { path }), true);
+    if (channel === "sms") loadQueue();
   } catch (e) {
     toast(errorText(e));
   }

@@ -222,6 +222,11 @@ fn out<T: Serialize>(value: &T, text: String) -> Result<Output, DeskError> {
     Ok(Output { value, text, exit: 0 })
 }
 
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), DeskError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))
+}
+
 fn parse_date(date: &Option<String>) -> Result<Option<chrono::NaiveDate>, DeskError> {
     match date {
         None => Ok(None),
@@ -473,6 +478,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                             format!("渠道“{c}”无效：应为 sms 或 call"),
                         ));
                     }
+                    if channel.as_deref() == Some("sms") {
+                        let mut size = 0;
+                        let n = desk.export_sms(ctx, parse_date(&date)?, |bytes| {
+                            size = bytes.len();
+                            write_file(&path, bytes)
+                        })?;
+                        let text = format!("已导出 {n} 条短信到 {}（{size} 字节）", path.display());
+                        return out(&json!({ "file": path.display().to_string(), "bytes": size, "texts": n }), text);
+                    }
                     desk.export_contacts_csv(ctx, parse_date(&date)?, channel.as_deref())?
                 }
                 ExportKind::TierChanges => {
@@ -480,8 +494,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                     desk.export_tier_changes(&month, format)?
                 }
             };
-            std::fs::write(&path, &bytes)
-                .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+            write_file(&path, &bytes)?;
             let text = format!("已导出到 {}（{} 字节）", path.display(), bytes.len());
             out(&json!({ "file": path.display().to_string(), "bytes": bytes.len() }), text)
         }

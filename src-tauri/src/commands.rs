@@ -4,7 +4,7 @@
 
 use crate::state::AppState;
 use desk::checkout::{CheckoutInput, RefundInput};
-use desk::contacts::{ContactEntryView, ContactOutcome, ContactScript, HolidaySetting};
+use desk::contacts::{ContactEntryView, ContactOutcome, ContactScript, HolidaySetting, SmsBatchView};
 use desk::coupons::{CatalogItem, CouponTemplate, RedeemOptions, RedeemOutcome};
 use desk::export::ExportFormat;
 use desk::interactions::InteractionOutcome;
@@ -205,19 +205,34 @@ pub async fn contact_record(
     state.with_desk(false, |desk, ctx| desk.record_contact(ctx, entry, outcome, &note, reschedule_to))
 }
 
-/// Writes the day's SMS or call list to the Downloads folder; returns the file's path.
+/// Writes the day's SMS list (with earlier days' texts not sent yet) or call list to the
+/// Downloads folder; returns the file's path.
 #[tauri::command]
 pub async fn contact_export(state: State<'_, AppState>, channel: String) -> DeskResult<String> {
-    let (bytes, date) = state
-        .with_desk(false, |desk, ctx| Ok((desk.export_contacts_csv(ctx, None, Some(&channel))?, ctx.store_date)))?;
     let dir =
         dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
-    let label = if channel == "sms" { "短信清单" } else { "电话清单" };
-    let path = dir.join(format!("{label}-{date}.csv"));
-    std::fs::create_dir_all(&dir).ok();
-    std::fs::write(&path, bytes)
-        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
-    Ok(path.display().to_string())
+    let write = |path: &std::path::Path, bytes: &[u8]| {
+        std::fs::create_dir_all(&dir).ok();
+        std::fs::write(path, bytes)
+            .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))
+    };
+    state.with_desk(false, |desk, ctx| {
+        if channel == "sms" {
+            let path = dir.join(format!("短信清单-{}.csv", ctx.store_date));
+            desk.export_sms(ctx, None, |bytes| write(&path, bytes))?;
+            Ok(path.display().to_string())
+        } else {
+            let path = dir.join(format!("电话清单-{}.csv", ctx.store_date));
+            write(&path, &desk.export_contacts_csv(ctx, None, Some("call"))?)?;
+            Ok(path.display().to_string())
+        }
+    })
+}
+
+/// The SMS greetings to send: today's and earlier days' not exported yet.
+#[tauri::command]
+pub async fn contact_sms_batches(state: State<'_, AppState>) -> DeskResult<Vec<SmsBatchView>> {
+    state.with_desk(false, |desk, ctx| desk.sms_batches(ctx))
 }
 
 #[tauri::command]

@@ -39,6 +39,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::coupon_templates,
         commands::coupon_template_save,
         commands::contact_queue,
+        commands::contact_sms_batches,
         commands::contact_record,
         commands::contact_export,
         commands::contact_settings,

@@ -46,8 +46,27 @@ fn holiday_of(h: &HolidayRow) -> Holiday {
     }
 }
 
+/// Where a reason goes in an entry: birthday, holiday, follow-up, recall, points, tier.
+fn reason_rank(r: &ContactReason) -> u8 {
+    match r {
+        ContactReason::Birthday { .. } => 0,
+        ContactReason::Holiday { .. } => 1,
+        ContactReason::FollowUp { .. } => 2,
+        ContactReason::Lapsed { .. } => 3,
+        ContactReason::PointsExpiring { .. } => 4,
+        ContactReason::TierChange { .. } => 5,
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> DeskResult<String> {
+    serde_json::to_string(value).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))
+}
+
 /// Generates the list of `day` once (a day generated before adds nothing). `overdue`: the
-/// app was not opened that day. Returns the number of entries.
+/// app was not opened that day. Calls are written one entry per member; SMS greetings
+/// (holiday only, Regular/Active, not VIP) one batch per set of holidays, since a holiday
+/// for everybody would otherwise write a row for every member. Returns the number of
+/// members on the list.
 pub(crate) fn generate_day(
     conn: &Connection,
     ctx: &Ctx,
@@ -59,90 +78,119 @@ pub(crate) fn generate_day(
         return Ok(0);
     }
     let greet_day = day + Days::new(GREET_DAYS_AHEAD);
+    // Every reason but holidays, by member: a few hundred to a few thousand on any day.
     let mut reasons: BTreeMap<i64, Vec<ContactReason>> = BTreeMap::new();
     let mut facts: HashMap<i64, Contactable> = HashMap::new();
-    let mut add = |facts: &mut HashMap<i64, Contactable>, c: Contactable, r: ContactReason| {
-        reasons.entry(c.id).or_default().push(r);
-        facts.entry(c.id).or_insert(c);
-    };
     for (m, d) in solar_birthday_keys(greet_day) {
         for c in store::contacts::with_birthday(conn, "solar", m, d, None)? {
-            add(&mut facts, c, ContactReason::Birthday { date: greet_day, lunar: false });
+            reasons.entry(c.id).or_default().push(ContactReason::Birthday { date: greet_day, lunar: false });
+            facts.insert(c.id, c);
         }
     }
     for (m, d, leap) in lunar_birthday_keys(greet_day) {
         for c in store::contacts::with_birthday(conn, "lunar", m, d, Some(leap))? {
             if birthday_of(&c).is_some_and(|b| birthday_falls_on(&b, greet_day)) {
-                add(&mut facts, c, ContactReason::Birthday { date: greet_day, lunar: true });
+                reasons.entry(c.id).or_default().push(ContactReason::Birthday { date: greet_day, lunar: true });
+                facts.insert(c.id, c);
             }
         }
     }
-    let holidays: Vec<Holiday> = store::contacts::holidays(conn)?
-        .iter()
-        .filter(|h| h.active)
-        .map(holiday_of)
-        .filter(|h| holiday_falls_on(h, greet_day))
-        .collect();
-    if !holidays.is_empty() {
-        for c in store::contacts::all_contactable(conn)? {
-            let gender = Gender::parse(&c.gender).unwrap_or(Gender::Unknown);
-            let birthday = birthday_of(&c);
-            for h in &holidays {
-                if holiday_greets(h, gender, birthday.as_ref(), greet_day) {
-                    add(&mut facts, c.clone(), ContactReason::Holiday { name: h.name.clone(), date: greet_day });
-                }
-            }
-        }
-    }
-    let mut later: Vec<(i64, ContactReason)> = Vec::new();
     let sale_day = day - Days::new(settings.follow_up_days);
     for (member, receipt, paid_fen, first) in
         store::contacts::follow_ups(conn, sale_day, money::to_fen(settings.follow_up_min_paid), day)?
     {
         let paid = money::format(money::from_fen(paid_fen));
-        later.push((member, ContactReason::FollowUp { receipt, date: sale_day, paid, first }));
+        reasons.entry(member).or_default().push(ContactReason::FollowUp { receipt, date: sale_day, paid, first });
     }
     let last_visit = day - Days::new(settings.lapsed_days);
     for member in store::contacts::last_visit_on(conn, last_visit)? {
-        later.push((member, ContactReason::Lapsed { last_visit }));
+        reasons.entry(member).or_default().push(ContactReason::Lapsed { last_visit });
     }
     let expiring = day + Days::new(settings.expiring_days);
     for (member, points) in store::contacts::expiring_on(conn, expiring)? {
-        later.push((member, ContactReason::PointsExpiring { points, date: expiring }));
+        reasons.entry(member).or_default().push(ContactReason::PointsExpiring { points, date: expiring });
     }
     if day.day() == 1 {
         for (member, from, to) in store::contacts::tier_changes_on(conn, day)? {
             let (Some(from), Some(to)) = (Tier::parse(&from), Tier::parse(&to)) else { continue };
-            later.push((member, ContactReason::TierChange { from, to }));
+            reasons.entry(member).or_default().push(ContactReason::TierChange { from, to });
         }
     }
-    for (member, reason) in later {
-        let c = match facts.remove(&member) {
-            Some(c) => Some(c),
-            None => store::contacts::contactable(conn, member)?,
+    // Holidays: each member's set of the day's holidays as bits. Holiday-only greetings that
+    // go by SMS are gathered per set; the rest join the member's entry.
+    let holidays: Vec<Holiday> = store::contacts::holidays(conn)?
+        .iter()
+        .filter(|h| h.active)
+        .map(holiday_of)
+        .filter(|h| holiday_falls_on(h, greet_day))
+        .take(32)
+        .collect();
+    let mut sms: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
+    if !holidays.is_empty() {
+        let holiday_reasons = |set: u32| -> Vec<ContactReason> {
+            holidays
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| set & (1 << i) != 0)
+                .map(|(_, h)| ContactReason::Holiday { name: h.name.clone(), date: greet_day })
+                .collect()
         };
-        if let Some(c) = c {
-            add(&mut facts, c, reason);
+        let mut sets: HashMap<u32, Vec<ContactReason>> = HashMap::new();
+        let person = holidays.iter().any(|h| h.audience != Audience::All);
+        for a in store::contacts::holiday_audience(conn, person)? {
+            let set = holidays
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| holiday_greets(h, a.gender, a.birthday.as_ref(), greet_day))
+                .fold(0u32, |set, (i, _)| set | (1 << i));
+            if set == 0 {
+                continue;
+            }
+            let greetings = sets.entry(set).or_insert_with(|| holiday_reasons(set));
+            match reasons.get_mut(&a.id) {
+                Some(r) => r.extend(greetings.iter().cloned()),
+                None if channel(greetings, a.tier, a.vip) == Channel::Sms => sms.entry(set).or_default().push(a.id),
+                None => {
+                    reasons.insert(a.id, greetings.clone());
+                }
+            }
+        }
+        for (set, members) in &sms {
+            store::sms_batches::insert(
+                conn,
+                &store::sms_batches::NewSmsBatch {
+                    list_date: day,
+                    reasons: &json(&holiday_reasons(*set))?,
+                    members,
+                    overdue,
+                },
+            )?;
         }
     }
-    let mut entries: Vec<(&Contactable, Vec<ContactReason>)> =
-        reasons.into_iter().filter_map(|(id, r)| facts.get(&id).map(|c| (c, r))).collect();
-    entries.sort_by_cached_key(|(c, _)| order_key(Tier::parse(&c.tier).unwrap_or(Tier::Regular), c.vip, &c.member_no));
+    let missing: Vec<i64> = reasons.keys().filter(|id| !facts.contains_key(id)).copied().collect();
+    for c in store::contacts::contactables(conn, &missing)? {
+        facts.insert(c.id, c);
+    }
+    // Written in member order (the list is sorted when read): each insert lands next to the
+    // one before, in the table and its indexes.
+    let birthday_coupon = store::coupons::template_by_key(conn, "birthday")?;
+    let recall_coupon = store::coupons::template_by_key(conn, "recall")?;
     let mut written = 0;
-    for (c, r) in &entries {
+    for (id, mut r) in reasons {
+        let Some(c) = facts.get(&id) else { continue };
+        r.sort_by_key(reason_rank);
         let tier = Tier::parse(&c.tier).unwrap_or(Tier::Regular);
-        let ch = match channel(r, tier, c.vip) {
+        let ch = match channel(&r, tier, c.vip) {
             Channel::Call => "call",
             Channel::Sms => "sms",
         };
-        let json = serde_json::to_string(r).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
         let new = store::contacts::insert_entry(
             conn,
             &NewEntry {
                 list_date: day,
                 member_id: c.id,
                 channel: ch,
-                reasons: &json,
+                reasons: &json(&r)?,
                 tier: &c.tier,
                 vip: c.vip,
                 overdue,
@@ -152,21 +200,22 @@ pub(crate) fn generate_day(
             continue;
         }
         written += 1;
-        for reason in r {
-            match reason {
-                ContactReason::Birthday { date, .. } => {
-                    coupons::issue(conn, ctx, c.id, "birthday", "生日券", Some((day, *date + Days::new(7))))?;
+        for reason in &r {
+            match (reason, &birthday_coupon, &recall_coupon) {
+                (ContactReason::Birthday { date, .. }, Some(t), _) => {
+                    coupons::issue_from(conn, ctx, t, c.id, "生日券", Some((day, *date + Days::new(7))))?;
                 }
-                ContactReason::Lapsed { .. } => {
-                    let days = store::coupons::template_by_key(conn, "recall")?.map(|t| t.days_valid).unwrap_or(14);
-                    coupons::issue(conn, ctx, c.id, "recall", "回归奖励", Some(loyalty::coupons::validity(day, days)))?;
+                (ContactReason::Lapsed { .. }, _, Some(t)) => {
+                    let valid = loyalty::coupons::validity(day, t.days_valid);
+                    coupons::issue_from(conn, ctx, t, c.id, "回归奖励", Some(valid))?;
                 }
                 _ => {}
             }
         }
     }
-    store::contacts::mark_day(conn, day, written as i64, overdue, &ctx.now_text())?;
-    Ok(written)
+    let texted: usize = sms.values().map(Vec::len).sum();
+    store::contacts::mark_day(conn, day, (written + texted) as i64, overdue, &ctx.now_text())?;
+    Ok(written + texted)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -178,7 +227,9 @@ pub struct ReasonView {
 /// One entry of the list, as customer service works it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContactEntryView {
-    pub id: i64,
+    /// The entry to record attempts on; `None` for an SMS greeting, which goes out in its
+    /// day's batch and is not worked one by one.
+    pub id: Option<i64>,
     pub list_date: NaiveDate,
     pub due_date: NaiveDate,
     pub overdue: bool,
@@ -242,7 +293,7 @@ fn entry_view(
         })
         .collect();
     ContactEntryView {
-        id: e.id,
+        id: (e.id > 0).then_some(e.id),
         list_date: e.list_date,
         due_date: e.due_date,
         overdue: e.list_date < today,
@@ -272,6 +323,20 @@ fn sort_entries(entries: &mut [ContactEntryView], calls_first: bool) {
 }
 
 pub use loyalty::contacts::{ContactOutcome, MAX_ATTEMPTS};
+
+/// A day's SMS greetings sharing the same holidays, as the customer-service screen shows
+/// them (a count and an export, not one line per member).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmsBatchView {
+    pub list_date: NaiveDate,
+    pub overdue: bool,
+    pub reasons: Vec<ReasonView>,
+    /// Members greeted when the batch was made (those who withdrew consent since are left
+    /// out of the export).
+    pub members: i64,
+    pub exported_at: Option<String>,
+    pub exported_by: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttemptView {
@@ -327,12 +392,51 @@ impl Desk {
         let scripts = self.scripts_map()?;
         let recall = self.recall_days()?;
         let mask = ctx.role != Role::Manager && ctx.role != Role::CustomerService;
-        let mut entries: Vec<ContactEntryView> = store::contacts::entries_of_day(self.store.conn(), date)?
-            .iter()
-            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, mask))
-            .collect();
+        let mut rows = store::contacts::entries_of_day(self.store.conn(), date)?;
+        for batch in store::sms_batches::of_day(self.store.conn(), date)? {
+            rows.extend(self.batch_rows(&batch)?);
+        }
+        let mut entries: Vec<ContactEntryView> =
+            rows.iter().map(|e| entry_view(e, ctx.store_date, &scripts, recall, mask)).collect();
         sort_entries(&mut entries, false);
         Ok(ContactList { date, entries })
+    }
+
+    /// The greetings of an SMS batch, as entries (members who withdrew consent since are
+    /// left out).
+    fn batch_rows(&self, batch: &store::sms_batches::SmsBatchRow) -> DeskResult<Vec<EntryRow>> {
+        let ids = store::sms_batches::recipients(self.store.conn(), batch.id)?;
+        let status = if batch.exported_at.is_some() { "exported" } else { "pending" };
+        Ok(store::contacts::batch_entries(
+            self.store.conn(),
+            &ids,
+            batch.list_date,
+            &batch.reasons,
+            status,
+            batch.overdue,
+        )?)
+    }
+
+    /// The SMS greetings for customer service's screen: today's batches and earlier ones not
+    /// exported yet, each with its holidays, how many members and whether it was exported.
+    pub fn sms_batches(&self, ctx: &Ctx) -> DeskResult<Vec<SmsBatchView>> {
+        let conn = self.store.conn();
+        let mut batches = store::sms_batches::not_exported(conn, ctx.store_date - Days::new(1))?;
+        batches.extend(store::sms_batches::of_day(conn, ctx.store_date)?);
+        Ok(batches
+            .into_iter()
+            .map(|b| {
+                let reasons: Vec<ContactReason> = serde_json::from_str(&b.reasons).unwrap_or_default();
+                SmsBatchView {
+                    list_date: b.list_date,
+                    overdue: b.list_date < ctx.store_date,
+                    reasons: reasons.iter().map(|r| ReasonView { kind: r.kind().into(), detail: r.detail() }).collect(),
+                    members: b.count,
+                    exported_at: b.exported_at,
+                    exported_by: b.exported_by,
+                }
+            })
+            .collect())
     }
 
     /// Customer service's list for today: every open entry due by today (overdue ones
@@ -488,8 +592,8 @@ impl Desk {
         self.holidays()
     }
 
-    /// The day's list as CSV (UTF-8 with BOM): the SMS list (`phone,name,text`) for an SMS
-    /// platform, the call list, or everything.
+    /// The day's list as CSV (UTF-8 with BOM): the call list, or everything (`channel`
+    /// `None`). The SMS list for an SMS platform is [`Desk::export_sms`].
     pub fn export_contacts_csv(
         &self,
         ctx: &Ctx,
@@ -498,18 +602,6 @@ impl Desk {
     ) -> DeskResult<Vec<u8>> {
         let list = self.contact_list(ctx, date)?;
         let rows = list.entries.into_iter().filter(|e| channel.is_none_or(|c| c == e.channel));
-        if channel == Some("sms") {
-            return crate::export::table_bytes(
-                crate::export::ExportFormat::Csv,
-                "短信",
-                &["phone", "name", "text"],
-                rows.map(|e| {
-                    let text = e.scripts.first().cloned().unwrap_or_else(|| format!("{}您好！", e.greeting));
-                    vec![e.phone.unwrap_or_default(), e.name, text]
-                })
-                .collect(),
-            );
-        }
         crate::export::table_bytes(
             crate::export::ExportFormat::Csv,
             "联系清单",
@@ -529,5 +621,71 @@ impl Desk {
             })
             .collect(),
         )
+    }
+
+    /// The SMS list (`phone,name,text`, UTF-8 with BOM) for an SMS platform: the greetings
+    /// of `date`, or without a date those of the store date and every earlier day's not
+    /// exported yet. Members who withdrew consent since are left out. `write` puts the file
+    /// where it goes; only when it succeeds are the batches recorded as exported (and the
+    /// export in the audit log), so customer service sees which greetings went out. Returns
+    /// how many texts the file holds.
+    pub fn export_sms(
+        &mut self,
+        ctx: &Ctx,
+        date: Option<NaiveDate>,
+        write: impl FnOnce(&[u8]) -> DeskResult<()>,
+    ) -> DeskResult<usize> {
+        if ctx.role == Role::FrontDesk {
+            return Err(DeskError::new(ErrorCode::NotAllowed, "短信清单由客服或店长导出"));
+        }
+        let day = date.unwrap_or(ctx.store_date);
+        if day > ctx.store_date {
+            return Err(DeskError::new(
+                ErrorCode::DateInFuture,
+                format!("{day} 的联系清单还没有生成（营业日期 {}）", ctx.store_date),
+            ));
+        }
+        let conn = self.store.conn();
+        let mut batches = match date {
+            None => store::sms_batches::not_exported(conn, day - Days::new(1))?,
+            Some(_) => Vec::new(),
+        };
+        batches.extend(store::sms_batches::of_day(conn, day)?);
+        let mut rows: Vec<EntryRow> = store::contacts::entries_of_day(conn, day)?
+            .into_iter()
+            .filter(|e| e.channel == "sms" && e.status != "do_not_call")
+            .collect();
+        for batch in &batches {
+            rows.extend(self.batch_rows(batch)?);
+        }
+        let scripts = self.scripts_map()?;
+        let recall = self.recall_days()?;
+        let mut entries: Vec<ContactEntryView> =
+            rows.iter().map(|e| entry_view(e, ctx.store_date, &scripts, recall, false)).collect();
+        sort_entries(&mut entries, false);
+        let count = entries.len();
+        let bytes = crate::export::table_bytes(
+            crate::export::ExportFormat::Csv,
+            "短信",
+            &["phone", "name", "text"],
+            entries
+                .into_iter()
+                .map(|e| {
+                    let text = e.scripts.first().cloned().unwrap_or_else(|| format!("{}您好！", e.greeting));
+                    vec![e.phone.unwrap_or_default(), e.name, text]
+                })
+                .collect(),
+        )?;
+        let tx = self.store.transaction()?;
+        write(&bytes)?;
+        let mut days: Vec<NaiveDate> = batches.iter().map(|b| b.list_date).collect();
+        days.dedup();
+        for d in &days {
+            store::sms_batches::mark_exported(&tx, *d, ctx.staff_id, &ctx.now_text())?;
+        }
+        let detail = format!("{count} 条短信（{}）", days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("、"));
+        crate::audit(&tx, ctx, "contact.sms_export", "contact_list", Some(&day.to_string()), None, Some(&detail))?;
+        tx.commit()?;
+        Ok(count)
     }
 }

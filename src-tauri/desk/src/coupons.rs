@@ -65,21 +65,28 @@ pub(crate) fn issue(
     reason: &str,
     valid: Option<(NaiveDate, NaiveDate)>,
 ) -> DeskResult<Option<i64>> {
-    let Some(t) = store::coupons::template_by_key(conn, key)? else { return Ok(None) };
+    match store::coupons::template_by_key(conn, key)? {
+        Some(t) => issue_from(conn, ctx, &t, member_id, reason, valid),
+        None => Ok(None),
+    }
+}
+
+/// [`issue`] with the template already read (for issuing many at once).
+pub(crate) fn issue_from(
+    conn: &Connection,
+    ctx: &Ctx,
+    t: &store::coupons::TemplateRow,
+    member_id: i64,
+    reason: &str,
+    valid: Option<(NaiveDate, NaiveDate)>,
+) -> DeskResult<Option<i64>> {
     if !t.active {
         return Ok(None);
     }
     let (from, until) = valid.unwrap_or_else(|| validity(ctx.store_date, t.days_valid));
     let id = store::coupons::issue(
         conn,
-        &NewCoupon {
-            template: &t,
-            member_id,
-            valid_from: from,
-            valid_until: until,
-            reason,
-            issued_at: &ctx.now_text(),
-        },
+        &NewCoupon { template: t, member_id, valid_from: from, valid_until: until, reason, issued_at: &ctx.now_text() },
         coupon_code,
     )?;
     Ok(Some(id))

@@ -244,36 +244,213 @@ fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
     let q = desk.contact_queue(&ctx).unwrap();
     assert_eq!(q.len(), 4);
     assert!(q[0].scripts[0].starts_with("张女士您好！后天是您的生日"), "{}", q[0].scripts[0]);
-    let done = desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "已致电祝福，顾客很高兴", None).unwrap();
+    let done =
+        desk.record_contact(&ctx, q[0].id.unwrap(), ContactOutcome::Done, "已致电祝福，顾客很高兴", None).unwrap();
     assert_eq!(done.status, "done");
     let log = desk.contact_log(&q[0].member_no, 10).unwrap();
     assert_eq!(log[0].note, "已致电祝福，顾客很高兴");
     assert_eq!(
-        desk.record_contact(&ctx, q[0].id, ContactOutcome::Done, "", None).unwrap_err().code,
+        desk.record_contact(&ctx, q[0].id.unwrap(), ContactOutcome::Done, "", None).unwrap_err().code,
         ErrorCode::InvalidInput
     );
     // No answer: back tomorrow, at most three attempts.
-    let e = q[1].id;
+    let e = q[1].id.unwrap();
     desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "无人接听", None).unwrap();
-    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != e), "not again today");
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != Some(e)), "not again today");
     let ctx = day(&mut desk, "2026-11-04");
-    assert!(desk.contact_queue(&ctx).unwrap().iter().any(|x| x.id == e), "back the next day");
+    assert!(desk.contact_queue(&ctx).unwrap().iter().any(|x| x.id == Some(e)), "back the next day");
     desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "", None).unwrap();
     let ctx = day(&mut desk, "2026-11-05");
     let last = desk.record_contact(&ctx, e, ContactOutcome::NoAnswer, "", None).unwrap();
     assert_eq!((last.status.as_str(), last.attempts), ("gave_up", 3));
     // Rescheduled to a later date.
-    let r = q[2].id;
+    let r = q[2].id.unwrap();
     assert_eq!(
         desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "", Some(d("2026-11-05"))).unwrap_err().code,
         ErrorCode::InvalidInput
     );
     desk.record_contact(&ctx, r, ContactOutcome::Rescheduled, "顾客说周末再联系", Some(d("2026-11-08"))).unwrap();
-    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != r));
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|x| x.id != Some(r)));
     // Do-not-call withdraws consent.
-    desk.record_contact(&ctx, q[3].id, ContactOutcome::DoNotCall, "要求不再来电", None).unwrap();
+    desk.record_contact(&ctx, q[3].id.unwrap(), ContactOutcome::DoNotCall, "要求不再来电", None).unwrap();
     assert!(!desk.member_card(&ctx, &q[3].member_no).unwrap().contact_ok);
     let ctx = day(&mut desk, "2026-11-08");
-    let ids: Vec<i64> = desk.contact_queue(&ctx).unwrap().iter().map(|x| x.id).collect();
+    let ids: Vec<i64> = desk.contact_queue(&ctx).unwrap().iter().filter_map(|x| x.id).collect();
     assert_eq!(ids, [r]);
+}
+
+/// Exports the SMS list of the store date (and days before not sent yet) as text.
+fn sms_export(desk: &mut Desk, ctx: &desk::Ctx) -> String {
+    let mut file = Vec::new();
+    let n = desk
+        .export_sms(ctx, None, |bytes| {
+            file = bytes.to_vec();
+            Ok(())
+        })
+        .unwrap();
+    let text = String::from_utf8(file).unwrap();
+    assert_eq!(n + 1, text.lines().count(), "the count is the file's rows");
+    text
+}
+
+#[test]
+fn a_holiday_for_everybody_goes_out_as_one_sms_batch_and_calls_stay_entries() {
+    let (mut desk, ctx) = store_on("2026-12-20");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false); // Regular: SMS
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false); // Regular: SMS
+    member(&mut desk, &ctx, "王五", "13800000003", "M", "", false, false); // Core: a call
+    member(&mut desk, &ctx, "赵六", "13800000004", "F", "", false, false); // VIP: a call
+    member(&mut desk, &ctx, "钱七", "13800000005", "F", "", false, false); // first sale: a call
+    member(&mut desk, &ctx, "孙八", "13800000006", "M", "", false, false); // Active: SMS, then says no
+    desk.conn()
+        .execute_batch(
+            "UPDATE members SET tier = 'core' WHERE member_no = 'M000003';
+             UPDATE members SET vip = 1 WHERE member_no = 'M000004';
+             UPDATE members SET tier = 'active' WHERE member_no = 'M000006';",
+        )
+        .unwrap();
+    let ctx = day(&mut desk, "2026-12-27");
+    buy(&mut desk, &ctx, "13800000005", "20.00", "Q1");
+    // 元旦 is two days after 12-30: everybody is greeted.
+    let ctx = day(&mut desk, "2026-12-30");
+    let l = list(&desk, &ctx, "2026-12-30");
+    let channel = |no: &str| l.iter().find(|e| e.0 == no).map(|e| e.1.clone()).unwrap_or_default();
+    assert_eq!(l.len(), 6, "{l:?}");
+    assert_eq!(
+        ["M000001", "M000002", "M000003", "M000004", "M000005", "M000006"].map(channel),
+        ["sms", "sms", "call", "call", "call", "sms"]
+    );
+    let qian = l.iter().find(|e| e.0 == "M000005").unwrap();
+    assert_eq!(qian.2, ["holiday: 元旦（01-01）", "follow_up: 2026-12-27 小票 Q1 消费 ¥20.00（首次消费）"]);
+    // The calls are entries to work; the three texts are one batch.
+    assert_eq!(count(&desk, "contact_entries"), 3);
+    assert_eq!(count(&desk, "contact_sms_batches"), 1);
+    let queue = desk.contact_queue(&ctx).unwrap();
+    assert!(queue.iter().all(|e| e.channel == "call" && e.id.is_some()), "texts are not worked one by one");
+    let batches = desk.sms_batches(&ctx).unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!((batches[0].members, batches[0].reasons[0].detail.as_str()), (3, "元旦（01-01）"));
+    assert_eq!(batches[0].exported_at, None);
+
+    // 孙八 asks not to be texted before the list is sent: left out of the export.
+    desk.update_member(
+        &ctx,
+        "13800000006",
+        &MemberInput {
+            name: "孙八".into(),
+            phone: "13800000006".into(),
+            gender: "M".into(),
+            contact_ok: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // A file that cannot be written leaves the texts unsent.
+    let failed = desk.export_sms(&ctx, None, |_| Err(desk::DeskError::new(ErrorCode::FileUnreadable, "磁盘已满")));
+    assert_eq!(failed.unwrap_err().code, ErrorCode::FileUnreadable);
+    assert_eq!(desk.sms_batches(&ctx).unwrap()[0].exported_at, None);
+    let csv = sms_export(&mut desk, &ctx);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "phone,name,text",
+            "13800000001,张三,张女士您好！元旦快到了，会员台祝您和家人节日快乐！",
+            "13800000002,李四,李先生您好！元旦快到了，会员台祝您和家人节日快乐！",
+        ]
+    );
+    let batches = desk.sms_batches(&ctx).unwrap();
+    assert_eq!(batches[0].exported_at.as_deref(), Some("2026-12-30 10:00:00"));
+    assert_eq!(batches[0].exported_by.as_deref(), Some("店长"));
+    // The next day the exported batch is no longer shown, and generating again adds nothing.
+    let ctx = day(&mut desk, "2026-12-31");
+    assert!(desk.sms_batches(&ctx).unwrap().is_empty());
+    assert_eq!((count(&desk, "contact_entries"), count(&desk, "contact_sms_batches")), (3, 1));
+}
+
+#[test]
+fn texts_of_a_closed_day_wait_for_the_next_export_and_each_set_of_holidays_is_its_own_batch() {
+    let (mut desk, ctx) = store_on("2027-03-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false);
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false);
+    desk.save_holiday(
+        &ctx,
+        &desk::contacts::HolidaySetting {
+            id: 0,
+            name: "店庆".into(),
+            calendar: "solar".into(),
+            month: 3,
+            day: 8,
+            audience: "all".into(),
+            active: true,
+        },
+    )
+    .unwrap();
+    // Closed on 03-06 (妇女节 and 店庆 on 03-08); opened on 03-07.
+    let ctx = day(&mut desk, "2027-03-07");
+    let batches = desk.sms_batches(&ctx).unwrap();
+    let sets: Vec<(Vec<String>, i64, bool)> =
+        batches.iter().map(|b| (b.reasons.iter().map(|r| r.detail.clone()).collect(), b.members, b.overdue)).collect();
+    assert_eq!(
+        sets,
+        [
+            (vec!["店庆（03-08）".to_string()], 1, true),
+            (vec!["妇女节（03-08）".to_string(), "店庆（03-08）".to_string()], 1, true),
+        ]
+    );
+    let csv = sms_export(&mut desk, &ctx);
+    assert_eq!(csv.lines().count(), 3, "the overdue day's texts go out with today's export: {csv}");
+    assert!(desk.sms_batches(&ctx).unwrap().is_empty());
+    // The day's list still shows who was greeted.
+    assert_eq!(list(&desk, &ctx, "2027-03-06").len(), 2);
+}
+
+#[test]
+fn a_sale_entered_for_an_earlier_day_becomes_the_first() {
+    let (mut desk, ctx) = store_without_pack("2026-06-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false);
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false);
+    let ctx = day(&mut desk, "2026-06-10");
+    buy(&mut desk, &ctx, "13800000001", "50.00", "A1");
+    buy(&mut desk, &ctx, "13800000002", "50.00", "B1");
+    // Entered after B1, for an earlier day.
+    let csv = "receipt_no,phone,time,amount\nH1,13800000002,2026-06-05 10:00,10.00\n";
+    desk.import_purchases(&ctx, csv.as_bytes(), desk::import::ImportOptions::default()).unwrap();
+    let ctx = day(&mut desk, "2026-06-13");
+    let l = list(&desk, &ctx, "2026-06-13");
+    let nos: Vec<&str> = l.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(nos, ["M000001"], "李四's first sale was the one of 06-05");
+}
+
+#[test]
+fn members_who_said_no_get_no_follow_up_recall_points_or_tier_call() {
+    let (mut desk, ctx) = store_without_pack("2026-06-01");
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false);
+    member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false);
+    let ctx = day(&mut desk, "2026-06-10");
+    buy(&mut desk, &ctx, "13800000001", "9000.00", "A1");
+    buy(&mut desk, &ctx, "13800000002", "9000.00", "B1");
+    desk.update_member(
+        &ctx,
+        "13800000002",
+        &MemberInput {
+            name: "李四".into(),
+            phone: "13800000002".into(),
+            gender: "M".into(),
+            contact_ok: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let nos = |desk: &Desk, ctx: &desk::Ctx, date: &str| -> Vec<String> {
+        list(desk, ctx, date).into_iter().map(|e| e.0).collect()
+    };
+    let ctx = day(&mut desk, "2026-06-13");
+    assert_eq!(nos(&desk, &ctx, "2026-06-13"), ["M000001"], "follow-up");
+    let ctx = day(&mut desk, "2026-07-01");
+    assert_eq!(nos(&desk, &ctx, "2026-07-01"), ["M000001"], "tier change");
+    let ctx = day(&mut desk, "2026-09-08");
+    assert_eq!(nos(&desk, &ctx, "2026-09-08"), ["M000001"], "recall");
+    let ctx = day(&mut desk, "2027-05-11");
+    assert_eq!(nos(&desk, &ctx, "2027-05-11"), ["M000001"], "points expiring");
 }

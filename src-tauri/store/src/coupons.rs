@@ -111,9 +111,12 @@ pub struct NewCoupon<'a> {
 /// Issues a coupon with the template's terms as they are now; `code_of` makes its code from
 /// its id. Returns the id.
 pub fn issue(conn: &Connection, c: &NewCoupon<'_>, code_of: impl Fn(i64) -> String) -> Result<i64> {
+    // The next id, read inside the caller's write transaction, so the code goes in with the
+    // row (one insert into the code index, not a placeholder and a change).
+    let id: i64 = conn.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM coupons")?.query_row([], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO coupons (code, template_id, member_id, name, kind, value, min_spend_fen, valid_from, valid_until,
-            reason, issued_at) VALUES ('pending', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO coupons (id, code, template_id, member_id, name, kind, value, min_spend_fen, valid_from,
+            valid_until, reason, issued_at) VALUES (?11, ?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         c.template.id,
@@ -125,10 +128,10 @@ pub fn issue(conn: &Connection, c: &NewCoupon<'_>, code_of: impl Fn(i64) -> Stri
         c.valid_from,
         c.valid_until,
         c.reason,
-        c.issued_at
+        c.issued_at,
+        id,
+        code_of(id)
     ])?;
-    let id = conn.last_insert_rowid();
-    conn.prepare_cached("UPDATE coupons SET code = ?2 WHERE id = ?1")?.execute(params![id, code_of(id)])?;
     Ok(id)
 }
 

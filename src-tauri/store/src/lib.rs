@@ -13,6 +13,7 @@ pub mod members;
 pub mod meta;
 pub mod receipts;
 pub mod settings;
+pub mod sms_batches;
 pub mod staff;
 pub mod tiers;
 
@@ -42,12 +43,13 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_tiers.sql")),
         M::up(include_str!("migrations/0003_coupons.sql")),
         M::up(include_str!("migrations/0004_contacts.sql")),
+        M::up(include_str!("migrations/0005_contact_speed.sql")),
     ])
 }
 
 /// Number of schema versions this build knows.
 pub fn schema_version_supported() -> usize {
-    4
+    5
 }
 
 /// The open data file.
@@ -263,6 +265,42 @@ mod tests {
         assert!(matches!(check_file(&path), Err(StoreError::Damaged { .. })));
         assert_eq!(std::fs::read(&path).unwrap(), scribbled, "left as it was");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn upgrading_to_version_5_finds_each_members_first_and_last_sale() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO staff (id, name, role, created_at) VALUES (1, 'x', 'manager', '2026-01-01 00:00:00');
+             INSERT INTO members (id, member_no, name, gender, joined_on, referral_code, created_at, updated_at)
+                 VALUES (1, 'M000001', '张三', 'F', '2026-01-01', 'R1', '', ''),
+                        (2, 'M000002', '李四', 'M', '2026-01-01', 'R2', '', '');
+             INSERT INTO receipts (id, receipt_no, kind, member_id, refund_of, gross_fen, paid_fen, multiplier, at,
+                                   sale_date, staff_id, created_at) VALUES
+                 (1, 'A', 'sale', 1, NULL, 100, 100, '1', '2026-03-02 10:00:00', '2026-03-02', 1, ''),
+                 (2, 'B', 'sale', 1, NULL, 100, 100, '1', '2026-03-01 18:00:00', '2026-03-01', 1, ''),
+                 (3, 'C', 'refund', 1, 1, 100, 100, '1', '2026-03-05 10:00:00', '2026-03-05', 1, '');",
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let read = |c: &Connection, id: i64| -> (Option<i64>, Option<String>) {
+            c.query_row("SELECT first_sale_id, last_sale_date FROM members WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        assert_eq!(read(&conn, 1), (Some(2), Some("2026-03-02".into())), "a refund is no visit");
+        assert_eq!(read(&conn, 2), (None, None));
+        // From now on the trigger keeps them: a later sale, then one entered for an earlier day.
+        conn.execute_batch(
+            "INSERT INTO receipts (id, receipt_no, kind, member_id, gross_fen, paid_fen, multiplier, at, sale_date,
+                                   staff_id, created_at) VALUES
+                 (4, 'D', 'sale', 2, 100, 100, '1', '2026-04-01 10:00:00', '2026-04-01', 1, ''),
+                 (5, 'E', 'sale', 2, 100, 100, '1', '2026-04-09 10:00:00', '2026-03-20', 1, '');",
+        )
+        .unwrap();
+        assert_eq!(read(&conn, 2), (Some(5), Some("2026-04-01".into())));
     }
 
     #[test]

@@ -150,11 +150,14 @@ pub fn exists(conn: &Connection, receipt_no: &str) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM receipts WHERE receipt_no = ?1")?.exists([receipt_no])?)
 }
 
-/// The date of a member's last sale.
+/// The date of a member's last sale (kept on the member by the `receipts_sale_visits`
+/// trigger).
 pub fn last_sale_date(conn: &Connection, member_id: i64) -> Result<Option<NaiveDate>> {
     Ok(conn
-        .prepare_cached("SELECT max(sale_date) FROM receipts WHERE member_id = ?1 AND kind = 'sale'")?
-        .query_row([member_id], |r| r.get(0))?)
+        .prepare_cached("SELECT last_sale_date FROM members WHERE id = ?1")?
+        .query_row([member_id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
