@@ -77,6 +77,7 @@ pub(crate) fn generate_day(
     if store::contacts::day_generated(conn, day)? {
         return Ok(0);
     }
+    let started = std::time::Instant::now();
     let greet_day = day + Days::new(GREET_DAYS_AHEAD);
     // Every reason but holidays, by member: a few hundred to a few thousand on any day.
     let mut reasons: BTreeMap<i64, Vec<ContactReason>> = BTreeMap::new();
@@ -214,7 +215,8 @@ pub(crate) fn generate_day(
         }
     }
     let texted: usize = sms.values().map(Vec::len).sum();
-    store::contacts::mark_day(conn, day, (written + texted) as i64, overdue, &ctx.now_text())?;
+    let took = started.elapsed().as_millis() as i64;
+    store::contacts::mark_day(conn, day, (written + texted) as i64, overdue, &ctx.now_text(), took)?;
     Ok(written + texted)
 }
 
@@ -415,6 +417,11 @@ impl Desk {
             status,
             batch.overdue,
         )?)
+    }
+
+    /// How long making the list of `date` took (milliseconds), once it was made.
+    pub fn contact_list_duration_ms(&self, date: NaiveDate) -> DeskResult<Option<i64>> {
+        Ok(store::contacts::day_duration_ms(self.store.conn(), date)?)
     }
 
     /// The SMS greetings for customer service's screen: today's batches and earlier ones not

@@ -242,12 +242,31 @@ pub fn day_generated(conn: &Connection, day: NaiveDate) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM contact_days WHERE list_date = ?1")?.exists([day])?)
 }
 
-pub fn mark_day(conn: &Connection, day: NaiveDate, entries: i64, overdue: bool, now: &str) -> Result<()> {
+/// Records that the list of `day` was made: how many members are on it, and how long
+/// making it took.
+pub fn mark_day(
+    conn: &Connection,
+    day: NaiveDate,
+    entries: i64,
+    overdue: bool,
+    now: &str,
+    duration_ms: i64,
+) -> Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO contact_days (list_date, entries, overdue, generated_at) VALUES (?1, ?2, ?3, ?4)",
-        params![day, entries, overdue, now],
+        "INSERT OR IGNORE INTO contact_days (list_date, entries, overdue, generated_at, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![day, entries, overdue, now, duration_ms],
     )?;
     Ok(())
+}
+
+/// How long making the list of `day` took, when it was made.
+pub fn day_duration_ms(conn: &Connection, day: NaiveDate) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT duration_ms FROM contact_days WHERE list_date = ?1")?
+        .query_row([day], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 pub struct NewEntry<'a> {

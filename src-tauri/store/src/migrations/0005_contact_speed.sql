@@ -8,7 +8,8 @@
 --    stay one row per member in contact_entries, where customer service works them.
 -- 2. What a holiday's greeting reads of every member who may be contacted, in an index of
 --    its own: scanning it reads a tenth of what scanning the members table does.
--- 3. Each member's first sale and last sale date, kept by a trigger on every sale however
+-- 3. How long making each day's list took (as tier runs keep theirs).
+-- 4. Each member's first sale and last sale date, kept by a trigger on every sale however
 --    it is written (checkout, import), so the follow-up and recall finders read them
 --    instead of searching each member's receipts.
 
@@ -26,6 +27,8 @@ CREATE TABLE contact_sms_batches (
 
 CREATE INDEX members_holiday_audience ON members(gender, tier, vip, birthday_calendar, birthday_year,
     birthday_month, birthday_day, birthday_leap) WHERE contact_ok = 1 AND archived = 0 AND phone IS NOT NULL;
+
+ALTER TABLE contact_days ADD COLUMN duration_ms INTEGER;
 
 ALTER TABLE members ADD COLUMN first_sale_id INTEGER REFERENCES receipts(id);
 ALTER TABLE members ADD COLUMN last_sale_date TEXT;
