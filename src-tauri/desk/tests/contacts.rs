@@ -33,6 +33,19 @@ fn member(
     .unwrap();
 }
 
+/// The member asks not to be contacted (the edit form's 同意回访 unticked).
+fn withdraw_consent(desk: &mut Desk, ctx: &desk::Ctx, name: &str, phone: &str, gender: &str, birthday: &str) {
+    let input = MemberInput {
+        name: name.into(),
+        phone: phone.into(),
+        gender: gender.into(),
+        birthday: birthday.into(),
+        contact_ok: Some(false),
+        ..Default::default()
+    };
+    desk.update_member(ctx, phone, &input).unwrap();
+}
+
 /// The reasons (kind: detail) of each member on the list of `date`, by member number.
 fn list(desk: &Desk, ctx: &desk::Ctx, date: &str) -> Vec<(String, String, Vec<String>)> {
     desk.contact_list(ctx, Some(d(date)))
@@ -179,19 +192,7 @@ fn consent_withdrawn_mid_month_stops_the_calls() {
     member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-09-25", false, false);
     member(&mut desk, &ctx, "李四", "13800000002", "F", "1990-09-26", false, false);
     let ctx = day(&mut desk, "2026-09-15");
-    desk.update_member(
-        &ctx,
-        "13800000002",
-        &MemberInput {
-            name: "李四".into(),
-            phone: "13800000002".into(),
-            gender: "F".into(),
-            birthday: "1990-09-26".into(),
-            contact_ok: Some(false),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    withdraw_consent(&mut desk, &ctx, "李四", "13800000002", "F", "1990-09-26");
     let ctx = day(&mut desk, "2026-09-24");
     assert_eq!(kinds(&desk, &ctx, "2026-09-23", "M000001"), ["birthday", "holiday"]);
     assert!(kinds(&desk, &ctx, "2026-09-24", "M000002").is_empty());
@@ -333,18 +334,7 @@ fn a_holiday_for_everybody_goes_out_as_one_sms_batch_and_calls_stay_entries() {
     assert_eq!(batches[0].exported_at, None);
 
     // 孙八 asks not to be texted before the list is sent: left out of the export.
-    desk.update_member(
-        &ctx,
-        "13800000006",
-        &MemberInput {
-            name: "孙八".into(),
-            phone: "13800000006".into(),
-            gender: "M".into(),
-            contact_ok: Some(false),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    withdraw_consent(&mut desk, &ctx, "孙八", "13800000006", "M", "");
     // A file that cannot be written leaves the texts unsent.
     let failed = desk.export_sms(&ctx, None, |_| Err(desk::DeskError::new(ErrorCode::FileUnreadable, "磁盘已满")));
     assert_eq!(failed.unwrap_err().code, ErrorCode::FileUnreadable);
@@ -430,18 +420,7 @@ fn members_who_said_no_get_no_follow_up_recall_points_or_tier_call() {
     let ctx = day(&mut desk, "2026-06-10");
     buy(&mut desk, &ctx, "13800000001", "9000.00", "A1");
     buy(&mut desk, &ctx, "13800000002", "9000.00", "B1");
-    desk.update_member(
-        &ctx,
-        "13800000002",
-        &MemberInput {
-            name: "李四".into(),
-            phone: "13800000002".into(),
-            gender: "M".into(),
-            contact_ok: Some(false),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    withdraw_consent(&mut desk, &ctx, "李四", "13800000002", "M", "");
     let nos = |desk: &Desk, ctx: &desk::Ctx, date: &str| -> Vec<String> {
         list(desk, ctx, date).into_iter().map(|e| e.0).collect()
     };
