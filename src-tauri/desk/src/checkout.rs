@@ -48,22 +48,10 @@ pub(crate) fn check_receipt_no(text: &str) -> DeskResult<String> {
     Ok(r.to_string())
 }
 
-/// The time of a sale or refund: given or now; never after the store date, never before
-/// the opening day (older sales come in by import as history).
+/// The time of a sale or refund: given or now, checked by
+/// [`loyalty::store_date::check_sale_time`].
 pub(crate) fn check_at(at: Option<NaiveDateTime>, ctx: &Ctx, opening: Option<NaiveDate>) -> DeskResult<NaiveDateTime> {
-    let at = at.unwrap_or(ctx.now);
-    if at.date() > ctx.store_date {
-        return Err(DeskError::new(ErrorCode::DateInFuture, format!("时间 {} 晚于营业日期 {}", at, ctx.store_date)));
-    }
-    if let Some(open) = opening {
-        if at.date() < open {
-            return Err(DeskError::new(
-                ErrorCode::DateBeforeOpening,
-                format!("时间 {} 早于开业日 {open}；开业前的消费请用导入功能录入历史", at.date()),
-            ));
-        }
-    }
-    Ok(at)
+    Ok(loyalty::store_date::check_sale_time(at.unwrap_or(ctx.now), ctx.store_date, opening)?)
 }
 
 fn fen_text(fen: i64) -> String {

@@ -7,8 +7,8 @@ use crate::members::{resolve, tier_label};
 use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Role};
 use chrono::{Datelike, Days, NaiveDate};
 use loyalty::contacts::{
-    birthday_falls_on, channel, holiday_falls_on, holiday_greets, lunar_birthday_keys, order_key, solar_birthday_keys,
-    Audience, Channel, ContactReason, Holiday, GREET_DAYS_AHEAD,
+    birthday_falls_on, channel, follow_up_due, holiday_falls_on, holiday_greets, lunar_birthday_keys, order_key,
+    solar_birthday_keys, Audience, Channel, ContactReason, Holiday, GREET_DAYS_AHEAD,
 };
 use loyalty::member::{greeting, mask_phone};
 use loyalty::money;
@@ -97,11 +97,16 @@ pub(crate) fn generate_day(
         }
     }
     let sale_day = day - Days::new(settings.follow_up_days);
-    for (member, receipt, paid_fen, first) in
-        store::contacts::follow_ups(conn, sale_day, money::to_fen(settings.follow_up_min_paid), day)?
-    {
-        let paid = money::format(money::from_fen(paid_fen));
-        reasons.entry(member).or_default().push(ContactReason::FollowUp { receipt, date: sale_day, paid, first });
+    for sale in store::contacts::sales_for_follow_up(conn, sale_day, day)? {
+        let (paid, refunded) = (money::from_fen(sale.paid_fen), money::from_fen(sale.refunded_fen));
+        if follow_up_due(paid, refunded, sale.first, settings.follow_up_min_paid) {
+            reasons.entry(sale.member_id).or_default().push(ContactReason::FollowUp {
+                receipt: sale.receipt_no,
+                date: sale_day,
+                paid: money::format(paid),
+                first: sale.first,
+            });
+        }
     }
     let last_visit = day - Days::new(settings.lapsed_days);
     for member in store::contacts::last_visit_on(conn, last_visit)? {

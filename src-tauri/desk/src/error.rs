@@ -1,7 +1,7 @@
 //! The one error type every operation returns: a stable `code` that the UI and scripts
 //! switch on, and a Chinese `message` for people. Serialises as `{code, message}`.
 
-use loyalty::{AmountError, MemberError, StoreDateError};
+use loyalty::{AmountError, MemberError, SaleTimeError, StoreDateError};
 use serde::Serialize;
 use store::StoreError;
 
@@ -105,6 +105,16 @@ impl From<MemberError> for DeskError {
             }
             MemberError::InvalidBirthday(_) => ErrorCode::InvalidBirthday,
             MemberError::InvalidGender(_) => ErrorCode::InvalidGender,
+        };
+        DeskError::new(code, e.to_string())
+    }
+}
+
+impl From<SaleTimeError> for DeskError {
+    fn from(e: SaleTimeError) -> Self {
+        let code = match e {
+            SaleTimeError::AfterStoreDate { .. } => ErrorCode::DateInFuture,
+            SaleTimeError::BeforeOpening { .. } => ErrorCode::DateBeforeOpening,
         };
         DeskError::new(code, e.to_string())
     }

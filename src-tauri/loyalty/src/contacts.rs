@@ -3,6 +3,7 @@
 
 use crate::lunar::{resolve, to_lunar};
 use crate::member::{Birthday, Calendar, Gender};
+use crate::money::Money;
 use crate::points::Tier;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -88,6 +89,13 @@ pub fn holiday_greets(h: &Holiday, gender: Gender, birthday: Option<&Birthday>, 
         Audience::Women => gender == Gender::Female,
         Audience::Seniors => birthday.and_then(|b| b.age_on(day)).is_some_and(|age| age >= 60),
     }
+}
+
+/// Whether a sale gets a follow-up call three days later (rules §9): it paid at least
+/// `min_paid` or was the member's first sale, and refunds dated by the list's day did not
+/// take all of it back.
+pub fn follow_up_due(paid: Money, refunded: Money, first: bool, min_paid: Money) -> bool {
+    refunded < paid && (paid >= min_paid || first)
 }
 
 /// Why a member is on the list.
@@ -215,6 +223,18 @@ pub fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn follow_up_for_300_and_more_or_a_first_sale_unless_all_refunded() {
+        let m = |s: &str| s.parse::<Money>().unwrap();
+        let min = m("300.00");
+        assert!(follow_up_due(m("300.00"), m("0"), false, min));
+        assert!(!follow_up_due(m("299.99"), m("0"), false, min));
+        assert!(follow_up_due(m("50.00"), m("0"), true, min), "the first sale, however small");
+        assert!(follow_up_due(m("800.00"), m("799.99"), false, min), "partly refunded");
+        assert!(!follow_up_due(m("800.00"), m("800.00"), false, min), "fully refunded");
+        assert!(!follow_up_due(m("0"), m("0"), true, min), "nothing paid, nothing to follow up");
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

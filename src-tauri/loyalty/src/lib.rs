@@ -17,4 +17,4 @@ pub use member::{Birthday, Calendar, Gender, MemberError};
 pub use money::{AmountError, Money};
 pub use points::{LotBalance, LotTake, Tier};
 pub use program::ProgramSettings;
-pub use store_date::StoreDateError;
+pub use store_date::{SaleTimeError, StoreDateError};

@@ -1,8 +1,8 @@
 //! The store date (rules §1): it never moves backwards, and a jump of more than a month
 //! forward needs a manager's confirmation (a wrong PC clock must not expire everybody's
-//! points).
+//! points). A sale or refund is dated within the days the store has been open.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreDateError {
@@ -31,9 +31,48 @@ pub fn check_advance(
     Ok(days)
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SaleTimeError {
+    #[error("时间 {at} 晚于营业日期 {store_date}")]
+    AfterStoreDate { at: NaiveDateTime, store_date: NaiveDate },
+    #[error("时间 {} 早于开业日 {opening}；开业前的消费请用导入功能录入历史", .at.date())]
+    BeforeOpening { at: NaiveDateTime, opening: NaiveDate },
+}
+
+/// The time of a sale or refund entered at the till: never after the store date, never
+/// before the opening day (older sales come in by import, as history).
+pub fn check_sale_time(
+    at: NaiveDateTime,
+    store_date: NaiveDate,
+    opening: Option<NaiveDate>,
+) -> Result<NaiveDateTime, SaleTimeError> {
+    if at.date() > store_date {
+        return Err(SaleTimeError::AfterStoreDate { at, store_date });
+    }
+    match opening {
+        Some(opening) if at.date() < opening => Err(SaleTimeError::BeforeOpening { at, opening }),
+        _ => Ok(at),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sale_is_dated_between_the_opening_day_and_the_store_date() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let (today, opening) = (d("2026-11-23"), Some(d("2026-11-01")));
+        assert!(check_sale_time(at("2026-11-23 23:59"), today, opening).is_ok());
+        assert!(check_sale_time(at("2026-11-01 00:00"), today, opening).is_ok());
+        assert!(matches!(
+            check_sale_time(at("2026-11-24 00:00"), today, opening),
+            Err(SaleTimeError::AfterStoreDate { .. })
+        ));
+        let early = check_sale_time(at("2026-10-31 23:59"), today, opening).unwrap_err();
+        assert_eq!(early.to_string(), "时间 2026-10-31 早于开业日 2026-11-01；开业前的消费请用导入功能录入历史");
+        assert!(check_sale_time(at("2020-01-01 10:00"), today, None).is_ok(), "before the first opening");
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()

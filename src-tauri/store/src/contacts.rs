@@ -182,34 +182,44 @@ pub fn with_birthday(
     Ok(rows)
 }
 
-/// Sales on `sale_day` worth a follow-up call: paid at least `min_paid_fen`, or the
-/// member's first sale; not fully refunded by `by` (refunds dated on or before it).
-/// Returns (member id, receipt no, paid fen, first). Consent is checked by
+/// A sale as the follow-up rule weighs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleForFollowUp {
+    pub member_id: i64,
+    pub receipt_no: String,
+    pub paid_fen: i64,
+    /// Refunded by refunds dated on or before the list's day.
+    pub refunded_fen: i64,
+    /// The member's first sale.
+    pub first: bool,
+}
+
+/// Every sale of `sale_day` with what refunds dated on or before `by` took back and whether
+/// it was the member's first, in the order they were made. Consent is checked by
 /// [`contactables`], once for every member on the day's list.
-pub fn follow_ups(
-    conn: &Connection,
-    sale_day: NaiveDate,
-    min_paid_fen: i64,
-    by: NaiveDate,
-) -> Result<Vec<(i64, String, i64, bool)>> {
+pub fn sales_for_follow_up(conn: &Connection, sale_day: NaiveDate, by: NaiveDate) -> Result<Vec<SaleForFollowUp>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT member_id, receipt_no, paid_fen, first FROM (
-             SELECT s.member_id, s.receipt_no, s.paid_fen, s.at, s.id,
-                    EXISTS (SELECT 1 FROM members f WHERE f.first_sale_id = s.id) AS first
-             FROM receipts s
-             WHERE s.kind = 'sale' AND s.sale_date = ?1
-               AND coalesce((SELECT sum(r.paid_fen) FROM receipts r WHERE r.refund_of = s.id AND r.sale_date <= ?3), 0)
-                   < s.paid_fen)
-         WHERE paid_fen >= ?2 OR first
-         ORDER BY at, id",
+        "SELECT s.member_id, s.receipt_no, s.paid_fen,
+                coalesce((SELECT sum(r.paid_fen) FROM receipts r WHERE r.refund_of = s.id AND r.sale_date <= ?2), 0),
+                EXISTS (SELECT 1 FROM members f WHERE f.first_sale_id = s.id)
+         FROM receipts s WHERE s.kind = 'sale' AND s.sale_date = ?1
+         ORDER BY s.at, s.id",
     )?;
     let rows = stmt
-        .query_map(params![sale_day, min_paid_fen, by], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map(params![sale_day, by], |r| {
+            Ok(SaleForFollowUp {
+                member_id: r.get(0)?,
+                receipt_no: r.get(1)?,
+                paid_fen: r.get(2)?,
+                refunded_fen: r.get(3)?,
+                first: r.get(4)?,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
-/// Members whose last sale was on `day` (consent: see [`follow_ups`]).
+/// Members whose last sale was on `day` (consent: see [`sales_for_follow_up`]).
 pub fn last_visit_on(conn: &Connection, day: NaiveDate) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM members WHERE last_sale_date = ?1")?;
     let rows = stmt.query_map([day], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -217,7 +227,7 @@ pub fn last_visit_on(conn: &Connection, day: NaiveDate) -> Result<Vec<i64>> {
 }
 
 /// Members with unspent points in lots whose last day is `day`: (member id, points)
-/// (consent: see [`follow_ups`]).
+/// (consent: see [`sales_for_follow_up`]).
 pub fn expiring_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT member_id, sum(remaining) FROM points_lots WHERE valid_until = ?1 AND remaining > 0 GROUP BY member_id",
@@ -227,7 +237,7 @@ pub fn expiring_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, i64)>>
 }
 
 /// Tier changes of the run evaluated on `day`: (member id, from, to) (consent: see
-/// [`follow_ups`]).
+/// [`sales_for_follow_up`]).
 pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.member_id, c.from_tier, c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
