@@ -181,7 +181,7 @@ pub(crate) fn generate_day(
     // one before, in the table and its indexes.
     let birthday_coupon = store::coupons::template_by_key(conn, "birthday")?;
     let recall_coupon = store::coupons::template_by_key(conn, "recall")?;
-    let mut written = 0;
+    let mut calls: Vec<(NewEntry<'_>, Vec<ContactReason>)> = Vec::with_capacity(reasons.len());
     for (id, mut r) in reasons {
         let Some(c) = facts.get(&id) else { continue };
         r.sort_by_key(reason_rank);
@@ -190,30 +190,19 @@ pub(crate) fn generate_day(
             Channel::Call => "call",
             Channel::Sms => "sms",
         };
-        let new = store::contacts::insert_entry(
-            conn,
-            &NewEntry {
-                list_date: day,
-                member_id: c.id,
-                channel: ch,
-                reasons: &json(&r)?,
-                tier: &c.tier,
-                vip: c.vip,
-                overdue,
-            },
-        )?;
-        if !new {
-            continue;
-        }
-        written += 1;
-        for reason in &r {
+        calls.push((NewEntry { member_id: c.id, channel: ch, reasons: json(&r)?, tier: &c.tier, vip: c.vip }, r));
+    }
+    let entries: Vec<NewEntry<'_>> = calls.iter().map(|(e, _)| e.clone()).collect();
+    let written = store::contacts::insert_entries(conn, day, overdue, &entries)?;
+    for (e, r) in &calls {
+        for reason in r {
             match (reason, &birthday_coupon, &recall_coupon) {
                 (ContactReason::Birthday { date, .. }, Some(t), _) => {
-                    coupons::issue_from(conn, ctx, t, c.id, "生日券", Some((day, *date + Days::new(7))))?;
+                    coupons::issue_from(conn, ctx, t, e.member_id, "生日券", Some((day, *date + Days::new(7))))?;
                 }
                 (ContactReason::Lapsed { .. }, _, Some(t)) => {
                     let valid = loyalty::coupons::validity(day, t.days_valid);
-                    coupons::issue_from(conn, ctx, t, c.id, "回归奖励", Some(valid))?;
+                    coupons::issue_from(conn, ctx, t, e.member_id, "回归奖励", Some(valid))?;
                 }
                 _ => {}
             }

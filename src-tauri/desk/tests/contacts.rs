@@ -323,6 +323,11 @@ fn a_holiday_for_everybody_goes_out_as_one_sms_batch_and_calls_stay_entries() {
     );
     let qian = l.iter().find(|e| e.0 == "M000005").unwrap();
     assert_eq!(qian.2, ["holiday: 元旦（01-01）", "follow_up: 2026-12-27 小票 Q1 消费 ¥20.00（首次消费）"]);
+    let full = desk.contact_list(&ctx, Some(d("2026-12-30"))).unwrap().entries;
+    let zhao = full.iter().find(|e| e.member_no == "M000004").unwrap();
+    assert_eq!((zhao.vip, zhao.tier.as_str(), zhao.id.is_some()), (true, "regular", true));
+    let order: Vec<&str> = full.iter().map(|e| e.member_no.as_str()).collect();
+    assert_eq!(order, ["M000003", "M000006", "M000004", "M000001", "M000002", "M000005"], "Core, Active, then VIP");
     // The calls are entries to work; the three texts are one batch.
     assert_eq!(count(&desk, "contact_entries"), 3);
     assert_eq!(count(&desk, "contact_sms_batches"), 1);

@@ -279,25 +279,38 @@ pub fn day_duration_ms(conn: &Connection, day: NaiveDate) -> Result<Option<i64>>
         .flatten())
 }
 
+/// A call entry of a day's list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NewEntry<'a> {
-    pub list_date: NaiveDate,
     pub member_id: i64,
     pub channel: &'a str,
-    pub reasons: &'a str,
+    /// The reasons (JSON).
+    pub reasons: String,
     pub tier: &'a str,
     pub vip: bool,
-    pub overdue: bool,
 }
 
-/// Adds an entry; `false` when the member already has one that day.
-pub fn insert_entry(conn: &Connection, e: &NewEntry<'_>) -> Result<bool> {
-    let n = conn
+/// Adds the entries of a day's list in one statement (on a busy day thousands: one
+/// statement runs the table's checks once, not once a row). A member already on that day's
+/// list is an error: the list of a day is made once.
+pub fn insert_entries(
+    conn: &Connection,
+    list_date: NaiveDate,
+    overdue: bool,
+    entries: &[NewEntry<'_>],
+) -> Result<usize> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let rows = serde_json::to_string(entries).expect("entries serialise");
+    Ok(conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1, ?7)",
+            "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
+         SELECT ?1, e.value->>'member_id', e.value->>'channel', e.value->>'reasons', e.value->>'tier',
+                e.value->>'vip', ?1, ?2
+         FROM json_each(?3) e",
         )?
-        .execute(params![e.list_date, e.member_id, e.channel, e.reasons, e.tier, e.vip, e.overdue])?;
-    Ok(n == 1)
+        .execute(params![list_date, overdue, rows])?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
