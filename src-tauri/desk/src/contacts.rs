@@ -177,11 +177,11 @@ pub(crate) fn generate_day(
     for c in store::contacts::contactables(conn, &missing)? {
         facts.insert(c.id, c);
     }
-    // Written in member order (the list is sorted when read): each insert lands next to the
-    // one before, in the table and its indexes.
+    // Written in one statement, in member order (the list is sorted when read): each row
+    // lands next to the one before, in the table and its indexes.
     let birthday_coupon = store::coupons::template_by_key(conn, "birthday")?;
     let recall_coupon = store::coupons::template_by_key(conn, "recall")?;
-    let mut calls: Vec<(NewEntry<'_>, Vec<ContactReason>)> = Vec::with_capacity(reasons.len());
+    let (mut entries, mut entry_reasons) = (Vec::with_capacity(reasons.len()), Vec::with_capacity(reasons.len()));
     for (id, mut r) in reasons {
         let Some(c) = facts.get(&id) else { continue };
         r.sort_by_key(reason_rank);
@@ -190,11 +190,11 @@ pub(crate) fn generate_day(
             Channel::Call => "call",
             Channel::Sms => "sms",
         };
-        calls.push((NewEntry { member_id: c.id, channel: ch, reasons: json(&r)?, tier: &c.tier, vip: c.vip }, r));
+        entries.push(NewEntry { member_id: c.id, channel: ch, reasons: json(&r)?, tier: &c.tier, vip: c.vip });
+        entry_reasons.push(r);
     }
-    let entries: Vec<NewEntry<'_>> = calls.iter().map(|(e, _)| e.clone()).collect();
     let written = store::contacts::insert_entries(conn, day, overdue, &entries)?;
-    for (e, r) in &calls {
+    for (e, r) in entries.iter().zip(&entry_reasons) {
         for reason in r {
             match (reason, &birthday_coupon, &recall_coupon) {
                 (ContactReason::Birthday { date, .. }, Some(t), _) => {

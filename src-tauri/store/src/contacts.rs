@@ -280,7 +280,7 @@ pub fn day_duration_ms(conn: &Connection, day: NaiveDate) -> Result<Option<i64>>
 }
 
 /// A call entry of a day's list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, PartialEq, Eq, serde::Serialize)]
 pub struct NewEntry<'a> {
     pub member_id: i64,
     pub channel: &'a str,
