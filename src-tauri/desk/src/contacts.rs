@@ -355,17 +355,8 @@ pub struct ContactScript {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HolidaySetting {
-    #[serde(default)]
-    pub id: i64,
-    pub name: String,
-    pub calendar: String,
-    pub month: u32,
-    pub day: u32,
-    pub audience: String,
-    pub active: bool,
-}
+/// A holiday of the contact list, as the manager's screen shows and edits it.
+pub use store::contacts::HolidayRow as HolidaySetting;
 
 impl Desk {
     fn scripts_map(&self) -> DeskResult<HashMap<String, String>> {
@@ -529,18 +520,7 @@ impl Desk {
     }
 
     pub fn holidays(&self) -> DeskResult<Vec<HolidaySetting>> {
-        Ok(store::contacts::holidays(self.store.conn())?
-            .into_iter()
-            .map(|h| HolidaySetting {
-                id: h.id,
-                name: h.name,
-                calendar: h.calendar,
-                month: h.month,
-                day: h.day,
-                audience: h.audience,
-                active: h.active,
-            })
-            .collect())
+        Ok(store::contacts::holidays(self.store.conn())?)
     }
 
     /// Switches a holiday on or off, edits it, or adds the store's own (id 0).
@@ -563,15 +543,7 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::InvalidInput, format!("{} 月 {} 日不是有效日期", h.month, h.day)));
         }
         let tx = self.store.transaction()?;
-        let row = HolidayRow {
-            id: h.id,
-            name: name.into(),
-            calendar: h.calendar.clone(),
-            month: h.month,
-            day: h.day,
-            audience: h.audience.clone(),
-            active: h.active,
-        };
+        let row = HolidayRow { name: name.into(), ..h.clone() };
         store::contacts::save_holiday(&tx, &row)?;
         crate::audit(
             &tx,

@@ -12,8 +12,11 @@ use chrono::NaiveDate;
 use loyalty::{Birthday, Calendar, Gender, Tier};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A holiday of the contact list as stored, and as the manager's screen edits it (`id` 0:
+/// a new one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HolidayRow {
+    #[serde(default)]
     pub id: i64,
     pub name: String,
     pub calendar: String,
