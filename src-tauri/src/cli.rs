@@ -6,10 +6,12 @@ use crate::clock;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use desk::export::ExportFormat;
 use desk::import::{parse_time, ImportOptions};
+use desk::staff::{AuditQuery, SignInPurpose, StaffChange};
 use desk::tiers::TierRunView;
-use desk::{Ctx, Desk, DeskError, ErrorCode};
+use desk::{Ctx, Desk, DeskError, ErrorCode, Role};
 use serde::Serialize;
 use serde_json::json;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -24,6 +26,10 @@ struct Cli {
     /// Print one JSON document.
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this staff account (needed once any account has a PIN); the PIN comes from
+    /// MEMBERDESK_PIN or is asked on the terminal.
+    #[arg(long, global = true)]
+    staff: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -144,6 +150,28 @@ enum Command {
         #[arg(long, default_value_t = 20_261_123)]
         seed: u64,
     },
+    /// Staff accounts (manager): list, add, change.
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// The audit log (manager), newest first; with --out, written to a file.
+    Audit {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        staff: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long)]
+        member: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// The store's dates and counts.
     Status,
     /// The full check of every page of the data file.
@@ -179,6 +207,37 @@ enum MemberAction {
     Show { member: String },
     /// Find members like the front desk does.
     Search { query: String },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Every account with its role, whether it is in use and any lock.
+    List,
+    /// Add an account with its role and PIN (4–8 digits).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        pin: String,
+    },
+    /// Change an account: role, PIN, in use or not, or its name.
+    Set {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        rename: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        pin: Option<String>,
+        #[arg(long)]
+        active: Option<String>,
+        /// The account's branch (branches arrive with the shared database).
+        #[arg(long)]
+        branch: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -230,12 +289,19 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), DeskError> {
 fn parse_date(date: &Option<String>) -> Result<Option<chrono::NaiveDate>, DeskError> {
     match date {
         None => Ok(None),
-        Some(t) => t
-            .trim()
-            .parse()
+        Some(t) => loyalty::store_date::parse_date(t)
             .map(Some)
-            .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("日期“{t}”无效，应为 YYYY-MM-DD"))),
+            .map_err(|e| DeskError::new(ErrorCode::InvalidInput, e.to_string())),
     }
+}
+
+fn parse_role(text: &str) -> Result<Role, DeskError> {
+    Role::parse(text).ok_or_else(|| {
+        DeskError::new(
+            ErrorCode::InvalidInput,
+            format!("角色“{text}”无效：应为 front_desk、customer_service、manager 或 owner"),
+        )
+    })
 }
 
 fn parse_at(at: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, DeskError> {
@@ -268,7 +334,10 @@ fn tier_run_text(run: &TierRunView) -> String {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(e),
+    };
     let json_out = cli.json;
     match run(cli) {
         Ok(o) => {
@@ -294,12 +363,62 @@ pub fn main() -> i32 {
     }
 }
 
+/// A command line clap could not read: help and version print as usual; anything else
+/// is a refusal (exit 2), with `--json` as `{"error": {code, message}}` on stdout.
+fn argument_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return 0;
+    }
+    if std::env::args().any(|a| a == "--json") {
+        let message = e.to_string();
+        let message = message.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+        println!(
+            "{}",
+            json!({ "error": { "code": "invalid_input", "message": format!("命令行参数有误：{message}") } })
+        );
+    } else {
+        let _ = e.print();
+    }
+    2
+}
+
+/// Who the command acts as (rules §11): the built-in 命令行 while no account has a PIN;
+/// otherwise `--staff` with that account's PIN (MEMBERDESK_PIN, or asked on a terminal).
+fn acting(
+    desk: &mut Desk,
+    staff: Option<&str>,
+    date: chrono::NaiveDate,
+    now: chrono::NaiveDateTime,
+) -> Result<Ctx, DeskError> {
+    if !desk.sign_in_required()? {
+        return desk.manager_ctx(date, now);
+    }
+    let Some(name) = staff.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Err(DeskError::new(
+            ErrorCode::StaffRequired,
+            "本店已设置员工 PIN：请用 --staff 姓名 指明操作人，并在 MEMBERDESK_PIN 中给出 PIN",
+        ));
+    };
+    let pin = match std::env::var(PIN_ENV) {
+        Ok(p) => p,
+        Err(_) if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password(format!("{name} 的 PIN：")).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    };
+    let who = desk.sign_in(name, pin.trim(), SignInPurpose::Command, date, now)?;
+    Ok(desk.staff_ctx(&who, date, now))
+}
+
+const PIN_ENV: &str = "MEMBERDESK_PIN";
+
 fn run(cli: Cli) -> Result<Output, DeskError> {
     let (date, confirmed) = match cli.today.as_deref() {
         Some(t) => (
-            t.trim().parse().map_err(|_| {
-                DeskError::new(ErrorCode::InvalidInput, format!("--today “{t}” 不是日期（应为 YYYY-MM-DD）"))
-            })?,
+            loyalty::store_date::parse_date(t)
+                .map_err(|e| DeskError::new(ErrorCode::InvalidInput, format!("--today：{e}")))?,
             true,
         ),
         None => match clock::date_from_env().map_err(|m| DeskError::new(ErrorCode::InvalidInput, m))? {
@@ -311,7 +430,7 @@ fn run(cli: Cli) -> Result<Output, DeskError> {
     let mut desk = Desk::open(&db)?;
     let now = clock::now_on(date);
     desk.bring_up_to(date, confirmed, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
-    let ctx = desk.manager_ctx(date, now)?;
+    let ctx = acting(&mut desk, cli.staff.as_deref(), date, now)?;
     execute(&mut desk, &ctx, cli.command)
 }
 
@@ -479,19 +598,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                         ));
                     }
                     if channel.as_deref() == Some("sms") {
-                        let mut size = 0;
-                        let n = desk.export_sms(ctx, parse_date(&date)?, |bytes| {
-                            size = bytes.len();
-                            write_file(&path, bytes)
-                        })?;
-                        let text = format!("已导出 {n} 条短信到 {}（{size} 字节）", path.display());
-                        return out(&json!({ "file": path.display().to_string(), "bytes": size, "texts": n }), text);
+                        let done = desk.export_sms(ctx, parse_date(&date)?, &path)?;
+                        let text = format!("已导出 {} 条短信到 {}（{} 字节）", done.texts, done.file, done.bytes);
+                        return out(&done, text);
                     }
                     desk.export_contacts_csv(ctx, parse_date(&date)?, channel.as_deref())?
                 }
                 ExportKind::TierChanges => {
                     let month = month.unwrap_or_else(|| ctx.store_date.format("%Y-%m").to_string());
-                    desk.export_tier_changes(&month, format)?
+                    desk.export_tier_changes(ctx, &month, format)?
                 }
             };
             write_file(&path, &bytes)?;
@@ -516,7 +631,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             out(&list, text)
         }
         Command::Catalog => {
-            let items = desk.catalog()?;
+            let items = desk.catalog(ctx)?;
             let text = items
                 .iter()
                 .filter(|i| i.active)
@@ -548,7 +663,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             out(&run, text)
         }
         Command::Tiers { action: TiersAction::Changes { month } } => {
-            let run = desk.tier_changes(&month)?;
+            let run = desk.tier_changes(ctx, &month)?;
             let text = tier_run_text(&run);
             out(&run, text)
         }
@@ -584,6 +699,71 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = format!("演示数据：{} 位会员，{} 笔消费，{} 笔退货", r.members, r.purchases, r.refunds);
             out(&r, text)
         }
+        Command::Staff { action: StaffAction::List } => {
+            let list = desk.staff_list(ctx)?;
+            let text = list
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}  {}  {}{}",
+                        s.name,
+                        s.role_label,
+                        if s.active { "在用" } else { "停用" },
+                        s.locked_until.as_deref().map(|t| format!("  锁定至 {t}")).unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(&json!({ "staff": list }), text)
+        }
+        Command::Staff { action: StaffAction::Add { name, role, pin } } => {
+            let s = desk.staff_add(ctx, &name, parse_role(&role)?, &pin)?;
+            let text = format!("已添加员工 {}（{}）", s.name, s.role_label);
+            out(&s, text)
+        }
+        Command::Staff { action: StaffAction::Set { name, rename, role, pin, active, branch } } => {
+            if branch.is_some() {
+                return Err(DeskError::new(ErrorCode::InvalidInput, "本店只有一个门店，暂不能指定 --branch"));
+            }
+            let active = match active.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
+                None => None,
+                Some(a) if ["yes", "y", "1", "true", "是"].contains(&a.as_str()) => Some(true),
+                Some(a) if ["no", "n", "0", "false", "否"].contains(&a.as_str()) => Some(false),
+                Some(a) => {
+                    return Err(DeskError::new(ErrorCode::InvalidInput, format!("--active “{a}” 无效：应为 yes 或 no")))
+                }
+            };
+            let change = StaffChange { name: rename, role: role.as_deref().map(parse_role).transpose()?, pin, active };
+            let s = desk.staff_set(ctx, &name, &change)?;
+            let text = format!("已更新员工 {}（{}，{}）", s.name, s.role_label, if s.active { "在用" } else { "停用" });
+            out(&s, text)
+        }
+        Command::Audit { from, to, staff, action, member, out: dest, format } => {
+            let q = AuditQuery { from: parse_date(&from)?, to: parse_date(&to)?, staff, action, member };
+            if let Some(dest) = dest {
+                let bytes = desk.export_audit(ctx, &q, ExportFormat::parse(&format)?)?;
+                write_file(&dest, &bytes)?;
+                let text = format!("已导出到 {}（{} 字节）", dest.display(), bytes.len());
+                return out(&json!({ "file": dest.display().to_string(), "bytes": bytes.len() }), text);
+            }
+            let entries = desk.audit_entries(ctx, &q)?;
+            let text = entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}  {}  {}  {} {}  {}",
+                        e.at,
+                        e.staff.as_deref().unwrap_or("-"),
+                        e.action,
+                        e.entity,
+                        e.entity_id.as_deref().unwrap_or(""),
+                        e.after.as_deref().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(&json!({ "entries": entries }), text)
+        }
         Command::Check => {
             let started = std::time::Instant::now();
             desk.check_integrity()?;
@@ -592,7 +772,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
         }
         Command::Status => {
             let s = desk.status()?;
-            let text = format!(
+            let mut text = format!(
                 "营业日期 {}，开业日 {}，会员 {}，小票 {}，数据文件 {}",
                 s.store_date.map(|d| d.to_string()).unwrap_or_default(),
                 s.opening_day.map(|d| d.to_string()).unwrap_or_default(),
@@ -600,6 +780,13 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 s.receipts,
                 s.data_file.as_deref().unwrap_or("-")
             );
+            match &s.daily_backup {
+                Some(b) if b.ok => text.push_str(&format!("\n每日备份 {}：成功", b.date)),
+                Some(b) => {
+                    text.push_str(&format!("\n每日备份 {} 失败：{}", b.date, b.message.as_deref().unwrap_or("")))
+                }
+                None => {}
+            }
             out(&s, text)
         }
     }

@@ -16,7 +16,7 @@ pub fn store_now() -> NaiveDateTime {
 pub fn date_from_env() -> Result<Option<NaiveDate>, String> {
     match std::env::var(TODAY_ENV) {
         Ok(v) if !v.trim().is_empty() => {
-            v.trim().parse().map(Some).map_err(|_| format!("{TODAY_ENV}=“{v}” 不是日期（应为 YYYY-MM-DD）"))
+            loyalty::store_date::parse_date(&v).map(Some).map_err(|e| format!("{TODAY_ENV}：{e}"))
         }
         _ => Ok(None),
     }

@@ -9,7 +9,9 @@ use desk::coupons::{CatalogItem, CouponTemplate, RedeemOptions, RedeemOutcome};
 use desk::export::ExportFormat;
 use desk::interactions::InteractionOutcome;
 use desk::members::MemberInput;
+use desk::staff::{AuditQuery, SessionEvent, SignedIn, StaffChange, StaffView};
 use desk::tiers::{TierReview, TierRunView};
+use desk::Role;
 use desk::{
     AdjustOutcome, DeskError, DeskResult, ErrorCode, MemberCard, MemberHit, ReceiptOutcome, ReceiptView, StoreStatus,
 };
@@ -32,13 +34,109 @@ pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> De
     let integrity = state.integrity();
     if let crate::state::Integrity::Damaged { .. } = integrity {
         // Writes are refused; still show what the reader sees.
-        return state.with_reader(|desk, ctx| {
+        return state.with_reader_system(|desk, ctx| {
             Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity })
         });
     }
-    state.with_desk(confirm.unwrap_or(false), |desk, ctx| {
+    state.with_system(confirm.unwrap_or(false), |desk, ctx| {
         Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity: integrity.clone() })
     })
+}
+
+/// The Downloads folder (or the data file's folder where there is none).
+fn downloads(state: &AppState) -> std::path::PathBuf {
+    dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default())
+}
+
+/// Writes an export; returns its path.
+fn write_download(path: &std::path::Path, bytes: &[u8]) -> DeskResult<String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+    }
+    std::fs::write(path, bytes)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+/// Who is signed in, whether the screen is locked, whether the store still needs its
+/// first manager, and the active accounts to pick from.
+#[tauri::command]
+pub async fn session_status(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
+    let view = state.session_view()?;
+    let roster = state.with_reader_system(|desk, _| desk.staff_roster())?;
+    Ok(serde_json::json!({ "session": view, "roster": roster }))
+}
+
+/// The first start of a new store: the manager's name and PIN (then signed in).
+#[tauri::command]
+pub async fn staff_setup(state: State<'_, AppState>, name: String, pin: String) -> DeskResult<SignedIn> {
+    state.set_up(&name, &pin)
+}
+
+/// The first start with demo data: the demo store and its three accounts, whose PINs are
+/// returned once to be shown.
+#[tauri::command]
+pub async fn demo_start(state: State<'_, AppState>, members: usize, months: u32) -> DeskResult<desk::demo::DemoReport> {
+    state.with_system(false, |desk, ctx| desk.start_demo(ctx, members, months, 20_261_123))
+}
+
+#[tauri::command]
+pub async fn sign_in(state: State<'_, AppState>, name: String, pin: String) -> DeskResult<SignedIn> {
+    state.sign_in(&name, &pin)
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> DeskResult<()> {
+    state.end_session(SessionEvent::SignOut)
+}
+
+/// Locks the screen (idle, or 锁屏): unlocking takes a PIN.
+#[tauri::command]
+pub async fn session_lock(state: State<'_, AppState>) -> DeskResult<()> {
+    state.end_session(SessionEvent::ScreenLock)
+}
+
+#[tauri::command]
+pub async fn staff_list(state: State<'_, AppState>) -> DeskResult<Vec<StaffView>> {
+    state.with_reader(|desk, ctx| desk.staff_list(ctx))
+}
+
+#[tauri::command]
+pub async fn staff_add(state: State<'_, AppState>, name: String, role: Role, pin: String) -> DeskResult<StaffView> {
+    state.with_desk(|desk, ctx| desk.staff_add(ctx, &name, role, &pin))
+}
+
+#[tauri::command]
+pub async fn staff_set(state: State<'_, AppState>, name: String, change: StaffChange) -> DeskResult<StaffView> {
+    state.with_desk(|desk, ctx| desk.staff_set(ctx, &name, &change))
+}
+
+#[tauri::command]
+pub async fn audit_query(state: State<'_, AppState>, query: AuditQuery) -> DeskResult<Vec<store::audit::AuditRow>> {
+    state.with_reader(|desk, ctx| desk.audit_entries(ctx, &query))
+}
+
+/// Writes the filtered audit log to the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn audit_export(state: State<'_, AppState>, query: AuditQuery, format: String) -> DeskResult<String> {
+    let format = ExportFormat::parse(&format)?;
+    let bytes = state.with_reader(|desk, ctx| desk.export_audit(ctx, &query, format))?;
+    let (date, _) = state.store_date()?;
+    let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
+    write_download(&downloads(&state).join(format!("操作日志-{date}.{ext}")), &bytes)
+}
+
+/// Changes a member's care notes only (front desk, customer service, manager).
+#[tauri::command]
+pub async fn member_notes(state: State<'_, AppState>, member: String, notes: String) -> DeskResult<MemberCard> {
+    state.with_desk(|desk, ctx| desk.set_notes(ctx, &member, &notes))
+}
+
+/// The contact entry being worked, with the full number to dial.
+#[tauri::command]
+pub async fn contact_entry(state: State<'_, AppState>, entry: i64) -> DeskResult<ContactEntryView> {
+    state.with_reader(|desk, ctx| desk.contact_entry(ctx, entry))
 }
 
 #[tauri::command]
@@ -53,22 +151,22 @@ pub async fn member_show(state: State<'_, AppState>, member: String) -> DeskResu
 
 #[tauri::command]
 pub async fn member_enroll(state: State<'_, AppState>, input: MemberInput) -> DeskResult<MemberCard> {
-    state.with_desk(false, |desk, ctx| desk.enroll(ctx, &input))
+    state.with_desk(|desk, ctx| desk.enroll(ctx, &input))
 }
 
 #[tauri::command]
 pub async fn member_update(state: State<'_, AppState>, member: String, input: MemberInput) -> DeskResult<MemberCard> {
-    state.with_desk(false, |desk, ctx| desk.update_member(ctx, &member, &input))
+    state.with_desk(|desk, ctx| desk.update_member(ctx, &member, &input))
 }
 
 #[tauri::command]
 pub async fn member_archive(state: State<'_, AppState>, member: String, archived: bool) -> DeskResult<MemberCard> {
-    state.with_desk(false, |desk, ctx| desk.set_archived(ctx, &member, archived))
+    state.with_desk(|desk, ctx| desk.set_archived(ctx, &member, archived))
 }
 
 #[tauri::command]
 pub async fn member_history(state: State<'_, AppState>, member: String) -> DeskResult<Vec<ReceiptView>> {
-    state.with_reader(|desk, _| desk.history(&member, 200))
+    state.with_reader(|desk, ctx| desk.history(ctx, &member, 200))
 }
 
 #[tauri::command]
@@ -78,12 +176,12 @@ pub async fn receipt_suggest(state: State<'_, AppState>) -> DeskResult<String> {
 
 #[tauri::command]
 pub async fn checkout(state: State<'_, AppState>, input: CheckoutInput) -> DeskResult<ReceiptOutcome> {
-    state.with_desk(false, |desk, ctx| desk.checkout(ctx, &input))
+    state.with_desk(|desk, ctx| desk.checkout(ctx, &input))
 }
 
 #[tauri::command]
 pub async fn refund(state: State<'_, AppState>, input: RefundInput) -> DeskResult<ReceiptOutcome> {
-    state.with_desk(false, |desk, ctx| desk.refund(ctx, &input))
+    state.with_desk(|desk, ctx| desk.refund(ctx, &input))
 }
 
 #[tauri::command]
@@ -93,7 +191,7 @@ pub async fn points_adjust(
     points: i64,
     reason: String,
 ) -> DeskResult<AdjustOutcome> {
-    state.with_desk(false, |desk, ctx| desk.adjust(ctx, &member, points, &reason))
+    state.with_desk(|desk, ctx| desk.adjust(ctx, &member, points, &reason))
 }
 
 #[tauri::command]
@@ -104,81 +202,75 @@ pub async fn interaction_record(
     date: Option<chrono::NaiveDate>,
     note: String,
 ) -> DeskResult<InteractionOutcome> {
-    state.with_desk(false, |desk, ctx| desk.record_interaction(ctx, &member, &kind, date, &note))
+    state.with_desk(|desk, ctx| desk.record_interaction(ctx, &member, &kind, date, &note))
 }
 
 #[tauri::command]
 pub async fn demo_fill(state: State<'_, AppState>, members: usize, months: u32) -> DeskResult<desk::demo::DemoReport> {
-    state.with_desk(false, |desk, ctx| desk.fill_demo(ctx, members, months, 20_261_123))
+    state.with_desk(|desk, ctx| desk.fill_demo(ctx, members, months, 20_261_123))
 }
 
 #[tauri::command]
 pub async fn tier_review(state: State<'_, AppState>, month: String) -> DeskResult<TierReview> {
-    state.with_reader(|desk, _| desk.tier_review(&month))
+    state.with_reader(|desk, ctx| desk.tier_review(ctx, &month))
 }
 
 #[tauri::command]
 pub async fn tier_evaluate(state: State<'_, AppState>, month: Option<String>) -> DeskResult<TierRunView> {
-    state.with_desk(false, |desk, ctx| desk.evaluate_tiers(ctx, month.as_deref()))
+    state.with_desk(|desk, ctx| desk.evaluate_tiers(ctx, month.as_deref()))
 }
 
 /// Writes a month's tier changes to the Downloads folder; returns the file's path.
 #[tauri::command]
 pub async fn tier_export(state: State<'_, AppState>, month: String, format: String) -> DeskResult<String> {
     let format = ExportFormat::parse(&format)?;
-    let bytes = state.with_reader(|desk, _| desk.export_tier_changes(&month, format))?;
+    let bytes = state.with_reader(|desk, ctx| desk.export_tier_changes(ctx, &month, format))?;
     let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
-    let dir =
-        dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
-    let path = dir.join(format!("等级变动-{month}.{ext}"));
-    std::fs::create_dir_all(&dir).ok();
-    std::fs::write(&path, bytes)
-        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))?;
-    Ok(path.display().to_string())
+    write_download(&downloads(&state).join(format!("等级变动-{month}.{ext}")), &bytes)
 }
 
 #[tauri::command]
 pub async fn settings_get(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
-    state.with_reader(|desk, _| {
-        Ok(serde_json::json!({ "settings": desk.program_settings(), "history": desk.settings_history()? }))
+    state.with_reader(|desk, ctx| {
+        Ok(serde_json::json!({ "settings": desk.program_settings(), "history": desk.settings_history(ctx)? }))
     })
 }
 
 #[tauri::command]
 pub async fn settings_save(state: State<'_, AppState>, settings: ProgramSettings) -> DeskResult<ProgramSettings> {
-    let saved = state.with_desk(false, |desk, ctx| desk.save_program_settings(ctx, settings))?;
+    let saved = state.with_desk(|desk, ctx| desk.save_program_settings(ctx, settings))?;
     state.settings_changed()?;
     Ok(saved)
 }
 
 #[tauri::command]
 pub async fn checkout_quote(state: State<'_, AppState>, input: CheckoutInput) -> DeskResult<ReceiptOutcome> {
-    state.with_desk(false, |desk, ctx| desk.checkout_quote(ctx, &input))
+    state.with_desk(|desk, ctx| desk.checkout_quote(ctx, &input))
 }
 
 #[tauri::command]
 pub async fn catalog(state: State<'_, AppState>) -> DeskResult<Vec<CatalogItem>> {
-    state.with_reader(|desk, _| desk.catalog())
+    state.with_reader(|desk, ctx| desk.catalog(ctx))
 }
 
 #[tauri::command]
 pub async fn redeem_options(state: State<'_, AppState>, member: String) -> DeskResult<RedeemOptions> {
-    state.with_reader(|desk, _| desk.redeem_options(&member))
+    state.with_reader(|desk, ctx| desk.redeem_options(ctx, &member))
 }
 
 #[tauri::command]
 pub async fn redeem(state: State<'_, AppState>, member: String, item: i64) -> DeskResult<RedeemOutcome> {
-    state.with_desk(false, |desk, ctx| desk.redeem(ctx, &member, item))
+    state.with_desk(|desk, ctx| desk.redeem(ctx, &member, item))
 }
 
 #[tauri::command]
 pub async fn catalog_save(state: State<'_, AppState>, item: CatalogItem) -> DeskResult<Vec<CatalogItem>> {
-    state.with_desk(false, |desk, ctx| desk.save_catalog_item(ctx, &item))
+    state.with_desk(|desk, ctx| desk.save_catalog_item(ctx, &item))
 }
 
 #[tauri::command]
 pub async fn coupon_templates(state: State<'_, AppState>) -> DeskResult<Vec<CouponTemplate>> {
-    state.with_reader(|desk, _| desk.coupon_templates())
+    state.with_reader(|desk, ctx| desk.coupon_templates(ctx))
 }
 
 #[tauri::command]
@@ -186,12 +278,12 @@ pub async fn coupon_template_save(
     state: State<'_, AppState>,
     template: CouponTemplate,
 ) -> DeskResult<Vec<CouponTemplate>> {
-    state.with_desk(false, |desk, ctx| desk.save_coupon_template(ctx, &template))
+    state.with_desk(|desk, ctx| desk.save_coupon_template(ctx, &template))
 }
 
 #[tauri::command]
 pub async fn contact_queue(state: State<'_, AppState>) -> DeskResult<Vec<ContactEntryView>> {
-    state.with_desk(false, |desk, ctx| desk.contact_queue(ctx))
+    state.with_desk(|desk, ctx| desk.contact_queue(ctx))
 }
 
 #[tauri::command]
@@ -202,29 +294,21 @@ pub async fn contact_record(
     note: String,
     reschedule_to: Option<chrono::NaiveDate>,
 ) -> DeskResult<ContactEntryView> {
-    state.with_desk(false, |desk, ctx| desk.record_contact(ctx, entry, outcome, &note, reschedule_to))
+    state.with_desk(|desk, ctx| desk.record_contact(ctx, entry, outcome, &note, reschedule_to))
 }
 
 /// Writes the day's SMS list (with earlier days' texts not sent yet) or call list to the
 /// Downloads folder; returns the file's path.
 #[tauri::command]
 pub async fn contact_export(state: State<'_, AppState>, channel: String) -> DeskResult<String> {
-    let dir =
-        dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default());
-    let write = |path: &std::path::Path, bytes: &[u8]| {
-        std::fs::create_dir_all(&dir).ok();
-        std::fs::write(path, bytes)
-            .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", path.display())))
-    };
-    state.with_desk(false, |desk, ctx| {
+    let dir = downloads(&state);
+    state.with_desk(|desk, ctx| {
         if channel == "sms" {
             let path = dir.join(format!("短信清单-{}.csv", ctx.store_date));
-            desk.export_sms(ctx, None, |bytes| write(&path, bytes))?;
-            Ok(path.display().to_string())
+            Ok(desk.export_sms(ctx, None, &path)?.file)
         } else {
             let path = dir.join(format!("电话清单-{}.csv", ctx.store_date));
-            write(&path, &desk.export_contacts_csv(ctx, None, Some("call"))?)?;
-            Ok(path.display().to_string())
+            write_download(&path, &desk.export_contacts_csv(ctx, None, Some("call"))?)
         }
     })
 }
@@ -232,22 +316,22 @@ pub async fn contact_export(state: State<'_, AppState>, channel: String) -> Desk
 /// The SMS greetings to send: today's and earlier days' not exported yet.
 #[tauri::command]
 pub async fn contact_sms_batches(state: State<'_, AppState>) -> DeskResult<Vec<SmsBatchView>> {
-    state.with_desk(false, |desk, ctx| desk.sms_batches(ctx))
+    state.with_desk(|desk, ctx| desk.sms_batches(ctx))
 }
 
 #[tauri::command]
 pub async fn contact_settings(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
-    state.with_reader(|desk, _| {
-        Ok(serde_json::json!({ "scripts": desk.contact_scripts()?, "holidays": desk.holidays()? }))
+    state.with_reader(|desk, ctx| {
+        Ok(serde_json::json!({ "scripts": desk.contact_scripts(ctx)?, "holidays": desk.holidays(ctx)? }))
     })
 }
 
 #[tauri::command]
 pub async fn contact_script_save(state: State<'_, AppState>, script: ContactScript) -> DeskResult<Vec<ContactScript>> {
-    state.with_desk(false, |desk, ctx| desk.save_contact_script(ctx, &script))
+    state.with_desk(|desk, ctx| desk.save_contact_script(ctx, &script))
 }
 
 #[tauri::command]
 pub async fn holiday_save(state: State<'_, AppState>, holiday: HolidaySetting) -> DeskResult<Vec<HolidaySetting>> {
-    state.with_desk(false, |desk, ctx| desk.save_holiday(ctx, &holiday))
+    state.with_desk(|desk, ctx| desk.save_holiday(ctx, &holiday))
 }

@@ -1,20 +1,44 @@
-//! The desktop app's state: the open store (or why it could not open), and the store date
-//! it was last brought up to. Two connections to the one file: the writer, for everything
+//! The desktop app's state: the open store (or why it could not open), the store date it
+//! was last brought up to, and who is signed in (the session, which locks after the idle
+//! minutes of the settings). Two connections to the one file: the writer, for everything
 //! that changes data (and bringing the store up to date, which may run a tier evaluation),
 //! and a reader for lookups and cards, so the front desk keeps answering while the writer
 //! works (WAL readers never wait for the writer).
 
 use crate::clock;
 use chrono::NaiveDate;
+use desk::staff::{SessionEvent, SignedIn};
 use desk::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub struct AppState {
     pub data_file: PathBuf,
     writer: Mutex<Writer>,
     reader: Mutex<Option<Desk>>,
     integrity: Arc<Mutex<Integrity>>,
+    session: Mutex<Session>,
+}
+
+/// Who is signed in at this window, and since when nobody touched it.
+struct Session {
+    who: Option<SignedIn>,
+    locked: bool,
+    last_active: Instant,
+}
+
+/// Training and tests may shorten the idle lock to seconds.
+pub const IDLE_SECONDS_ENV: &str = "MEMBERDESK_IDLE_LOCK_SECONDS";
+
+/// What the window needs to know before anyone signs in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionView {
+    pub signed_in: Option<SignedIn>,
+    pub locked: bool,
+    /// No account has a PIN yet: the first start asks for the manager's name and PIN.
+    pub setup_needed: bool,
+    pub idle_lock_seconds: u64,
 }
 
 /// The full check of the data file, which runs in the background after start.
@@ -58,7 +82,89 @@ impl AppState {
             writer: Mutex::new(Writer { desk, brought_up_to: None }),
             reader: Mutex::new(reader),
             integrity,
+            session: Mutex::new(Session { who: None, locked: false, last_active: Instant::now() }),
         }
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The idle time after which the screen locks: the setting, or the env override.
+    pub fn idle_limit(&self) -> Duration {
+        if let Some(secs) = std::env::var(IDLE_SECONDS_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()) {
+            return Duration::from_secs(secs.max(1));
+        }
+        let minutes = self
+            .reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|d| d.settings().idle_lock_minutes)
+            .unwrap_or(10);
+        Duration::from_secs(u64::from(minutes.max(1)) * 60)
+    }
+
+    pub fn session_view(&self) -> DeskResult<SessionView> {
+        let setup_needed = !self.with_system(false, |desk, _| desk.sign_in_required())?;
+        let idle = self.idle_limit().as_secs();
+        let s = self.session();
+        Ok(SessionView { signed_in: s.who.clone(), locked: s.locked, setup_needed, idle_lock_seconds: idle })
+    }
+
+    /// The signed-in account's context, or why there is none: nobody signed in, or the
+    /// screen locked (now, if it was idle longer than the limit: that is audited).
+    fn session_ctx(&self, date: chrono::NaiveDate) -> DeskResult<Ctx> {
+        let limit = self.idle_limit();
+        let mut s = self.session();
+        let Some(who) = s.who.clone() else {
+            return Err(DeskError::new(ErrorCode::SignInRequired, "请先登录"));
+        };
+        if !s.locked && s.last_active.elapsed() > limit {
+            s.locked = true;
+            drop(s);
+            let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
+            self.with_system(false, |desk, _| desk.record_session(&ctx, SessionEvent::ScreenLock))?;
+            return Err(DeskError::new(ErrorCode::SessionLocked, "屏幕已锁定，请输入 PIN 解锁"));
+        }
+        if s.locked {
+            return Err(DeskError::new(ErrorCode::SessionLocked, "屏幕已锁定，请输入 PIN 解锁"));
+        }
+        s.last_active = Instant::now();
+        Ok(Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) })
+    }
+
+    /// Signs in (or unlocks the screen, perhaps as another account: that switches).
+    pub fn sign_in(&self, name: &str, pin: &str) -> DeskResult<SignedIn> {
+        let purpose =
+            if self.session().locked { desk::staff::SignInPurpose::Unlock } else { desk::staff::SignInPurpose::SignIn };
+        let who = self.with_system(false, |desk, ctx| desk.sign_in(name, pin, purpose, ctx.store_date, ctx.now))?;
+        let mut s = self.session();
+        *s = Session { who: Some(who.clone()), locked: false, last_active: Instant::now() };
+        Ok(who)
+    }
+
+    /// A new store's first manager, signed in at once.
+    pub fn set_up(&self, name: &str, pin: &str) -> DeskResult<SignedIn> {
+        let who = self.with_system(false, |desk, ctx| desk.set_up_first_manager(ctx, name, pin))?;
+        *self.session() = Session { who: Some(who.clone()), locked: false, last_active: Instant::now() };
+        Ok(who)
+    }
+
+    /// Signs out, or locks the screen (the idle timer of the window, or 锁屏).
+    pub fn end_session(&self, event: SessionEvent) -> DeskResult<()> {
+        let (date, _) = self.store_date()?;
+        let who = self.session().who.clone();
+        if let Some(who) = who {
+            let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
+            self.with_system(false, |desk, _| desk.record_session(&ctx, event))?;
+        }
+        let mut s = self.session();
+        match event {
+            SessionEvent::SignOut => *s = Session { who: None, locked: false, last_active: Instant::now() },
+            SessionEvent::ScreenLock => s.locked = s.who.is_some(),
+        }
+        Ok(())
     }
 
     pub fn integrity(&self) -> Integrity {
@@ -74,9 +180,18 @@ impl AppState {
         }
     }
 
-    /// Runs `f` on the writer, with the store brought up to today's store date.
+    /// Runs `f` on the writer as the signed-in account, with the store brought up to
+    /// today's store date.
+    pub fn with_desk<T>(&self, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+        let (date, _) = self.store_date()?;
+        let ctx = self.session_ctx(date)?;
+        self.with_system(false, |desk, _| f(desk, &ctx))
+    }
+
+    /// Runs `f` on the writer as the store's own upkeep (the built-in account), with the
+    /// store brought up to today's store date: opening the day, signing in.
     /// `confirm`: a manager confirmed a long jump of the date.
-    pub fn with_desk<T>(&self, confirm: bool, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+    pub fn with_system<T>(&self, confirm: bool, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
         if let Integrity::Damaged { message } = self.integrity() {
             return Err(DeskError::new(ErrorCode::DataFileDamaged, message));
         }
@@ -93,14 +208,26 @@ impl AppState {
         f(desk, &ctx)
     }
 
-    /// Runs a read-only `f` on the reader: it sees the last committed state and never
-    /// waits for the writer.
+    /// Runs a read-only `f` on the reader as the signed-in account: it sees the last
+    /// committed state and never waits for the writer.
     pub fn with_reader<T>(&self, f: impl FnOnce(&Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+        let (date, _) = self.store_date()?;
+        let ctx = self.session_ctx(date)?;
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(desk) = reader.as_mut() else {
+            drop(reader);
+            return self.with_system(false, |desk, _| f(desk, &ctx));
+        };
+        f(desk, &ctx)
+    }
+
+    /// The reader as the store's own upkeep: what the window shows before sign-in.
+    pub fn with_reader_system<T>(&self, f: impl FnOnce(&Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
         let (date, _) = self.store_date()?;
         let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         let Some(desk) = reader.as_mut() else {
             drop(reader);
-            return self.with_desk(false, |desk, ctx| f(desk, ctx));
+            return self.with_system(false, |desk, ctx| f(desk, ctx));
         };
         let ctx = desk.manager_ctx(date, clock::now_on(date))?;
         f(desk, &ctx)
@@ -115,12 +242,16 @@ impl AppState {
     }
 }
 
-/// The day's automatic backup, on its own connection (a no-op when today's exists).
+/// The day's automatic backup, on its own connection (a no-op when today's exists). Its
+/// outcome, a failure too, is recorded in the data file by `daily_backup` and shown on the
+/// manager's screen and by `status`.
 fn backup_of_the_day(file: &std::path::Path) {
     let Ok(Some(date)) = clock::date_from_env().map(|d| d.or_else(|| Some(clock::store_now().date()))) else { return };
     if let Ok(desk) = Desk::open(file) {
         if let Ok(ctx) = desk.manager_ctx(date, clock::now_on(date)) {
-            let _ = desk.daily_backup(&ctx);
+            if let Err(e) = desk.daily_backup(&ctx) {
+                eprintln!("每日备份失败 [{}]: {}", e.code.as_str(), e.message);
+            }
         }
     }
 }

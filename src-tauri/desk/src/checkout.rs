@@ -5,7 +5,7 @@
 use crate::members::{resolve, tier_label};
 use crate::points::{award, spend, Award, Spend};
 use crate::views::{AdjustOutcome, ReceiptOutcome, ReceiptView};
-use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::greeting;
 use loyalty::money::{self, parse_amount};
@@ -246,6 +246,7 @@ impl Desk {
     }
 
     fn checkout_in(&mut self, ctx: &Ctx, input: &CheckoutInput, commit: bool) -> DeskResult<ReceiptOutcome> {
+        ctx.require(Operation::Checkout)?;
         let gross = parse_amount(&input.amount)?;
         let receipt_no = check_receipt_no(&input.receipt)?;
         let coupon_code = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
@@ -280,9 +281,10 @@ impl Desk {
         }
         let at = check_at(input.at, ctx, opening)?;
         let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
-        crate::audit(
+        crate::audit_for(
             &tx,
             ctx,
+            Some(&member.member_no),
             "checkout",
             "receipt",
             Some(&receipt_no),
@@ -305,7 +307,7 @@ impl Desk {
 
     /// A refund of (part of) a receipt, under its own receipt number (manager only).
     pub fn refund(&mut self, ctx: &Ctx, input: &RefundInput) -> DeskResult<ReceiptOutcome> {
-        ctx.require_manager()?;
+        ctx.require(Operation::Refund)?;
         let amount = parse_amount(&input.amount)?;
         let receipt_no = check_receipt_no(&input.receipt)?;
         let of_no = check_receipt_no(&input.of)?;
@@ -351,9 +353,10 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
         }
         let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
-        crate::audit(
+        crate::audit_for(
             &tx,
             ctx,
+            Some(&member.member_no),
             "refund",
             "receipt",
             Some(&receipt_no),
@@ -367,7 +370,7 @@ impl Desk {
     /// A manager's points adjustment with a reason: + becomes a lot earned today,
     /// − spends first-expiring lots and may not take the balance below zero.
     pub fn adjust(&mut self, ctx: &Ctx, member_key: &str, points: i64, reason: &str) -> DeskResult<AdjustOutcome> {
-        ctx.require_manager()?;
+        ctx.require(Operation::AdjustPoints)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(DeskError::new(ErrorCode::ReasonRequired, "调整积分必须填写原因"));
@@ -433,7 +436,8 @@ impl Desk {
     }
 
     /// A member's receipts, newest first.
-    pub fn history(&self, member_key: &str, limit: i64) -> DeskResult<Vec<ReceiptView>> {
+    pub fn history(&self, ctx: &Ctx, member_key: &str, limit: i64) -> DeskResult<Vec<ReceiptView>> {
+        ctx.require(Operation::Lookup)?;
         let conn = self.store.conn();
         let member = resolve(conn, member_key)?;
         store::receipts::of_member(conn, member.id, limit)?
@@ -444,6 +448,7 @@ impl Desk {
 
     /// A receipt number to suggest at the till: `R` + store date + a running number.
     pub fn suggest_receipt_no(&self, ctx: &Ctx) -> DeskResult<String> {
+        ctx.require(Operation::Checkout)?;
         let prefix = format!("R{}-", ctx.store_date.format("%Y%m%d"));
         let mut n = store::receipts::count_with_prefix(self.store.conn(), &prefix)? + 1;
         loop {

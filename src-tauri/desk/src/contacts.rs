@@ -4,7 +4,7 @@
 //! the holiday table, and the SMS and call lists for export.
 
 use crate::members::{resolve, tier_label};
-use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Role};
+use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{Datelike, Days, NaiveDate};
 use loyalty::contacts::{
     birthday_falls_on, channel, follow_up_due, holiday_falls_on, holiday_greets, lunar_birthday_keys, order_key,
@@ -320,6 +320,14 @@ fn sort_entries(entries: &mut [ContactEntryView], calls_first: bool) {
 
 pub use loyalty::contacts::{ContactOutcome, MAX_ATTEMPTS};
 
+/// The SMS list written: where, how big, how many texts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SmsExport {
+    pub file: String,
+    pub bytes: usize,
+    pub texts: usize,
+}
+
 /// A day's SMS greetings sharing the same holidays, as the customer-service screen shows
 /// them (a count and an export, not one line per member).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -369,6 +377,7 @@ impl Desk {
 
     /// The list generated for `date` (default the store date), in the list's order.
     pub fn contact_list(&self, ctx: &Ctx, date: Option<NaiveDate>) -> DeskResult<ContactList> {
+        ctx.require(Operation::WorkContacts)?;
         let date = date.unwrap_or(ctx.store_date);
         if date > ctx.store_date {
             return Err(DeskError::new(
@@ -378,7 +387,7 @@ impl Desk {
         }
         let scripts = self.scripts_map()?;
         let recall = self.recall_days()?;
-        let mask = ctx.role != Role::Manager && ctx.role != Role::CustomerService;
+        let mask = ctx.masks_phones();
         let mut rows = store::contacts::entries_of_day(self.store.conn(), date)?;
         for batch in store::sms_batches::of_day(self.store.conn(), date)? {
             rows.extend(self.batch_rows(&batch)?);
@@ -412,6 +421,7 @@ impl Desk {
     /// The SMS greetings for customer service's screen: today's batches and earlier ones not
     /// exported yet, each with its holidays, how many members and whether it was exported.
     pub fn sms_batches(&self, ctx: &Ctx) -> DeskResult<Vec<SmsBatchView>> {
+        ctx.require(Operation::WorkContacts)?;
         let conn = self.store.conn();
         let mut batches = store::sms_batches::not_exported(conn, ctx.store_date - Days::new(1))?;
         batches.extend(store::sms_batches::of_day(conn, ctx.store_date)?);
@@ -432,16 +442,30 @@ impl Desk {
     }
 
     /// Customer service's list for today: every open entry due by today (overdue ones
-    /// included), calls first.
+    /// included), calls first. Phones are masked for non-managers, as in every list; the
+    /// entry being worked ([`Desk::contact_entry`]) shows the number to dial.
     pub fn contact_queue(&self, ctx: &Ctx) -> DeskResult<Vec<ContactEntryView>> {
+        ctx.require(Operation::WorkContacts)?;
         let scripts = self.scripts_map()?;
         let recall = self.recall_days()?;
         let mut entries: Vec<ContactEntryView> = store::contacts::open_entries(self.store.conn(), ctx.store_date)?
             .iter()
-            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, false))
+            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, ctx.masks_phones()))
             .collect();
         sort_entries(&mut entries, true);
         Ok(entries)
+    }
+
+    /// The entry customer service is working, with the full phone number to dial.
+    pub fn contact_entry(&self, ctx: &Ctx, entry_id: i64) -> DeskResult<ContactEntryView> {
+        ctx.require(Operation::WorkContacts)?;
+        let scripts = self.scripts_map()?;
+        let recall = self.recall_days()?;
+        store::contacts::open_entries(self.store.conn(), ctx.store_date)?
+            .iter()
+            .find(|e| e.id == entry_id)
+            .map(|e| entry_view(e, ctx.store_date, &scripts, recall, false))
+            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的待联系事项")))
     }
 
     /// Records an attempt on an entry: done (with a note), no answer (back tomorrow, at most
@@ -454,13 +478,8 @@ impl Desk {
         note: &str,
         reschedule_to: Option<NaiveDate>,
     ) -> DeskResult<ContactEntryView> {
-        if ctx.role == Role::FrontDesk {
-            return Err(DeskError::new(ErrorCode::NotAllowed, "联系清单由客服或店长处理"));
-        }
-        let note = note.trim();
-        if note.chars().count() > 500 {
-            return Err(DeskError::new(ErrorCode::InvalidInput, "备注最多 500 字"));
-        }
+        ctx.require(Operation::WorkContacts)?;
+        let note = &loyalty::member::normalize_notes(note)?;
         let tx = self.store.transaction()?;
         let e = store::contacts::entry(&tx, entry_id)?
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的联系事项")))?;
@@ -497,7 +516,8 @@ impl Desk {
             .collect())
     }
 
-    pub fn contact_scripts(&self) -> DeskResult<Vec<ContactScript>> {
+    pub fn contact_scripts(&self, ctx: &Ctx) -> DeskResult<Vec<ContactScript>> {
+        ctx.require(Operation::EditSettings)?;
         Ok(store::contacts::scripts(self.store.conn())?
             .into_iter()
             .map(|(kind, text)| ContactScript { kind, text })
@@ -505,7 +525,7 @@ impl Desk {
     }
 
     pub fn save_contact_script(&mut self, ctx: &Ctx, script: &ContactScript) -> DeskResult<Vec<ContactScript>> {
-        ctx.require_manager()?;
+        ctx.require(Operation::EditSettings)?;
         let text = script.text.trim();
         if text.is_empty() || text.chars().count() > 300 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "话术须为 1–300 字"));
@@ -516,16 +536,17 @@ impl Desk {
         }
         crate::audit(&tx, ctx, "contact_script.save", "contact_script", Some(&script.kind), None, Some(text))?;
         tx.commit()?;
-        self.contact_scripts()
+        self.contact_scripts(ctx)
     }
 
-    pub fn holidays(&self) -> DeskResult<Vec<HolidaySetting>> {
+    pub fn holidays(&self, ctx: &Ctx) -> DeskResult<Vec<HolidaySetting>> {
+        ctx.require(Operation::EditSettings)?;
         Ok(store::contacts::holidays(self.store.conn())?)
     }
 
     /// Switches a holiday on or off, edits it, or adds the store's own (id 0).
     pub fn save_holiday(&mut self, ctx: &Ctx, h: &HolidaySetting) -> DeskResult<Vec<HolidaySetting>> {
-        ctx.require_manager()?;
+        ctx.require(Operation::EditSettings)?;
         let name = h.name.trim();
         if name.is_empty() || name.chars().count() > 20 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "节日名称须为 1–20 个字"));
@@ -562,7 +583,7 @@ impl Desk {
             )),
         )?;
         tx.commit()?;
-        self.holidays()
+        self.holidays(ctx)
     }
 
     /// The day's list as CSV (UTF-8 with BOM): the call list, or everything (`channel`
@@ -573,6 +594,7 @@ impl Desk {
         date: Option<NaiveDate>,
         channel: Option<&str>,
     ) -> DeskResult<Vec<u8>> {
+        // contact_list checks the role and masks phones for non-managers.
         let list = self.contact_list(ctx, date)?;
         let rows = list.entries.into_iter().filter(|e| channel.is_none_or(|c| c == e.channel));
         crate::export::table_bytes(
@@ -596,21 +618,16 @@ impl Desk {
         )
     }
 
-    /// The SMS list (`phone,name,text`, UTF-8 with BOM) for an SMS platform: the greetings
-    /// of `date`, or without a date those of the store date and every earlier day's not
-    /// exported yet. Members who withdrew consent since are left out. `write` puts the file
-    /// where it goes; only when it succeeds are the batches recorded as exported (and the
-    /// export in the audit log), so customer service sees which greetings went out. Returns
-    /// how many texts the file holds.
-    pub fn export_sms(
-        &mut self,
-        ctx: &Ctx,
-        date: Option<NaiveDate>,
-        write: impl FnOnce(&[u8]) -> DeskResult<()>,
-    ) -> DeskResult<usize> {
-        if ctx.role == Role::FrontDesk {
-            return Err(DeskError::new(ErrorCode::NotAllowed, "短信清单由客服或店长导出"));
-        }
+    /// The SMS list (`phone,name,text`, UTF-8 with BOM) for an SMS platform, written to
+    /// `dest`: the greetings of `date`, or without a date those of the store date and every
+    /// earlier day's not exported yet. Members who withdrew consent since are left out. It
+    /// carries full phone numbers, so it is a manager's export. The file is written to a
+    /// temporary file first; the batches are recorded as exported (and the export in the
+    /// audit log) in the same step as the file takes its name, and a failed commit removes
+    /// it: there is never a file whose texts are not marked sent, nor texts marked sent
+    /// with no file.
+    pub fn export_sms(&mut self, ctx: &Ctx, date: Option<NaiveDate>, dest: &std::path::Path) -> DeskResult<SmsExport> {
+        ctx.require(Operation::ExportSms)?;
         let day = date.unwrap_or(ctx.store_date);
         if day > ctx.store_date {
             return Err(DeskError::new(
@@ -649,16 +666,28 @@ impl Desk {
                 })
                 .collect(),
         )?;
-        let tx = self.store.transaction()?;
-        write(&bytes)?;
+        let tmp = crate::export::write_temporary(dest, &bytes)?;
+        let tx = match self.store.transaction() {
+            Ok(tx) => tx,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+        };
         let mut days: Vec<NaiveDate> = batches.iter().map(|b| b.list_date).collect();
         days.dedup();
-        for d in &days {
-            store::sms_batches::mark_exported(&tx, *d, ctx.staff_id, &ctx.now_text())?;
-        }
         let detail = format!("{count} 条短信（{}）", days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("、"));
-        crate::audit(&tx, ctx, "contact.sms_export", "contact_list", Some(&day.to_string()), None, Some(&detail))?;
-        tx.commit()?;
-        Ok(count)
+        let mark = |tx: &rusqlite::Transaction<'_>| -> DeskResult<()> {
+            for d in &days {
+                store::sms_batches::mark_exported(tx, *d, ctx.staff_id, &ctx.now_text())?;
+            }
+            crate::audit(tx, ctx, "contact.sms_export", "contact_list", Some(&day.to_string()), None, Some(&detail))
+        };
+        let finished = mark(&tx).and_then(|()| crate::export::commit_with_file(tx, &tmp, dest));
+        if finished.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        finished?;
+        Ok(SmsExport { file: dest.display().to_string(), bytes: bytes.len(), texts: count })
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::members::resolve;
 use crate::points::{award, spend, Award, Spend};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::NaiveDate;
 use loyalty::coupons::{
     apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponStatus, CouponTerms,
@@ -298,7 +298,8 @@ fn template_view(t: &TemplateRow) -> CouponTemplate {
 
 impl Desk {
     /// The redemption catalog (active items).
-    pub fn catalog(&self) -> DeskResult<Vec<CatalogItem>> {
+    pub fn catalog(&self, ctx: &Ctx) -> DeskResult<Vec<CatalogItem>> {
+        ctx.require(Operation::Lookup)?;
         let conn = self.store.conn();
         store::catalog::items(conn, true)?
             .into_iter()
@@ -313,11 +314,12 @@ impl Desk {
     }
 
     /// The catalog as one member sees it at the redeem dialog.
-    pub fn redeem_options(&self, member_key: &str) -> DeskResult<RedeemOptions> {
+    pub fn redeem_options(&self, ctx: &Ctx, member_key: &str) -> DeskResult<RedeemOptions> {
+        ctx.require(Operation::Redeem)?;
         let member = resolve(self.store.conn(), member_key)?;
         let balance = member.points_balance;
         let items = self
-            .catalog()?
+            .catalog(ctx)?
             .into_iter()
             .filter(|i| i.active)
             .map(|item| {
@@ -338,6 +340,7 @@ impl Desk {
     /// Redeems a catalog item: the cost comes from the catalog; short or negative balances
     /// and an empty stock are refused; points, stock and any voucher change together.
     pub fn redeem(&mut self, ctx: &Ctx, member_key: &str, item_id: i64) -> DeskResult<RedeemOutcome> {
+        ctx.require(Operation::Redeem)?;
         let tx = self.store.transaction()?;
         let member = resolve(&tx, member_key)?;
         if member.archived {
@@ -422,7 +425,7 @@ impl Desk {
 
     /// Adds or edits a catalog item (manager).
     pub fn save_catalog_item(&mut self, ctx: &Ctx, item: &CatalogItem) -> DeskResult<Vec<CatalogItem>> {
-        ctx.require_manager()?;
+        ctx.require(Operation::EditSettings)?;
         let name = item.name.trim();
         if name.is_empty() || name.chars().count() > 40 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "礼品名称须为 1–40 个字"));
@@ -430,8 +433,8 @@ impl Desk {
         if item.points <= 0 || item.points > 10_000_000 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "所需积分须为正整数"));
         }
-        if item.stock.is_some_and(|s| s < 0) {
-            return Err(DeskError::new(ErrorCode::InvalidInput, "库存不能为负（留空表示不限）"));
+        if item.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "库存须在 0 到 1,000,000 之间（留空表示不限）"));
         }
         let tx = self.store.transaction()?;
         let voucher = match item.voucher.as_deref().filter(|v| !v.is_empty()) {
@@ -464,16 +467,17 @@ impl Desk {
             Some(&format!("{name} {} 分 库存 {:?}", item.points, item.stock)),
         )?;
         tx.commit()?;
-        self.catalog()
+        self.catalog(ctx)
     }
 
-    pub fn coupon_templates(&self) -> DeskResult<Vec<CouponTemplate>> {
+    pub fn coupon_templates(&self, ctx: &Ctx) -> DeskResult<Vec<CouponTemplate>> {
+        ctx.require(Operation::EditSettings)?;
         Ok(store::coupons::templates(self.store.conn())?.iter().map(template_view).collect())
     }
 
     /// Edits a coupon template (manager). Coupons already issued keep their terms.
     pub fn save_coupon_template(&mut self, ctx: &Ctx, t: &CouponTemplate) -> DeskResult<Vec<CouponTemplate>> {
-        ctx.require_manager()?;
+        ctx.require(Operation::EditSettings)?;
         let kind = CouponKind::parse(&t.kind).ok_or_else(|| {
             DeskError::new(ErrorCode::InvalidInput, "券类型应为 amount（减免）、rate（折扣）或 service（兑换券）")
         })?;
@@ -526,6 +530,6 @@ impl Desk {
             Some(&serde_json::to_string(t).unwrap_or_default()),
         )?;
         tx.commit()?;
-        self.coupon_templates()
+        self.coupon_templates(ctx)
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::members::{check_member, insert_member, MemberInput};
 use crate::points::{award, Award};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{Days, NaiveDateTime};
 use loyalty::money;
 use serde::Serialize;
@@ -18,6 +18,9 @@ pub struct DemoReport {
     pub members: usize,
     pub purchases: usize,
     pub refunds: usize,
+    /// The demo's staff accounts with their PINs (the desktop's first start only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<crate::staff::DemoAccount>,
 }
 
 /// A small deterministic generator (xorshift64*), so demo stores are reproducible.
@@ -67,7 +70,28 @@ const NOTES: &[&str] = &[
 impl Desk {
     /// Fills an empty store with `members` demo members and `months` months of history.
     pub fn fill_demo(&mut self, ctx: &Ctx, members: usize, months: u32, seed: u64) -> DeskResult<DemoReport> {
-        ctx.require_manager()?;
+        ctx.require(Operation::Demo)?;
+        self.fill_demo_with(ctx, members, months, seed, false)
+    }
+
+    /// The desktop's first start on an empty store with nobody's PIN set: demo data, and
+    /// the demo's three accounts (manager, front desk, customer service) with random PINs
+    /// returned once to be shown.
+    pub fn start_demo(&mut self, ctx: &Ctx, members: usize, months: u32, seed: u64) -> DeskResult<DemoReport> {
+        if self.sign_in_required()? {
+            return Err(DeskError::new(ErrorCode::NotAllowed, "本店已设置员工账号，演示数据请由店长在命令行填入"));
+        }
+        self.fill_demo_with(ctx, members, months, seed, true)
+    }
+
+    fn fill_demo_with(
+        &mut self,
+        ctx: &Ctx,
+        members: usize,
+        months: u32,
+        seed: u64,
+        accounts: bool,
+    ) -> DeskResult<DemoReport> {
         if store::members::count(self.store.conn())? > 0 {
             return Err(DeskError::new(ErrorCode::StoreNotEmpty, "演示数据只能填入空的店铺（已有会员）"));
         }
@@ -205,7 +229,8 @@ impl Desk {
                 )?;
             }
         }
+        let accounts = if accounts { Desk::add_demo_accounts(&tx, ctx)? } else { Vec::new() };
         tx.commit()?;
-        Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds })
+        Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds, accounts })
     }
 }

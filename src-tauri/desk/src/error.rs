@@ -45,6 +45,21 @@ pub enum ErrorCode {
     DataFileDamaged,
     DataFileTooNew,
     StoreNotEmpty,
+    StoreDateJumpTooFar,
+    /// Another operation (a long import) holds the write lock past the wait bound.
+    StoreBusy,
+    InvalidPin,
+    WrongPin,
+    StaffLocked,
+    StaffNotFound,
+    StaffNameTaken,
+    LastManager,
+    /// A PIN exists and the command line was not told who acts (`--staff`).
+    StaffRequired,
+    /// The desktop window has nobody signed in.
+    SignInRequired,
+    /// The screen is locked after being idle: unlock with a PIN.
+    SessionLocked,
     Internal,
 }
 
@@ -78,6 +93,15 @@ impl From<StoreError> for DeskError {
         let code = match &e {
             StoreError::Damaged { .. } | StoreError::Unopenable { .. } => ErrorCode::DataFileDamaged,
             StoreError::TooNew { .. } => ErrorCode::DataFileTooNew,
+            StoreError::Unwritable { .. } => ErrorCode::FileUnreadable,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                return DeskError::new(
+                    ErrorCode::StoreBusy,
+                    "数据正被另一项操作使用（例如正在导入），请稍后再试；本次未写入任何数据",
+                );
+            }
             StoreError::Sql(_) | StoreError::Migration(_) => ErrorCode::Internal,
         };
         DeskError::new(code, e.to_string())
@@ -105,6 +129,7 @@ impl From<MemberError> for DeskError {
             }
             MemberError::InvalidBirthday(_) => ErrorCode::InvalidBirthday,
             MemberError::InvalidGender(_) => ErrorCode::InvalidGender,
+            MemberError::NoteTooLong(_) => ErrorCode::InvalidInput,
         };
         DeskError::new(code, e.to_string())
     }
@@ -125,6 +150,7 @@ impl From<StoreDateError> for DeskError {
         let code = match e {
             StoreDateError::Backwards { .. } => ErrorCode::StoreDateBackwards,
             StoreDateError::JumpNeedsConfirmation { .. } => ErrorCode::StoreDateJumpUnconfirmed,
+            StoreDateError::JumpTooFar { .. } => ErrorCode::StoreDateJumpTooFar,
         };
         DeskError::new(code, e.to_string())
     }

@@ -1,19 +1,38 @@
 //! Exports for Excel (rules §12): UTF-8 CSV with a BOM so Excel shows Chinese. Phones are
 //! masked for everyone but managers.
 
-use crate::{Ctx, Desk, DeskResult, Role};
+use crate::{Ctx, Desk, DeskResult, Operation};
 use loyalty::member::mask_phone;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> DeskResult<Vec<u8>> {
+/// A cell as a spreadsheet must show it: text starting with `=`, `+`, `-`, `@`, a tab or
+/// a CR would run as a formula in Excel (`=HYPERLINK(…)` in a care note), so it is written
+/// after an apostrophe, which makes it text. A plain number (`-50` points) stays a number.
+pub fn spreadsheet_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    let starts_formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let plain_number = {
+        let digits = cell.strip_prefix(['-', '+']).unwrap_or(cell);
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && digits.chars().filter(|c| *c == '.').count() <= 1
+            && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+    };
+    if starts_formula && !plain_number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+pub(crate) fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> DeskResult<Vec<u8>> {
     let mut out = BOM.to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         let map = |e: csv::Error| crate::DeskError::new(crate::ErrorCode::Internal, e.to_string());
         w.write_record(header).map_err(map)?;
         for r in rows {
-            w.write_record(&r).map_err(map)?;
+            w.write_record(r.iter().map(|c| spreadsheet_text(c).into_owned())).map_err(map)?;
         }
         w.flush().map_err(|e| crate::DeskError::new(crate::ErrorCode::Internal, e.to_string()))?;
     }
@@ -23,8 +42,9 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> DeskRe
 impl Desk {
     /// All members that are not archived, in member-number order.
     pub fn export_members_csv(&self, ctx: &Ctx) -> DeskResult<Vec<u8>> {
+        ctx.require(Operation::Export)?;
         let members = store::members::all(self.store.conn(), false)?;
-        let mask = ctx.role != Role::Manager;
+        let mask = ctx.masks_phones();
         csv_bytes(
             &[
                 "member_no",
@@ -74,7 +94,8 @@ impl Desk {
     }
 
     /// The whole points ledger, oldest first.
-    pub fn export_ledger_csv(&self, _ctx: &Ctx) -> DeskResult<Vec<u8>> {
+    pub fn export_ledger_csv(&self, ctx: &Ctx) -> DeskResult<Vec<u8>> {
+        ctx.require(Operation::Export)?;
         let rows = store::ledger::rows(self.store.conn(), None, i64::MAX)?;
         csv_bytes(
             &[
@@ -135,7 +156,7 @@ pub(crate) fn table_bytes(
     rows: Vec<Vec<String>>,
 ) -> DeskResult<Vec<u8>> {
     match format {
-        ExportFormat::Csv => csv_bytes(header, rows.into_iter()),
+        ExportFormat::Csv => csv_bytes(header, rows),
         ExportFormat::Xlsx => {
             let fail = |e: rust_xlsxwriter::XlsxError| crate::DeskError::new(crate::ErrorCode::Internal, e.to_string());
             let mut book = rust_xlsxwriter::Workbook::new();
@@ -157,8 +178,8 @@ pub(crate) fn table_bytes(
 
 impl Desk {
     /// A month's tier changes, for the manager's files.
-    pub fn export_tier_changes(&self, month: &str, format: ExportFormat) -> DeskResult<Vec<u8>> {
-        let run = self.tier_changes(month)?;
+    pub fn export_tier_changes(&self, ctx: &Ctx, month: &str, format: ExportFormat) -> DeskResult<Vec<u8>> {
+        let run = self.tier_changes(ctx, month)?;
         let label = |code: &str| crate::members::tier_label(code);
         table_bytes(
             format,
@@ -182,4 +203,47 @@ impl Desk {
                 .collect(),
         )
     }
+}
+
+/// Writes `bytes` beside `dest` under a temporary name (flushed to disk) and returns that
+/// name; [`commit_with_file`] gives it its real name.
+pub(crate) fn write_temporary(dest: &std::path::Path, bytes: &[u8]) -> DeskResult<std::path::PathBuf> {
+    use std::io::Write;
+    let unwritable = |e: std::io::Error| {
+        crate::DeskError::new(crate::ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", dest.display()))
+    };
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(unwritable)?;
+    }
+    if dest.is_dir() {
+        return Err(crate::DeskError::new(
+            crate::ErrorCode::FileUnreadable,
+            format!("{} 是一个文件夹", dest.display()),
+        ));
+    }
+    let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{name}.part"));
+    let mut f = std::fs::File::create(&tmp).map_err(unwritable)?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        unwritable(e)
+    })?;
+    Ok(tmp)
+}
+
+/// Gives the temporary file its name and commits the transaction that records it; when
+/// the commit fails the file is removed again, so the two never disagree.
+pub(crate) fn commit_with_file(
+    tx: rusqlite::Transaction<'_>,
+    tmp: &std::path::Path,
+    dest: &std::path::Path,
+) -> DeskResult<()> {
+    std::fs::rename(tmp, dest).map_err(|e| {
+        crate::DeskError::new(crate::ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", dest.display()))
+    })?;
+    if let Err(e) = tx.commit() {
+        let _ = std::fs::remove_file(dest);
+        return Err(e.into());
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@
 use crate::checkout::{check_receipt_no, record_refund, record_sale};
 use crate::members::{check_member, insert_member, MemberInput};
 use crate::points::{award, Award};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::normalize_phone;
 use loyalty::money::{self, parse_amount};
@@ -48,11 +48,38 @@ impl ImportReport {
 
 /// Decodes a spreadsheet's CSV bytes: UTF-8 (a BOM is dropped) or else GBK/GB18030.
 pub fn decode_text(bytes: &[u8]) -> DeskResult<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_string());
+    let line_of = |offset: usize| bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        // A BOM says UTF-8: the whole file must be UTF-8.
+        return match std::str::from_utf8(rest) {
+            Ok(text) => Ok(text.to_string()),
+            Err(e) => Err(DeskError::new(
+                ErrorCode::FileUnreadable,
+                format!(
+                    "文件以 UTF-8 标记开头，但第 {} 行不是 UTF-8 编码：请把整个文件另存为同一种编码（UTF-8 或 GBK）",
+                    line_of(3 + e.valid_up_to())
+                ),
+            )),
+        };
     }
-    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.to_string()),
+        Err(e) => e,
+    };
+    // Not UTF-8 as a whole. If some line is UTF-8 with Chinese in it, the file mixes two
+    // encodings (a GBK line pasted into a UTF-8 file): decoding it all as GBK would store
+    // mojibake, so it is refused with the first line that is not UTF-8.
+    let mixed = bytes.split(|b| *b == b'\n').any(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok());
+    if mixed {
+        return Err(DeskError::new(
+            ErrorCode::FileUnreadable,
+            format!(
+                "文件混用了两种编码：第 {} 行不是 UTF-8，而其他行是：请把整个文件另存为同一种编码（UTF-8 或 GBK）",
+                line_of(utf8_error.valid_up_to())
+            ),
+        ));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(DeskError::new(ErrorCode::FileUnreadable, "文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV"));
     }
@@ -90,10 +117,23 @@ impl Table {
                 format!("第 1 行（表头）：{}。可用的列：{}", problems.join("；"), known.join(",")),
             ));
         }
+        // Line numbers are the file's own lines (header = 1), counted from the record's
+        // byte offset, so LF and CRLF files (Excel on Windows) number alike.
+        let line_starts: Vec<usize> =
+            text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1).collect();
+        let bytes = text.as_bytes();
+        let line_at = |byte: u64| {
+            // The reader may place a record just before the line end that precedes it.
+            let mut b = byte as usize;
+            while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
+                b += 1;
+            }
+            line_starts.partition_point(|s| *s <= b) as u64 + 1
+        };
         let mut rows = Vec::new();
         for rec in reader.records() {
             let rec = rec.map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("CSV 格式错误：{e}")))?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = rec.position().map(|p| line_at(p.byte())).unwrap_or(0);
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
@@ -175,7 +215,7 @@ impl Desk {
     /// referred_by_phone,opening_points,contact_ok,notes`). A phone already registered is
     /// skipped as a duplicate; no program rewards are issued.
     pub fn import_members(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
-        ctx.require_manager()?;
+        ctx.require(Operation::Import)?;
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &MEMBER_COLUMNS, &["name", "phone"])?;
         let settings = self.settings.clone();
@@ -344,7 +384,7 @@ impl Desk {
     /// applied in time order. Sales before the opening day are history (no points); later
     /// ones earn like a checkout at that time. Receipts already recorded are skipped.
     pub fn import_purchases(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
-        ctx.require_manager()?;
+        ctx.require(Operation::Import)?;
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &PURCHASE_COLUMNS, &["receipt_no", "phone", "time", "amount"])?;
         let opening = self.opening_day()?.unwrap_or(ctx.store_date);
@@ -455,6 +495,8 @@ impl Desk {
         let mut left: HashMap<String, i64> = HashMap::new();
         let mut refund_order: Vec<&PurchaseRowIn> = refunds.iter().collect();
         refund_order.sort_by_key(|r| (r.at, r.line));
+        // A refund may be earlier in the file than its sale at the same time: time order
+        // puts sales first at equal times, so the sale is recorded before its refund.
         let mut bad_refunds = std::collections::HashSet::new();
         for r in refund_order {
             let of = r.refund_of.as_deref().unwrap_or("");
@@ -504,7 +546,7 @@ impl Desk {
             return Ok(report(0));
         }
         let mut all: Vec<PurchaseRowIn> = sales.into_iter().chain(refunds).collect();
-        all.sort_by_key(|r| (r.at, r.line));
+        all.sort_by_key(|r| (r.at, r.refund_of.is_some(), r.line));
         for row in &all {
             let member_id = phones[&row.phone];
             match &row.refund_of {
@@ -514,7 +556,9 @@ impl Desk {
                     record_sale(&tx, ctx, &settings, &member, &row.receipt_no, row.amount, row.at, earns, None)?;
                 }
                 Some(of) => {
-                    let sale = store::receipts::by_no(&tx, of)?.expect("checked above");
+                    let sale = store::receipts::by_no(&tx, of)?.ok_or_else(|| {
+                        DeskError::new(ErrorCode::ImportInvalid, format!("第 {} 行：找不到原小票 {of}", row.line))
+                    })?;
                     record_refund(&tx, ctx, &settings, &sale, &row.receipt_no, row.amount, row.at)?;
                 }
             }
@@ -528,7 +572,7 @@ impl Desk {
     /// Imports interactions (`phone,date,kind,note`). Before the opening day they count for
     /// tiers only; from it on they also earn their points, like one recorded at the desk.
     pub fn import_interactions(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
-        ctx.require_manager()?;
+        ctx.require(Operation::Import)?;
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &INTERACTION_COLUMNS, &["phone", "date", "kind"])?;
         let opening = self.opening_day()?;
@@ -569,8 +613,8 @@ impl Desk {
                 errors.add(*line, "kind", format!("“{kind}”无效：应为 survey、feedback、event 或 share"));
             }
             let note = table.get(rec, "note");
-            if note.chars().count() > 500 {
-                errors.add(*line, "note", "备注最多 500 字");
+            if let Err(e) = loyalty::member::normalize_notes(note) {
+                errors.add(*line, "note", e.to_string());
             }
             if errors.list.len() == before {
                 good.push((member.expect("checked"), date.expect("checked"), kind, note.to_string()));

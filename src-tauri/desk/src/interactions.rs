@@ -4,7 +4,7 @@
 
 use crate::members::resolve;
 use crate::points::{award, Award};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::NaiveDate;
 use serde::Serialize;
 use store::ledger::LedgerKind;
@@ -49,9 +49,7 @@ pub(crate) fn record(
     if date > ctx.store_date {
         return Err(DeskError::new(ErrorCode::DateInFuture, format!("日期 {date} 晚于营业日期 {}", ctx.store_date)));
     }
-    if note.chars().count() > 500 {
-        return Err(DeskError::new(ErrorCode::InvalidInput, "备注最多 500 字"));
-    }
+    let note = &loyalty::member::normalize_notes(note)?;
     let earns = opening.is_none_or(|o| date >= o);
     let points = if earns { settings.interaction_points[i] } else { 0 };
     let now = ctx.now_text();
@@ -90,6 +88,7 @@ impl Desk {
         date: Option<NaiveDate>,
         note: &str,
     ) -> DeskResult<InteractionOutcome> {
+        ctx.require(Operation::RecordInteraction)?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
         let tx = self.store.transaction()?;

@@ -15,6 +15,7 @@ pub mod import;
 pub mod interactions;
 pub mod members;
 mod points;
+pub mod staff;
 pub mod store_day;
 pub mod tiers;
 pub mod views;
@@ -24,29 +25,11 @@ pub use views::*;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::ProgramSettings;
-use serde::{Deserialize, Serialize};
+
 use std::path::Path;
 use store::Store;
 
-/// Staff roles (rules §11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    FrontDesk,
-    CustomerService,
-    Manager,
-}
-
-impl Role {
-    pub fn parse(code: &str) -> Option<Role> {
-        match code {
-            "front_desk" => Some(Role::FrontDesk),
-            "customer_service" => Some(Role::CustomerService),
-            "manager" => Some(Role::Manager),
-            _ => None,
-        }
-    }
-}
+pub use loyalty::staff::{Operation, Role};
 
 /// Who acts, on which store date, at what time: the inputs every operation takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,16 +44,32 @@ impl Ctx {
     pub fn now_text(&self) -> String {
         self.now.format("%Y-%m-%d %H:%M:%S").to_string()
     }
-    pub fn require_manager(&self) -> DeskResult<()> {
-        if self.role == Role::Manager {
+    /// Refuses (`not_allowed`) what the acting role may not do: the one permission table
+    /// is `loyalty::staff::permits`. Every operation calls this before it reads or writes.
+    pub fn require(&self, op: Operation) -> DeskResult<()> {
+        if loyalty::staff::permits(self.role, op) {
             Ok(())
         } else {
-            Err(DeskError::new(ErrorCode::NotAllowed, "此操作需要店长权限"))
+            Err(DeskError::new(
+                ErrorCode::NotAllowed,
+                format!("{}账号不能{}，请店长操作", self.role.label(), op.label()),
+            ))
         }
+    }
+
+    /// Whether phones in lists and exports are masked for the acting role (rules §11).
+    pub fn masks_phones(&self) -> bool {
+        loyalty::staff::masks_phones(self.role)
+    }
+
+    /// A phone as the acting role may see it in a list or an export.
+    pub fn listed_phone(&self, phone: Option<&str>) -> Option<String> {
+        phone.map(|p| if self.masks_phones() { loyalty::member::mask_phone(p) } else { p.to_string() })
     }
 }
 
-/// Appends to the audit log: who (the context's staff member), when (its now), what.
+/// Appends to the audit log: who (the context's staff member), when (its now), what. An
+/// entry about a member (`entity` "member") is filed under that member.
 pub(crate) fn audit(
     conn: &rusqlite::Connection,
     ctx: &Ctx,
@@ -80,12 +79,48 @@ pub(crate) fn audit(
     before: Option<&str>,
     after: Option<&str>,
 ) -> DeskResult<()> {
+    let member_no = if entity == "member" { entity_id } else { None };
+    audit_for(conn, ctx, member_no, action, entity, entity_id, before, after)
+}
+
+/// The same, filed under the member it concerns (a receipt, a redemption, a call).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_for(
+    conn: &rusqlite::Connection,
+    ctx: &Ctx,
+    member_no: Option<&str>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> DeskResult<()> {
     let at = ctx.now_text();
     store::audit::append(
         conn,
-        &store::audit::AuditEntry { at: &at, staff_id: ctx.staff_id, action, entity, entity_id, before, after },
+        &store::audit::AuditEntry {
+            at: &at,
+            staff_id: ctx.staff_id,
+            action,
+            entity,
+            entity_id,
+            member_no,
+            before,
+            after,
+        },
     )?;
     Ok(())
+}
+
+/// The program settings saved in the file; a saved value this build cannot read is an
+/// error, never a silent return to the defaults.
+fn read_settings(conn: &rusqlite::Connection) -> DeskResult<Option<ProgramSettings>> {
+    match store::meta::get(conn, store::meta::PROGRAM_SETTINGS)? {
+        None => Ok(None),
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| DeskError::new(ErrorCode::DataFileDamaged, format!("程序设置无法读取：{e}"))),
+    }
 }
 
 /// The open store with its program settings.
@@ -94,11 +129,9 @@ pub struct Desk {
     pub(crate) settings: ProgramSettings,
 }
 
-/// The name of the manager account a new store starts with.
-pub const FIRST_MANAGER_NAME: &str = "店长";
-
 impl Desk {
-    /// Opens the data file (creating it with its first manager account when new).
+    /// Opens the data file (creating it when new). Opening writes nothing once the file is
+    /// at this build's schema, so a lookup never waits for a long import's write lock.
     pub fn open(path: &Path) -> DeskResult<Desk> {
         Desk::from_store(Store::open(path)?)
     }
@@ -108,24 +141,15 @@ impl Desk {
         Desk::from_store(Store::open_in_memory()?)
     }
 
-    fn from_store(mut store: Store) -> DeskResult<Desk> {
-        let tx = store.transaction()?;
-        if store::staff::first_manager(&tx)?.is_none() {
-            store::staff::insert(&tx, FIRST_MANAGER_NAME, "manager", None, "")?;
-        }
-        let settings = store::meta::get(&tx, store::meta::PROGRAM_SETTINGS)?
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
-        tx.commit()?;
+    fn from_store(store: Store) -> DeskResult<Desk> {
+        let settings = read_settings(store.conn())?.unwrap_or_default();
         Ok(Desk { store, settings })
     }
 
     /// Re-reads the program settings (another connection may have changed them).
     pub fn reload_settings(&mut self) -> DeskResult<()> {
-        if let Some(json) = store::meta::get(self.store.conn(), store::meta::PROGRAM_SETTINGS)? {
-            if let Ok(s) = serde_json::from_str(&json) {
-                self.settings = s;
-            }
+        if let Some(s) = read_settings(self.store.conn())? {
+            self.settings = s;
         }
         Ok(())
     }
@@ -134,10 +158,12 @@ impl Desk {
         &self.settings
     }
 
-    /// The context of the store's first manager (the acting account until sign-in exists).
+    /// The context of the built-in command-line account 命令行 (manager rights): what the
+    /// store's own upkeep (bringing the day up, the daily backup) and a CLI without PINs
+    /// act as.
     pub fn manager_ctx(&self, store_date: NaiveDate, now: NaiveDateTime) -> DeskResult<Ctx> {
-        let m = store::staff::first_manager(self.store.conn())?
-            .ok_or_else(|| DeskError::new(ErrorCode::Internal, "没有店长账号"))?;
+        let m = store::staff::command_line_account(self.store.conn())?
+            .ok_or_else(|| DeskError::new(ErrorCode::Internal, "数据文件缺少内置账号“命令行”"))?;
         Ok(Ctx { staff_id: m.id, role: Role::Manager, store_date, now })
     }
 

@@ -2,7 +2,7 @@
 //! (phone, last 4, member number, name, pinyin; exact matches first).
 
 use crate::views::{ExpiringPoints, LotView, MemberCard, MemberHit, ReceiptView};
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Role};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::Days;
 use loyalty::member::{self, greeting, mask_phone, normalize_name, normalize_phone};
 use loyalty::name_keys::name_keys;
@@ -74,10 +74,7 @@ pub(crate) fn check_member(input: &MemberInput) -> DeskResult<CheckedMember> {
         let cal = if input.lunar { Calendar::Lunar } else { Calendar::Solar };
         Some(Birthday::parse(&input.birthday, cal, input.leap)?)
     };
-    let notes = input.notes.trim().to_string();
-    if notes.chars().count() > 500 {
-        return Err(DeskError::new(ErrorCode::InvalidInput, "亲情备注最多 500 字"));
-    }
+    let notes = member::normalize_notes(&input.notes)?;
     let keys = name_keys(&name);
     Ok(CheckedMember {
         name,
@@ -165,6 +162,7 @@ pub(crate) fn receipt_view(conn: &Connection, r: &store::receipts::ReceiptRow) -
 impl Desk {
     /// Enrols a new member (rules §2). The referrer, if given, is recorded.
     pub fn enroll(&mut self, ctx: &Ctx, input: &MemberInput) -> DeskResult<MemberCard> {
+        ctx.require(Operation::Enrol)?;
         let m = check_member(input)?;
         let settings = self.settings.clone();
         let tx = self.store.transaction()?;
@@ -187,6 +185,7 @@ impl Desk {
 
     /// Edits a member's contact data, birthday, consent and notes.
     pub fn update_member(&mut self, ctx: &Ctx, key: &str, input: &MemberInput) -> DeskResult<MemberCard> {
+        ctx.require(Operation::EditMember)?;
         let m = check_member(input)?;
         let tx = self.store.transaction()?;
         let before = resolve(&tx, key)?;
@@ -213,6 +212,7 @@ impl Desk {
     /// Archives (or brings back) a member: archived members are hidden from lookups and
     /// lists but keep their history.
     pub fn set_archived(&mut self, ctx: &Ctx, key: &str, archived: bool) -> DeskResult<MemberCard> {
+        ctx.require(Operation::ArchiveMember)?;
         let tx = self.store.transaction()?;
         let row = resolve(&tx, key)?;
         store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
@@ -231,8 +231,28 @@ impl Desk {
     }
 
     /// The member card of a phone or member number.
+    /// Read in one read transaction: every part of the card is of the same moment, even
+    /// while another counter writes.
     pub fn member_card(&self, ctx: &Ctx, key: &str) -> DeskResult<MemberCard> {
-        let row = resolve(self.store.conn(), key)?;
+        ctx.require(Operation::Lookup)?;
+        let snapshot = self.store.conn().unchecked_transaction()?;
+        let row = resolve(&snapshot, key)?;
+        let card = self.card_of(ctx, &row);
+        snapshot.rollback()?;
+        card
+    }
+
+    /// Changes a member's care notes (亲情备注) only: what customer service may edit.
+    pub fn set_notes(&mut self, ctx: &Ctx, key: &str, notes: &str) -> DeskResult<MemberCard> {
+        ctx.require(Operation::EditNotes)?;
+        let notes = loyalty::member::normalize_notes(notes)?;
+        let tx = self.store.transaction()?;
+        let row = resolve(&tx, key)?;
+        store::members::set_notes(&tx, row.id, &notes, &ctx.now_text())?;
+        crate::audit(&tx, ctx, "member.notes", "member", Some(&row.member_no), Some(&row.notes), Some(&notes))?;
+        let row =
+            store::members::get(&tx, row.id)?.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, "会员不存在"))?;
+        tx.commit()?;
         self.card_of(ctx, &row)
     }
 
@@ -315,6 +335,7 @@ impl Desk {
     /// The front desk's lookup: full phone, last 4 digits, member number, name (any part),
     /// pinyin initials or full pinyin. Exact matches first, then by member number.
     pub fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> DeskResult<Vec<MemberHit>> {
+        ctx.require(Operation::Lookup)?;
         let conn = self.store.conn();
         let q = query.trim();
         let lim = limit as i64;
@@ -376,7 +397,7 @@ impl Desk {
         let mut seen = std::collections::HashSet::new();
         hits.retain(|(_, m, _)| seen.insert(m.id));
         hits.truncate(limit);
-        let mask = ctx.role != Role::Manager;
+        let mask = ctx.masks_phones();
         Ok(hits
             .into_iter()
             .map(|(rank, m, matched)| MemberHit {

@@ -16,6 +16,21 @@ impl Desk {
         let now = chrono::NaiveDateTime::parse_from_str(now_text, "%Y-%m-%d %H:%M:%S")
             .unwrap_or_else(|_| date.and_hms_opt(0, 0, 0).expect("midnight"));
         let ctx = self.manager_ctx(date, now)?;
+        // Already brought up to this date (by this or another door): nothing to write, so
+        // no write lock is taken and a lookup never waits for a long import.
+        let reached = meta::get_date(self.store.conn(), meta::LATEST_STORE_DATE)?;
+        if reached == Some(date) {
+            let opening_day = meta::get_date(self.store.conn(), meta::OPENING_DAY)?.unwrap_or(date);
+            return Ok(StoreDayReport {
+                store_date: date,
+                opening_day,
+                first_open: false,
+                days_advanced: 0,
+                lots_expired: 0,
+                points_expired: 0,
+                tier_runs: Vec::new(),
+            });
+        }
         let tx = self.store.transaction()?;
         let latest = meta::get_date(&tx, meta::LATEST_STORE_DATE)?;
         let days = check_advance(latest, date, confirmed, max_days)?;
@@ -83,6 +98,8 @@ impl Desk {
             members: store::members::count(c)?,
             receipts: store::receipts::count(c)?,
             data_file: self.store.path().map(|p| p.display().to_string()),
+            daily_backup: self.last_daily_backup()?,
+            sign_in_required: self.sign_in_required()?,
         })
     }
 

@@ -2,7 +2,7 @@
 //! it: runs (idempotent; missed months caught up oldest first, each as of its own 1st),
 //! the monthly review, the member's standing toward the next tier, and tier settings.
 
-use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{Datelike, Months, NaiveDate};
 use loyalty::money;
 use loyalty::tiers::{evaluate, first_of_month, next_tier_gap, window, TierInputs, TierSettings};
@@ -257,7 +257,7 @@ pub(crate) fn tier_view(
 impl Desk {
     /// Runs the evaluation of a month (default: the store date's month), idempotently.
     pub fn evaluate_tiers(&mut self, ctx: &Ctx, month: Option<&str>) -> DeskResult<TierRunView> {
-        ctx.require_manager()?;
+        ctx.require(Operation::RunTiers)?;
         let day = match month {
             Some(m) => parse_month(m)?,
             None => first_of_month(ctx.store_date),
@@ -273,7 +273,8 @@ impl Desk {
     }
 
     /// The tier changes of a month's run.
-    pub fn tier_changes(&self, month: &str) -> DeskResult<TierRunView> {
+    pub fn tier_changes(&self, ctx: &Ctx, month: &str) -> DeskResult<TierRunView> {
+        ctx.require(Operation::ReviewTiers)?;
         let day = parse_month(month)?;
         let conn = self.store.conn();
         let run = store::tiers::run_of_month(conn, &month_text(day))?
@@ -283,7 +284,8 @@ impl Desk {
 
     /// The manager's review of a month: its run, the from→to matrix, and the tier
     /// distribution of the 12 months up to it.
-    pub fn tier_review(&self, month: &str) -> DeskResult<TierReview> {
+    pub fn tier_review(&self, ctx: &Ctx, month: &str) -> DeskResult<TierReview> {
+        ctx.require(Operation::ReviewTiers)?;
         let day = parse_month(month)?;
         let conn = self.store.conn();
         let month = month_text(day);
@@ -315,7 +317,7 @@ impl Desk {
     /// Saves new program settings (manager): validated, recorded with who/when/before/after,
     /// applied from the next run on.
     pub fn save_program_settings(&mut self, ctx: &Ctx, settings: ProgramSettings) -> DeskResult<ProgramSettings> {
-        ctx.require_manager()?;
+        ctx.require(Operation::EditSettings)?;
         settings.validate().map_err(|e| DeskError::new(ErrorCode::InvalidInput, e.to_string()))?;
         let json = serde_json::to_string(&settings).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
         let tx = self.store.transaction()?;
@@ -335,7 +337,8 @@ impl Desk {
     }
 
     /// Who changed the settings, when, and how (newest first).
-    pub fn settings_history(&self) -> DeskResult<Vec<serde_json::Value>> {
+    pub fn settings_history(&self, ctx: &Ctx) -> DeskResult<Vec<serde_json::Value>> {
+        ctx.require(Operation::EditSettings)?;
         Ok(store::settings::history(self.store.conn(), store::meta::PROGRAM_SETTINGS)?
             .into_iter()
             .map(|c| serde_json::json!({ "at": c.at, "staff": c.staff, "before": c.before, "after": c.after }))

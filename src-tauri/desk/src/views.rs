@@ -127,6 +127,10 @@ pub struct StoreStatus {
     pub members: i64,
     pub receipts: i64,
     pub data_file: Option<String>,
+    /// The last daily backup's outcome; a failure stays here until a later one succeeds.
+    pub daily_backup: Option<crate::backup::DailyBackupState>,
+    /// Whether any account has a PIN (then every door asks who acts).
+    pub sign_in_required: bool,
 }
 
 /// Whom a member referred, and how many of them made a first checkout.

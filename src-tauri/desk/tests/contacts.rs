@@ -282,15 +282,14 @@ fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
 
 /// Exports the SMS list of the store date (and days before not sent yet) as text.
 fn sms_export(desk: &mut Desk, ctx: &desk::Ctx) -> String {
-    let mut file = Vec::new();
-    let n = desk
-        .export_sms(ctx, None, |bytes| {
-            file = bytes.to_vec();
-            Ok(())
-        })
-        .unwrap();
-    let text = String::from_utf8(file).unwrap();
-    assert_eq!(n + 1, text.lines().count(), "the count is the file's rows");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sms.csv");
+    let done = desk.export_sms(ctx, None, &path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(done.texts + 1, text.lines().count(), "the count is the file's rows");
+    assert_eq!(done.bytes, text.len());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("sms.csv")], "no temporary file is left behind");
     text
 }
 
@@ -341,7 +340,9 @@ fn a_holiday_for_everybody_goes_out_as_one_sms_batch_and_calls_stay_entries() {
     // 孙八 asks not to be texted before the list is sent: left out of the export.
     withdraw_consent(&mut desk, &ctx, "孙八", "13800000006", "M", "");
     // A file that cannot be written leaves the texts unsent.
-    let failed = desk.export_sms(&ctx, None, |_| Err(desk::DeskError::new(ErrorCode::FileUnreadable, "磁盘已满")));
+    let blocked = tempfile::tempdir().unwrap();
+    std::fs::write(blocked.path().join("not-a-folder"), "x").unwrap();
+    let failed = desk.export_sms(&ctx, None, &blocked.path().join("not-a-folder/sms.csv"));
     assert_eq!(failed.unwrap_err().code, ErrorCode::FileUnreadable);
     assert_eq!(desk.sms_batches(&ctx).unwrap()[0].exported_at, None);
     let csv = sms_export(&mut desk, &ctx);
@@ -356,7 +357,7 @@ fn a_holiday_for_everybody_goes_out_as_one_sms_batch_and_calls_stay_entries() {
     );
     let batches = desk.sms_batches(&ctx).unwrap();
     assert_eq!(batches[0].exported_at.as_deref(), Some("2026-12-30 10:00:00"));
-    assert_eq!(batches[0].exported_by.as_deref(), Some("店长"));
+    assert_eq!(batches[0].exported_by.as_deref(), Some("命令行"));
     // The next day the exported batch is no longer shown, and generating again adds nothing.
     let ctx = day(&mut desk, "2026-12-31");
     assert!(desk.sms_batches(&ctx).unwrap().is_empty());

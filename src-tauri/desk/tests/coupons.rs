@@ -182,7 +182,7 @@ fn a_loyal_referrer_gets_200_points() {
 fn redemption_costs_come_from_the_catalog_and_short_or_negative_balances_are_refused() {
     let (mut desk, ctx) = store_on("2026-11-02");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
-    let catalog = desk.catalog().unwrap();
+    let catalog = desk.catalog(&ctx).unwrap();
     let voucher = catalog.iter().find(|i| i.points == 500).unwrap().id;
     let e = desk.redeem(&ctx, "13800138000", voucher).unwrap_err();
     assert_eq!(e.code, ErrorCode::PointsInsufficient);
@@ -204,7 +204,7 @@ fn redemptions_and_discounts_never_count_as_spend() {
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
     let pack = coupon_of(&desk, &ctx, "13800138000", "新手").code;
     pay(&mut desk, &ctx, "13800138000", "5000", "R1", Some(&pack)).unwrap();
-    let voucher = desk.catalog().unwrap().into_iter().find(|i| i.points == 500).unwrap().id;
+    let voucher = desk.catalog(&ctx).unwrap().into_iter().find(|i| i.points == 500).unwrap().id;
     desk.redeem(&ctx, "13800138000", voucher).unwrap();
     let ctx = day(&mut desk, "2026-12-01");
     let v = desk.member_card(&ctx, "13800138000").unwrap().tier_view;
@@ -222,7 +222,7 @@ fn two_redemptions_racing_for_the_last_item_one_wins() {
         enroll(&mut desk, &ctx, n, p, "F");
         desk.adjust(&ctx, p, 2000, "测试").unwrap();
     }
-    let mut gift = desk.catalog().unwrap().into_iter().find(|i| i.points == 1000).unwrap();
+    let mut gift = desk.catalog(&ctx).unwrap().into_iter().find(|i| i.points == 1000).unwrap();
     gift.stock = Some(1);
     desk.save_catalog_item(&ctx, &gift).unwrap();
     drop(desk);
@@ -244,7 +244,7 @@ fn two_redemptions_racing_for_the_last_item_one_wins() {
     let lost = results.iter().find_map(|r| r.as_ref().err()).unwrap();
     assert_eq!(lost.code, ErrorCode::OutOfStock);
     let desk = Desk::open(&db).unwrap();
-    assert_eq!(desk.catalog().unwrap().into_iter().find(|i| i.id == gift.id).unwrap().stock, Some(0));
+    assert_eq!(desk.catalog(&ctx).unwrap().into_iter().find(|i| i.id == gift.id).unwrap().stock, Some(0));
     let balances: Vec<i64> =
         ["13800138000", "13900139000"].iter().map(|p| desk.member_card(&ctx, p).unwrap().points_balance).collect();
     assert_eq!(balances.iter().filter(|b| **b == 1050).count(), 1, "only the winner paid: {balances:?}");

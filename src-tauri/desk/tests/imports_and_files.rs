@@ -101,7 +101,7 @@ fn purchases_before_the_opening_day_are_history_and_later_ones_earn() {
     assert_eq!(r.written, 4);
     let card = desk.member_card(&ctx, "13800138000").unwrap();
     assert_eq!(card.points_balance, 120 + 200 - 50, "H1 is history: no points, and its refund takes none");
-    let h = desk.history("13800138000", 10).unwrap();
+    let h = desk.history(&ctx, "13800138000", 10).unwrap();
     assert!(h.iter().any(|r| r.receipt == "H1" && r.history));
     let again = desk.import_purchases(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
     assert_eq!((again.written, again.skipped_duplicates), (0, 4));

@@ -71,7 +71,7 @@ fn the_worked_examples_of_the_rule_book() {
     spend(&mut desk, &ctx, "13800000003", "C", 1_500_000, 30);
     interactions(&mut desk, &ctx, "13800000003", 5);
     let ctx = day(&mut desk, "2026-12-01");
-    let run = desk.tier_changes("2026-12").unwrap();
+    let run = desk.tier_changes(&ctx, "2026-12").unwrap();
     let find = |no: &str| run.changes.iter().find(|c| c.member_no == no).cloned().unwrap();
     let a = find("M000001");
     assert_eq!(
@@ -151,7 +151,7 @@ fn the_window_runs_from_the_1st_a_year_before_to_the_last_day_before_the_evaluat
         },
     )
     .unwrap();
-    let run = desk.tier_changes("2026-12").unwrap();
+    let run = desk.tier_changes(&ctx, "2026-12").unwrap();
     assert_eq!(run.changes.len(), 1, "{:?}", run.changes);
     assert_eq!((run.changes[0].member_no.as_str(), run.changes[0].score.as_str()), ("M000001", "56.40"));
     assert_eq!(tier(&desk, &ctx, "13800000002"), "regular", "10 yuan on 11-30 only; 9,000 on 12-01 waits for January");
@@ -166,9 +166,13 @@ fn a_refund_after_the_run_counts_only_for_later_runs_and_a_full_refund_removes_t
     assert_eq!(tier(&desk, &ctx, "13800000001"), "active");
     let ctx = day(&mut desk, "2026-12-05");
     refund(&mut desk, &ctx, "A0", "T1", "4500.00");
-    assert_eq!(desk.tier_changes("2026-12").unwrap().changes[0].score, "56.40", "the December run stays as it was");
+    assert_eq!(
+        desk.tier_changes(&ctx, "2026-12").unwrap().changes[0].score,
+        "56.40",
+        "the December run stays as it was"
+    );
     let ctx = day(&mut desk, "2027-01-01");
-    let jan = desk.tier_changes("2027-01").unwrap();
+    let jan = desk.tier_changes(&ctx, "2027-01").unwrap();
     // One visit left (the refunded one is gone) and 4,500 net: C = 47, S = 28.20.
     assert_eq!((jan.changes[0].to.as_str(), jan.changes[0].score.as_str()), ("regular", "28.20"));
     assert_eq!(tier(&desk, &ctx, "13800000001"), "regular");
@@ -216,9 +220,9 @@ fn three_missed_months_run_in_order_each_as_of_its_own_1st() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(months, ["2026-12@2026-12-01", "2027-01@2027-01-01", "2027-02@2027-02-01"]);
-    assert_eq!(desk.tier_changes("2026-12").unwrap().changes[0].to, "active");
-    assert!(desk.tier_changes("2027-01").unwrap().changes.is_empty());
-    assert_eq!(desk.tier_changes("2027-02").unwrap().changes[0].to, "regular");
+    assert_eq!(desk.tier_changes(&ctx, "2026-12").unwrap().changes[0].to, "active");
+    assert!(desk.tier_changes(&ctx, "2027-01").unwrap().changes.is_empty());
+    assert_eq!(desk.tier_changes(&ctx, "2027-02").unwrap().changes[0].to, "regular");
 }
 
 #[test]
@@ -260,7 +264,7 @@ fn settings_are_validated_recorded_and_apply_from_the_next_run() {
     let mut s = desk.program_settings();
     s.tiers.thresholds[0] = rust_decimal::Decimal::new(20, 0);
     desk.save_program_settings(&ctx, s).unwrap();
-    assert_eq!(desk.settings_history().unwrap().len(), 1);
+    assert_eq!(desk.settings_history(&ctx).unwrap().len(), 1);
     let ctx = day(&mut desk, "2026-12-01");
     assert_eq!(tier(&desk, &ctx, "13800000001"), "active", "26.40 > the new Regular bound of 20");
 }

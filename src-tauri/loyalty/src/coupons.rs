@@ -49,6 +49,10 @@ pub enum TermsError {
     NegativeMinimum,
     #[error("有效天数须为 1–3650 天")]
     Days,
+    #[error("面值和使用门槛不能超过 1,000,000 元")]
+    TooLarge,
+    #[error("金额最多两位小数")]
+    Decimals,
 }
 
 impl CouponTerms {
@@ -62,6 +66,15 @@ impl CouponTerms {
         }
         if self.min_spend < Decimal::ZERO {
             return Err(TermsError::NegativeMinimum);
+        }
+        if self.min_spend.normalize().scale() > 2
+            || (self.kind == CouponKind::Amount && self.value.normalize().scale() > 2)
+        {
+            return Err(TermsError::Decimals);
+        }
+        let cap = Decimal::from(1_000_000);
+        if self.min_spend > cap || (self.kind == CouponKind::Amount && self.value > cap) {
+            return Err(TermsError::TooLarge);
         }
         if !(1..=3650).contains(&days_valid) {
             return Err(TermsError::Days);
@@ -200,6 +213,21 @@ pub fn coupon_code(id: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_numbers_have_bounds() {
+        let terms = |kind, value: i64, min: i64| CouponTerms {
+            kind,
+            value: Decimal::from(value),
+            min_spend: Decimal::from(min),
+        };
+        assert_eq!(terms(CouponKind::Amount, 10, i64::MAX).validate(30), Err(TermsError::TooLarge));
+        assert_eq!(terms(CouponKind::Amount, 2_000_000, 0).validate(30), Err(TermsError::TooLarge));
+        assert_eq!(terms(CouponKind::Amount, 10, 100).validate(i64::MAX), Err(TermsError::Days));
+        let fine = CouponTerms { kind: CouponKind::Amount, value: Decimal::new(1005, 3), min_spend: Decimal::ZERO };
+        assert_eq!(fine.validate(30), Err(TermsError::Decimals));
+        assert_eq!(terms(CouponKind::Amount, 10, 100).validate(30), Ok(()));
+    }
     use rust_decimal_macros::dec;
 
     fn d(s: &str) -> NaiveDate {

@@ -10,6 +10,7 @@ pub mod money;
 pub mod name_keys;
 pub mod points;
 pub mod program;
+pub mod staff;
 pub mod store_date;
 pub mod tiers;
 
@@ -17,4 +18,5 @@ pub use member::{Birthday, Calendar, Gender, MemberError};
 pub use money::{AmountError, Money};
 pub use points::{LotBalance, LotTake, Tier};
 pub use program::ProgramSettings;
+pub use staff::{Operation, Role};
 pub use store_date::{SaleTimeError, StoreDateError};

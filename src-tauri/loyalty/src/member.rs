@@ -18,6 +18,21 @@ pub enum MemberError {
     InvalidBirthday(String),
     #[error("性别“{0}”无效：应为 F（女）、M（男）或留空")]
     InvalidGender(String),
+    #[error("备注最多 {max} 字（现有 {0} 字）", max = NOTE_MAX_CHARS)]
+    NoteTooLong(usize),
+}
+
+/// The longest note staff may write: care notes, call notes, interaction notes.
+pub const NOTE_MAX_CHARS: usize = 500;
+
+/// A note as kept: trimmed, at most [`NOTE_MAX_CHARS`] characters.
+pub fn normalize_notes(text: &str) -> Result<String, MemberError> {
+    let t = text.trim();
+    let n = t.chars().count();
+    if n > NOTE_MAX_CHARS {
+        return Err(MemberError::NoteTooLong(n));
+    }
+    Ok(t.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

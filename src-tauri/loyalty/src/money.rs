@@ -33,6 +33,13 @@ pub fn parse_amount(text: &str) -> Result<Money, AmountError> {
     if !valid_chars {
         return Err(AmountError::NotANumber(text.trim().to_string()));
     }
+    // Decided on the text, not the parsed value: a Decimal keeps 28 digits and would round
+    // 199.9999999999999999999999999999 to 200.00. Trailing zeros are no precision (12.300).
+    if let Some((_, decimals)) = t.split_once('.') {
+        if decimals.trim_end_matches('0').len() > 2 {
+            return Err(AmountError::TooManyDecimals);
+        }
+    }
     let value = Decimal::from_str(t).map_err(|_| AmountError::NotANumber(text.trim().to_string()))?;
     if value.normalize().scale() > 2 {
         return Err(AmountError::TooManyDecimals);
@@ -76,6 +83,14 @@ pub fn format(value: Money) -> String {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn more_than_two_decimals_is_refused_however_long_the_input() {
+        assert_eq!(parse_amount("199.9999999999999999999999999999"), Err(AmountError::TooManyDecimals));
+        assert_eq!(parse_amount("0.0000000000000000000000000000001"), Err(AmountError::TooManyDecimals));
+        assert_eq!(parse_amount(&format!("1.{}", "0".repeat(40))).unwrap(), dec!(1.00));
+        assert_eq!(parse_amount("12.300").unwrap(), dec!(12.30));
+    }
 
     #[test]
     fn accepts_plain_amounts_with_two_places() {

@@ -35,6 +35,8 @@ pub struct ProgramSettings {
     pub follow_up_min_paid: Decimal,
     pub lapsed_days: u64,
     pub expiring_days: u64,
+    /// The desktop screen locks after this many idle minutes (rules §11).
+    pub idle_lock_minutes: u32,
     /// The tier model (rules §5).
     pub tiers: TierSettings,
 }
@@ -56,6 +58,7 @@ impl Default for ProgramSettings {
             follow_up_min_paid: Decimal::new(30000, 2),
             lapsed_days: 90,
             expiring_days: 30,
+            idle_lock_minutes: 10,
             tiers: TierSettings::default(),
         }
     }
@@ -67,11 +70,70 @@ pub enum SettingsError {
     Tiers(#[from] crate::tiers::TierSettingsError),
     #[error("积分倍率须在 0 到 10 之间，且等级越高倍率不低于下一级")]
     Multipliers,
+    #[error("“{label}”（{field}）须在 {min} 到 {max} 之间")]
+    OutOfRange { field: &'static str, label: &'static str, min: String, max: String },
+    #[error("赠品名称（gift_label）须为 1 到 20 个字")]
+    GiftLabel,
+}
+
+impl SettingsError {
+    /// The settings field the refusal names (the screen shows the message beside it).
+    pub fn field(&self) -> &'static str {
+        match self {
+            SettingsError::Tiers(_) => "tiers",
+            SettingsError::Multipliers => "multipliers",
+            SettingsError::OutOfRange { field, .. } => field,
+            SettingsError::GiftLabel => "gift_label",
+        }
+    }
+}
+
+fn within<T: PartialOrd + ToString>(
+    field: &'static str,
+    label: &'static str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), SettingsError> {
+    if value < min || value > max {
+        return Err(SettingsError::OutOfRange { field, label, min: min.to_string(), max: max.to_string() });
+    }
+    Ok(())
 }
 
 impl ProgramSettings {
+    /// Every number a manager can edit has bounds, so nothing overflows later (a huge
+    /// minimum, points per visit, validity months); a value out of them names its field.
     pub fn validate(&self) -> Result<(), SettingsError> {
         self.tiers.validate()?;
+        let t = &self.tiers;
+        let hundred_k = Decimal::from(100_000);
+        within("points_per_yuan", "每元积分", self.points_per_yuan, Decimal::ZERO, Decimal::from(100))?;
+        within("lot_valid_months", "积分有效月数", self.lot_valid_months, 1, 120)?;
+        within("gift_threshold", "满额赠礼门槛", self.gift_threshold, Decimal::ZERO, Decimal::from(1_000_000))?;
+        let label = self.gift_label.trim().chars().count();
+        if label == 0 || label > 20 {
+            return Err(SettingsError::GiftLabel);
+        }
+        within("max_unconfirmed_jump_days", "无需确认的日期跳跃天数", self.max_unconfirmed_jump_days, 1, 365)?;
+        for p in self.interaction_points {
+            within("interaction_points", "互动积分", p, 0, 10_000)?;
+        }
+        within("new_member_points", "入会积分", self.new_member_points, 0, 100_000)?;
+        within("referral_points", "推荐奖励积分", self.referral_points, 0, 100_000)?;
+        within("referral_points_loyal", "忠诚会员推荐奖励积分", self.referral_points_loyal, 0, 100_000)?;
+        within("follow_up_days", "消费回访天数", self.follow_up_days, 1, 90)?;
+        within("follow_up_min_paid", "消费回访金额", self.follow_up_min_paid, Decimal::ZERO, Decimal::from(1_000_000))?;
+        within("lapsed_days", "流失召回天数", self.lapsed_days, 1, 3_650)?;
+        within("expiring_days", "积分到期提醒天数", self.expiring_days, 1, 365)?;
+        within("idle_lock_minutes", "无操作锁屏分钟数", self.idle_lock_minutes, 1, 120)?;
+        within("tiers.spend_divisor", "消费折算金额", t.spend_divisor, Decimal::ZERO, hundred_k)?;
+        within("tiers.per_visit", "每次到店分值", t.per_visit, Decimal::ZERO, Decimal::from(1_000))?;
+        within("tiers.per_interaction", "每次互动分值", t.per_interaction, Decimal::ZERO, Decimal::from(1_000))?;
+        within("tiers.per_referral", "每次推荐分值", t.per_referral, Decimal::ZERO, Decimal::from(1_000))?;
+        for th in t.thresholds {
+            within("tiers.thresholds", "等级门槛", th, Decimal::ZERO, Decimal::from(1_000_000))?;
+        }
         let m = self.multipliers;
         if m.iter().any(|x| *x < Decimal::ZERO || *x > Decimal::TEN) || m.windows(2).any(|w| w[1] < w[0]) {
             return Err(SettingsError::Multipliers);
@@ -81,5 +143,30 @@ impl ProgramSettings {
 
     pub fn multiplier(&self, tier: Tier) -> Decimal {
         self.multipliers[tier.rank()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_every_number_has_bounds() {
+        assert_eq!(ProgramSettings::default().validate(), Ok(()));
+        let out = |f: &dyn Fn(&mut ProgramSettings)| {
+            let mut s = ProgramSettings::default();
+            f(&mut s);
+            s.validate().unwrap_err().field()
+        };
+        assert_eq!(out(&|s| s.lot_valid_months = 4_000_000_000), "lot_valid_months");
+        assert_eq!(out(&|s| s.interaction_points[0] = i64::MAX), "interaction_points");
+        assert_eq!(out(&|s| s.follow_up_min_paid = Decimal::from(i64::MAX)), "follow_up_min_paid");
+        assert_eq!(out(&|s| s.lapsed_days = u64::MAX), "lapsed_days");
+        assert_eq!(out(&|s| s.idle_lock_minutes = 0), "idle_lock_minutes");
+        assert_eq!(out(&|s| s.tiers.per_visit = Decimal::from(1_000_000)), "tiers.per_visit");
+        assert_eq!(out(&|s| s.max_unconfirmed_jump_days = -1), "max_unconfirmed_jump_days");
+        let mut s = ProgramSettings::default();
+        s.lot_valid_months = 0;
+        assert_eq!(s.validate().unwrap_err().to_string(), "“积分有效月数”（lot_valid_months）须在 1 到 120 之间");
     }
 }

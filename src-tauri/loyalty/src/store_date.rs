@@ -10,6 +10,31 @@ pub enum StoreDateError {
     Backwards { latest: NaiveDate, requested: NaiveDate },
     #[error("营业日期将从 {latest} 跳到 {requested}（{days} 天），需要店长确认（请检查电脑时钟）")]
     JumpNeedsConfirmation { latest: NaiveDate, requested: NaiveDate, days: i64 },
+    #[error("营业日期不能从 {latest} 一次跳到 {requested}（{days} 天，超过 {max} 天），请检查日期")]
+    JumpTooFar { latest: NaiveDate, requested: NaiveDate, days: i64, max: i64 },
+}
+
+/// The farthest the store date may move forward at once, even when confirmed: a mistyped
+/// year must not expire every lot and walk millions of days.
+pub const MAX_JUMP_DAYS: i64 = 400;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("日期“{0}”无效，应为 YYYY-MM-DD（四位年份）")]
+pub struct DateFormError(pub String);
+
+/// A date as staff and scripts type it: exactly `YYYY-MM-DD` with a four-digit year
+/// (chrono alone would take `+20261-01-01`).
+pub fn parse_date(text: &str) -> Result<NaiveDate, DateFormError> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(DateFormError(text.to_string()));
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| DateFormError(text.to_string()))
 }
 
 /// Checks a move of the store date from the latest one reached. Returns the number of days
@@ -24,6 +49,9 @@ pub fn check_advance(
     let days = (requested - latest).num_days();
     if days < 0 {
         return Err(StoreDateError::Backwards { latest, requested });
+    }
+    if days > MAX_JUMP_DAYS {
+        return Err(StoreDateError::JumpTooFar { latest, requested, days, max: MAX_JUMP_DAYS });
     }
     if days > max_unconfirmed_days && !confirmed {
         return Err(StoreDateError::JumpNeedsConfirmation { latest, requested, days });
@@ -72,6 +100,20 @@ mod tests {
         let early = check_sale_time(at("2026-10-31 23:59"), today, opening).unwrap_err();
         assert_eq!(early.to_string(), "时间 2026-10-31 早于开业日 2026-11-01；开业前的消费请用导入功能录入历史");
         assert!(check_sale_time(at("2020-01-01 10:00"), today, None).is_ok(), "before the first opening");
+    }
+
+    #[test]
+    fn a_store_date_has_a_four_digit_year_and_never_jumps_past_400_days() {
+        assert_eq!(parse_date("2026-11-23").unwrap(), d("2026-11-23"));
+        for bad in ["+20261-01-01", "20261-01-01", "2026-1-1", "2026/11/23", "2026-02-30", "", "26-11-23"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        let latest = Some(d("2026-11-23"));
+        assert_eq!(check_advance(latest, d("2027-12-28"), true, 31), Ok(400));
+        assert!(matches!(
+            check_advance(latest, d("2027-12-29"), true, 31),
+            Err(StoreDateError::JumpTooFar { days: 401, .. })
+        ));
     }
 
     fn d(s: &str) -> NaiveDate {

@@ -29,6 +29,8 @@ pub enum StoreError {
     TooNew { path: String, found: usize, supported: usize },
     #[error("无法打开数据文件 {path}：{detail}")]
     Unopenable { path: String, detail: String },
+    #[error("无法写入 {path}：{detail}")]
+    Unwritable { path: String, detail: String },
     #[error("数据库错误：{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("数据库升级失败：{0}")]
@@ -44,12 +46,13 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0003_coupons.sql")),
         M::up(include_str!("migrations/0004_contacts.sql")),
         M::up(include_str!("migrations/0005_contact_speed.sql")),
+        M::up(include_str!("migrations/0006_staff_sign_in.sql")).foreign_key_check(),
     ])
 }
 
 /// Number of schema versions this build knows.
 pub fn schema_version_supported() -> usize {
-    5
+    6
 }
 
 /// The open data file.
@@ -92,7 +95,9 @@ impl Store {
     }
 
     fn prepare(&mut self, shown: &str) -> Result<()> {
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Migrations that rebuild a table run with foreign keys off (SQLite's documented
+        // procedure); each is checked with `foreign_key_check` before it commits.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         // FULL: a committed checkout survives a power cut, not only a crash.
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -102,13 +107,15 @@ impl Store {
             return Err(StoreError::TooNew { path: shown.to_string(), found, supported: schema_version_supported() });
         }
         migrations().to_latest(&mut self.conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(())
     }
 
-    /// The full check of every page (`PRAGMA quick_check`): seconds on a large store.
+    /// The full check: SQLite's `integrity_check` (every page, and every index against
+    /// its table) and `foreign_key_check`. Seconds on a large store.
     pub fn check_integrity(&self) -> Result<()> {
         let shown = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        check_integrity(&self.conn, &shown, None)
+        check_full(&self.conn, &shown)
     }
 
     pub fn conn(&self) -> &Connection {
@@ -126,23 +133,48 @@ impl Store {
     }
 
     /// Writes a consistent copy of the whole file to `dest` (works while in use).
+    /// A destination that cannot be written (its folder is a file, no permission) is
+    /// `Unwritable`, never a database error.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        if let Some(dir) = dest.parent() {
-            std::fs::create_dir_all(dir).ok();
+        let unwritable = |detail: String| StoreError::Unwritable { path: dest.display().to_string(), detail };
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| unwritable(e.to_string()))?;
         }
-        let _ = std::fs::remove_file(dest);
-        self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()])?;
+        if dest.is_dir() {
+            return Err(unwritable("这是一个文件夹".into()));
+        }
+        match std::fs::remove_file(dest) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unwritable(e.to_string())),
+            _ => {}
+        }
+        self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()]).map_err(|e| unwritable(e.to_string()))?;
         Ok(())
     }
 
     /// Replaces the whole content of this store with the data file at `source`, which is
-    /// checked first (opens, passes the integrity check, is a MemberDesk file this build
-    /// can read). One step: on any failure the current content stays.
+    /// checked first ([`verify_data_file`]). One step: on any failure the current content
+    /// stays.
     pub fn restore_from(&mut self, source: &Path) -> Result<()> {
+        let src = verify_data_file(source)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+        }
+        let shown_self = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        self.prepare(&shown_self)?;
+        Ok(())
+    }
+}
+
+/// Checks a file meant to be restored: it opens read-only, passes SQLite's full
+/// `integrity_check` and `foreign_key_check`, and is a MemberDesk file this build can read.
+/// Returns its open connection.
+pub fn verify_data_file(source: &Path) -> Result<Connection> {
+    {
         let shown = source.display().to_string();
         let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
-        check_integrity(&src, &shown, None)?;
+        check_full(&src, &shown)?;
         let version = src.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         let has_members: bool = src
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'members'", [], |r| r.get::<_, i64>(0))
@@ -154,18 +186,12 @@ impl Store {
         if version > schema_version_supported() {
             return Err(StoreError::TooNew { path: shown, found: version, supported: schema_version_supported() });
         }
-        {
-            let backup = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
-            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
-        }
-        let shown_self = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        self.prepare(&shown_self)?;
-        Ok(())
+        Ok(src)
     }
 }
 
-/// The full check of a data file on its own read-only connection, for a background
-/// thread while the store is in use.
+/// The page-by-page check of a data file (`quick_check`) on its own read-only connection,
+/// for the background thread at start while the store is in use.
 pub fn check_file(path: &Path) -> Result<()> {
     let shown = path.display().to_string();
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -197,6 +223,36 @@ fn check_structure(conn: &Connection, path: &Path, shown: &str) -> Result<()> {
         if tables.iter().any(|n| n == t) {
             check_integrity(conn, shown, Some(t))?;
         }
+    }
+    Ok(())
+}
+
+/// `integrity_check` (pages, and indexes against their tables) and `foreign_key_check`.
+fn check_full(conn: &Connection, shown: &str) -> Result<()> {
+    let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
+    let rows: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")
+        .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(0))?.collect())
+        .map_err(|e| damaged(e.to_string()))?;
+    if !(rows.len() == 1 && rows[0] == "ok") {
+        return Err(damaged(rows.into_iter().take(5).collect::<Vec<_>>().join("; ")));
+    }
+    let broken: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .and_then(|mut s| {
+            s.query_map([], |r| {
+                Ok(format!(
+                    "{} 第 {} 行引用的 {} 不存在",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?.unwrap_or_default(),
+                    r.get::<_, String>(2)?
+                ))
+            })?
+            .collect()
+        })
+        .map_err(|e| damaged(e.to_string()))?;
+    if !broken.is_empty() {
+        return Err(damaged(broken.into_iter().take(5).collect::<Vec<_>>().join("; ")));
     }
     Ok(())
 }

@@ -187,6 +187,11 @@ pub fn set_archived(conn: &Connection, id: i64, archived: bool, now: &str) -> Re
     Ok(())
 }
 
+pub fn set_notes(conn: &Connection, id: i64, notes: &str, now: &str) -> Result<()> {
+    conn.execute("UPDATE members SET notes = ?2, updated_at = ?3 WHERE id = ?1", params![id, notes, now])?;
+    Ok(())
+}
+
 pub fn get(conn: &Connection, id: i64) -> Result<Option<MemberRow>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE id = ?1"))?

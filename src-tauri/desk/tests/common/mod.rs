@@ -25,7 +25,7 @@ pub fn store_without_pack(date: &str) -> (Desk, Ctx) {
     let mut s = desk.program_settings();
     s.new_member_points = 0;
     desk.save_program_settings(&ctx, s).unwrap();
-    let mut pack = desk.coupon_templates().unwrap().into_iter().find(|t| t.key == "new_member").unwrap();
+    let mut pack = desk.coupon_templates(&ctx).unwrap().into_iter().find(|t| t.key == "new_member").unwrap();
     pack.active = false;
     desk.save_coupon_template(&ctx, &pack).unwrap();
     (desk, ctx)

@@ -1,0 +1,286 @@
+//! Staff, roles and what each role may do (rules §11): the one table of permissions, the
+//! PIN's form, the lockout after wrong PINs, and the masked phone that non-managers see in
+//! lists and exports. Pure rules: the PIN's hash and the clock live elsewhere.
+
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// A staff member's role. The owner (老板) is a manager of every branch (rules §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    FrontDesk,
+    CustomerService,
+    Manager,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::FrontDesk, Role::CustomerService, Role::Manager, Role::Owner];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::FrontDesk => "front_desk",
+            Role::CustomerService => "customer_service",
+            Role::Manager => "manager",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    /// 前台 / 客服 / 店长 / 老板.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::FrontDesk => "前台",
+            Role::CustomerService => "客服",
+            Role::Manager => "店长",
+            Role::Owner => "老板",
+        }
+    }
+
+    /// Managers and the owner: everything, and full phone numbers everywhere.
+    pub fn is_manager(self) -> bool {
+        matches!(self, Role::Manager | Role::Owner)
+    }
+}
+
+/// Every operation staff can perform, as the permission table names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Find members, open a card, see its history, the catalog and the store's status.
+    Lookup,
+    Enrol,
+    /// Change a member's name, phone, gender, birthday, consent.
+    EditMember,
+    /// The care notes (亲情备注).
+    EditNotes,
+    Checkout,
+    Redeem,
+    Refund,
+    AdjustPoints,
+    ArchiveMember,
+    RecordInteraction,
+    /// The day's contact list: see it, work entries, the call list.
+    WorkContacts,
+    /// The SMS list for the SMS platform carries full phone numbers.
+    ExportSms,
+    RunTiers,
+    ReviewTiers,
+    /// Program settings, catalog, coupon templates, holidays, scripts.
+    EditSettings,
+    Import,
+    Export,
+    Backup,
+    Restore,
+    Demo,
+    ManageStaff,
+    ViewAudit,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 22] = [
+        Operation::Lookup,
+        Operation::Enrol,
+        Operation::EditMember,
+        Operation::EditNotes,
+        Operation::Checkout,
+        Operation::Redeem,
+        Operation::Refund,
+        Operation::AdjustPoints,
+        Operation::ArchiveMember,
+        Operation::RecordInteraction,
+        Operation::WorkContacts,
+        Operation::ExportSms,
+        Operation::RunTiers,
+        Operation::ReviewTiers,
+        Operation::EditSettings,
+        Operation::Import,
+        Operation::Export,
+        Operation::Backup,
+        Operation::Restore,
+        Operation::Demo,
+        Operation::ManageStaff,
+        Operation::ViewAudit,
+    ];
+
+    /// What the operation is called in a refusal.
+    pub fn label(self) -> &'static str {
+        match self {
+            Operation::Lookup => "查询会员",
+            Operation::Enrol => "办理入会",
+            Operation::EditMember => "修改会员资料",
+            Operation::EditNotes => "修改亲情备注",
+            Operation::Checkout => "结账",
+            Operation::Redeem => "积分兑换",
+            Operation::Refund => "退货",
+            Operation::AdjustPoints => "积分调整",
+            Operation::ArchiveMember => "归档会员",
+            Operation::RecordInteraction => "记录互动",
+            Operation::WorkContacts => "关怀联系",
+            Operation::ExportSms => "导出短信清单",
+            Operation::RunTiers => "等级评定",
+            Operation::ReviewTiers => "等级变动报表",
+            Operation::EditSettings => "修改设置",
+            Operation::Import => "导入",
+            Operation::Export => "导出",
+            Operation::Backup => "备份",
+            Operation::Restore => "恢复",
+            Operation::Demo => "演示数据",
+            Operation::ManageStaff => "员工管理",
+            Operation::ViewAudit => "操作日志",
+        }
+    }
+}
+
+/// The permission table (rules §11): front desk — lookup, enrol, edit contact data,
+/// checkout, redeem; customer service — contact list, notes, interactions, lookup;
+/// manager and owner — everything.
+pub fn permits(role: Role, op: Operation) -> bool {
+    use Operation::*;
+    match role {
+        Role::Manager | Role::Owner => true,
+        Role::FrontDesk => matches!(op, Lookup | Enrol | EditMember | EditNotes | Checkout | Redeem),
+        Role::CustomerService => matches!(op, Lookup | EditNotes | RecordInteraction | WorkContacts),
+    }
+}
+
+/// Whether phone numbers in lists and exports are shown masked to this role.
+pub fn masks_phones(role: Role) -> bool {
+    !role.is_manager()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StaffError {
+    #[error("PIN 须为 4 到 8 位数字")]
+    PinForm,
+    #[error("员工姓名须为 1 到 20 个字，且不能与“命令行”同名")]
+    NameForm,
+}
+
+/// A staff PIN: 4–8 ASCII digits.
+pub fn check_pin(pin: &str) -> Result<(), StaffError> {
+    if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(StaffError::PinForm)
+    }
+}
+
+/// The name of the built-in account the command line acts as while no account has a PIN.
+pub const COMMAND_LINE_ACCOUNT: &str = "命令行";
+
+/// A staff name: trimmed, 1–20 characters, not the command line's own.
+pub fn normalise_staff_name(name: &str) -> Result<String, StaffError> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = name.chars().count();
+    if n == 0 || n > 20 || name == COMMAND_LINE_ACCOUNT || name.chars().any(|c| c.is_control()) {
+        return Err(StaffError::NameForm);
+    }
+    Ok(name)
+}
+
+/// Wrong PINs in a row that lock the account, and for how long (rules §11).
+pub const MAX_WRONG_PINS: u32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 5;
+
+/// What a sign-in attempt's PIN check means for the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInVerdict {
+    /// The PIN was right: the count of wrong PINs starts again.
+    SignedIn,
+    /// Wrong; `left` more wrong PINs lock the account.
+    WrongPin { left: u32 },
+    /// Wrong for the fifth time in a row: locked until then.
+    LockedNow { until: NaiveDateTime },
+    /// Still locked from earlier wrong PINs; the PIN was not even checked.
+    StillLocked { until: NaiveDateTime },
+}
+
+/// The lockout rule: an account locked until after `now` refuses every PIN; otherwise
+/// a right PIN signs in and a wrong one counts, the fifth in a row locking the account.
+pub fn sign_in_verdict(
+    locked_until: Option<NaiveDateTime>,
+    wrong_in_a_row: u32,
+    pin_matches: impl FnOnce() -> bool,
+    now: NaiveDateTime,
+) -> SignInVerdict {
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return SignInVerdict::StillLocked { until };
+    }
+    // A lock that has run out starts the count again.
+    let wrong = if locked_until.is_some() { 0 } else { wrong_in_a_row };
+    if pin_matches() {
+        return SignInVerdict::SignedIn;
+    }
+    let wrong = wrong + 1;
+    if wrong >= MAX_WRONG_PINS {
+        SignInVerdict::LockedNow { until: now + Duration::minutes(LOCKOUT_MINUTES) }
+    } else {
+        SignInVerdict::WrongPin { left: MAX_WRONG_PINS - wrong }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_permission_table_follows_the_rule_book() {
+        use Operation::*;
+        for op in Operation::ALL {
+            assert!(permits(Role::Manager, op) && permits(Role::Owner, op), "{op:?}");
+        }
+        let front: Vec<_> = Operation::ALL.into_iter().filter(|o| permits(Role::FrontDesk, *o)).collect();
+        assert_eq!(front, vec![Lookup, Enrol, EditMember, EditNotes, Checkout, Redeem]);
+        let service: Vec<_> = Operation::ALL.into_iter().filter(|o| permits(Role::CustomerService, *o)).collect();
+        assert_eq!(service, vec![Lookup, EditNotes, RecordInteraction, WorkContacts]);
+        assert!(!permits(Role::FrontDesk, Refund) && !permits(Role::CustomerService, Refund));
+    }
+
+    #[test]
+    fn phones_are_masked_for_everybody_but_managers() {
+        assert!(masks_phones(Role::FrontDesk) && masks_phones(Role::CustomerService));
+        assert!(!masks_phones(Role::Manager) && !masks_phones(Role::Owner));
+    }
+
+    #[test]
+    fn pins_are_4_to_8_digits() {
+        for ok in ["1234", "00000000", "123456"] {
+            assert!(check_pin(ok).is_ok(), "{ok}");
+        }
+        for bad in ["123", "123456789", "12a4", "", "１２３４", " 1234"] {
+            assert_eq!(check_pin(bad), Err(StaffError::PinForm), "{bad}");
+        }
+    }
+
+    #[test]
+    fn staff_names_are_trimmed_and_the_command_line_name_is_reserved() {
+        assert_eq!(normalise_staff_name("  小  王 ").unwrap(), "小 王");
+        assert!(normalise_staff_name("命令行").is_err());
+        assert!(normalise_staff_name("").is_err());
+        assert!(normalise_staff_name(&"长".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn five_wrong_pins_in_a_row_lock_the_account_for_five_minutes() {
+        let now: NaiveDateTime = "2026-11-23T10:00:00".parse().unwrap();
+        assert_eq!(sign_in_verdict(None, 0, || false, now), SignInVerdict::WrongPin { left: 4 });
+        assert_eq!(sign_in_verdict(None, 3, || false, now), SignInVerdict::WrongPin { left: 1 });
+        let until: NaiveDateTime = "2026-11-23T10:05:00".parse().unwrap();
+        assert_eq!(sign_in_verdict(None, 4, || false, now), SignInVerdict::LockedNow { until });
+        // While locked, even the right PIN is refused and not checked.
+        let later = now + Duration::minutes(4);
+        assert_eq!(
+            sign_in_verdict(Some(until), 5, || panic!("not checked"), later),
+            SignInVerdict::StillLocked { until }
+        );
+        // After five minutes the right PIN works, and a wrong one counts from one again.
+        assert_eq!(sign_in_verdict(Some(until), 5, || true, until), SignInVerdict::SignedIn);
+        assert_eq!(sign_in_verdict(Some(until), 5, || false, until), SignInVerdict::WrongPin { left: 4 });
+        assert_eq!(sign_in_verdict(None, 2, || true, now), SignInVerdict::SignedIn);
+    }
+}
