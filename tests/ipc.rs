@@ -1,6 +1,7 @@
 //! The desktop commands, headless: the real command handlers through Tauri's mock runtime,
 //! as the webview's `invoke` calls them, with `{code, message}` errors.
 
+use desk::{Operation, Role};
 use memberdesk::state::AppState;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -11,11 +12,15 @@ use tauri::WebviewWindowBuilder;
 struct MockApp {
     _app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+    db: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
+/// A new store whose first manager 店长 (PIN 1234) set it up and is signed in.
 fn app() -> MockApp {
-    app_on(tempfile::tempdir().unwrap())
+    let app = app_on(tempfile::tempdir().unwrap());
+    call(&app, "staff_setup", json!({ "name": "店长", "pin": "1234" })).unwrap();
+    app
 }
 
 fn app_on(dir: tempfile::TempDir) -> MockApp {
@@ -24,7 +29,7 @@ fn app_on(dir: tempfile::TempDir) -> MockApp {
     let state = AppState::open(dir.path().join("ipc.db"));
     let app = memberdesk::app_builder(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    MockApp { _app: app, webview, _dir: dir }
+    MockApp { _app: app, webview, db: dir.path().join("ipc.db"), _dir: dir }
 }
 
 fn call(app: &MockApp, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -95,6 +100,7 @@ fn a_damaged_file_found_by_the_background_check_stops_writes_but_not_lookups() {
         desk.bring_up_to("2026-11-23".parse().unwrap(), true, "").unwrap();
         let ctx = desk.manager_ctx("2026-11-23".parse().unwrap(), "2026-11-23T10:00:00".parse().unwrap()).unwrap();
         desk.fill_demo(&ctx, 400, 6, 1).unwrap();
+        desk.set_up_first_manager(&ctx, "店长", "1234").unwrap();
         desk.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     }
     let mut bytes = std::fs::read(&db).unwrap();
@@ -102,6 +108,7 @@ fn a_damaged_file_found_by_the_background_check_stops_writes_but_not_lookups() {
     bytes[at..at + 8192].fill(0x5A);
     std::fs::write(&db, &bytes).unwrap();
     let app = app_on(dir);
+    call(&app, "sign_in", json!({ "name": "店长", "pin": "1234" })).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         let s = call(&app, "app_status", json!({})).unwrap();
@@ -114,4 +121,151 @@ fn a_damaged_file_found_by_the_background_check_stops_writes_but_not_lookups() {
     let e = call(&app, "member_enroll", json!({ "input": { "name": "张三", "phone": "13800138000" } })).unwrap_err();
     assert_eq!(e["code"], "data_file_damaged");
     assert!(call(&app, "member_search", json!({ "query": "M000001" })).is_ok(), "lookups still answer");
+}
+
+/// Every desktop command with the operation it performs (None: the session's own commands,
+/// open to anybody). The role × command walk below proves that the operations enforce the
+/// permission table; `every_command_is_in_the_walk` keeps this table complete.
+fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
+    use Operation::*;
+    let member = json!({ "name": "张三", "phone": "13812345678", "gender": "F" });
+    vec![
+        ("app_status", json!({}), None),
+        ("session_status", json!({}), None),
+        ("member_search", json!({ "query": "5678" }), Some(Lookup)),
+        ("member_show", json!({ "member": "13812345678" }), Some(Lookup)),
+        ("member_history", json!({ "member": "13812345678" }), Some(Lookup)),
+        ("catalog", json!({}), Some(Lookup)),
+        ("member_enroll", json!({ "input": { "name": "李四", "phone": "13900001111" } }), Some(Enrol)),
+        ("member_update", json!({ "member": "13812345678", "input": member }), Some(EditMember)),
+        ("member_notes", json!({ "member": "13812345678", "notes": "喜欢绿茶" }), Some(EditNotes)),
+        ("receipt_suggest", json!({}), Some(Checkout)),
+        ("checkout_quote", json!({ "input": { "member": "13812345678", "amount": "10", "receipt": "Q1" } }), Some(Checkout)),
+        ("checkout", json!({ "input": { "member": "13812345678", "amount": "10", "receipt": "W1" } }), Some(Checkout)),
+        ("redeem_options", json!({ "member": "13812345678" }), Some(Redeem)),
+        ("redeem", json!({ "member": "13812345678", "item": 2 }), Some(Redeem)),
+        ("refund", json!({ "input": { "of": "R1", "receipt": "T1", "amount": "10" } }), Some(Refund)),
+        ("points_adjust", json!({ "member": "13812345678", "points": 10, "reason": "补发" }), Some(AdjustPoints)),
+        ("interaction_record", json!({ "member": "13812345678", "kind": "survey", "note": "" }), Some(RecordInteraction)),
+        ("contact_queue", json!({}), Some(WorkContacts)),
+        ("contact_sms_batches", json!({}), Some(WorkContacts)),
+        ("contact_entry", json!({ "entry": 1 }), Some(WorkContacts)),
+        ("contact_record", json!({ "entry": 1, "outcome": "done", "note": "好" }), Some(WorkContacts)),
+        ("contact_export", json!({ "channel": "call" }), Some(WorkContacts)),
+        ("contact_export", json!({ "channel": "sms" }), Some(ExportSms)),
+        ("tier_review", json!({ "month": "2026-11" }), Some(ReviewTiers)),
+        ("tier_export", json!({ "month": "2026-11", "format": "csv" }), Some(ReviewTiers)),
+        ("tier_evaluate", json!({ "month": "2026-11" }), Some(RunTiers)),
+        ("settings_get", json!({}), Some(EditSettings)),
+        ("settings_save", json!({ "settings": loyalty::ProgramSettings::default() }), Some(EditSettings)),
+        ("catalog_save", json!({ "item": { "id": 0, "name": "保温杯", "points": 200, "stock": 5, "voucher": null, "active": true } }), Some(EditSettings)),
+        ("coupon_templates", json!({}), Some(EditSettings)),
+        ("coupon_template_save", json!({ "template": { "key": "new_member", "name": "新手礼包", "kind": "amount", "value": "10", "min_spend": "100", "days_valid": 30, "active": true, "description": "" } }), Some(EditSettings)),
+        ("contact_settings", json!({}), Some(EditSettings)),
+        ("contact_script_save", json!({ "script": { "kind": "birthday", "text": "{greeting}您好！生日快乐！" } }), Some(EditSettings)),
+        ("holiday_save", json!({ "holiday": { "id": 0, "name": "店庆", "calendar": "solar", "month": 11, "day": 25, "audience": "all", "active": true } }), Some(EditSettings)),
+        ("member_archive", json!({ "member": "13812345678", "archived": true }), Some(ArchiveMember)),
+        ("demo_fill", json!({ "members": 5, "months": 2 }), Some(Demo)),
+        ("staff_list", json!({}), Some(ManageStaff)),
+        ("staff_add", json!({ "name": "新人", "role": "front_desk", "pin": "7777" }), Some(ManageStaff)),
+        ("staff_set", json!({ "name": "新人", "change": { "role": "customer_service" } }), Some(ManageStaff)),
+        ("audit_query", json!({ "query": {} }), Some(ViewAudit)),
+        ("audit_export", json!({ "query": {}, "format": "xlsx" }), Some(ViewAudit)),
+        // The session's own: signing in, the first start, locking; tested on their own.
+        ("staff_setup", json!({ "name": "x", "pin": "1234" }), None),
+        ("demo_start", json!({ "members": 5, "months": 2 }), None),
+        ("sign_in", json!({ "name": "x", "pin": "1234" }), None),
+        ("session_lock", json!({}), None),
+        ("sign_out", json!({}), None),
+    ]
+}
+
+/// A store with one member and a receipt R1, its three accounts, signed in as `role`.
+fn app_signed_in_as(role: Role) -> MockApp {
+    let app = app();
+    call(&app, "staff_add", json!({ "name": "前台小王", "role": "front_desk", "pin": "1111" })).unwrap();
+    call(&app, "staff_add", json!({ "name": "客服小李", "role": "customer_service", "pin": "2222" })).unwrap();
+    call(&app, "staff_add", json!({ "name": "老板", "role": "owner", "pin": "3333" })).unwrap();
+    call(&app, "member_enroll", json!({ "input": { "name": "张三", "phone": "13812345678", "gender": "F" } })).unwrap();
+    call(&app, "checkout", json!({ "input": { "member": "13812345678", "amount": "100", "receipt": "R1" } })).unwrap();
+    let (name, pin) = match role {
+        Role::FrontDesk => ("前台小王", "1111"),
+        Role::CustomerService => ("客服小李", "2222"),
+        Role::Manager => ("店长", "1234"),
+        Role::Owner => ("老板", "3333"),
+    };
+    call(&app, "sign_in", json!({ "name": name, "pin": pin })).unwrap();
+    app
+}
+
+/// Changes whenever another connection commits to the file.
+fn data_version(db: &std::path::Path, probe: &rusqlite::Connection) -> i64 {
+    let _ = db;
+    probe.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn every_command_and_every_role_the_allowed_work_the_others_are_refused_and_write_nothing() {
+    std::env::set_var("XDG_DOWNLOAD_DIR", std::env::temp_dir());
+    for role in Role::ALL {
+        let app = app_signed_in_as(role);
+        let probe = rusqlite::Connection::open(&app.db).unwrap();
+        for (cmd, args, op) in command_walk() {
+            let Some(op) = op else { continue };
+            let before = data_version(&app.db, &probe);
+            let result = call(&app, cmd, args.clone());
+            if loyalty::staff::permits(role, op) {
+                if let Err(e) = &result {
+                    assert_ne!(e["code"], "not_allowed", "{role:?} may {cmd} ({op:?}): {e}");
+                    assert_ne!(e["code"], "internal", "{role:?} {cmd}: {e}");
+                }
+            } else {
+                let e = result.expect_err(&format!("{role:?} must not {cmd}"));
+                assert_eq!(e["code"], "not_allowed", "{role:?} {cmd}: {e}");
+                assert_eq!(data_version(&app.db, &probe), before, "{role:?} {cmd}: refused and wrote nothing");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_command_is_in_the_walk() {
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/src/lib.rs")).unwrap();
+    let registered: std::collections::BTreeSet<String> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("commands::"))
+        .map(|c| c.trim_end_matches(',').to_string())
+        .collect();
+    let walked: std::collections::BTreeSet<String> = command_walk().iter().map(|c| c.0.to_string()).collect();
+    assert_eq!(registered, walked, "each desktop command is walked with every role");
+}
+
+#[test]
+fn nothing_answers_before_sign_in_and_the_screen_locks_after_the_idle_time() {
+    let app = app();
+    call(&app, "sign_out", json!({})).unwrap();
+    let e = call(&app, "member_search", json!({ "query": "5678" })).unwrap_err();
+    assert_eq!(e["code"], "sign_in_required");
+    let s = call(&app, "session_status", json!({})).unwrap();
+    assert_eq!(s["session"]["setup_needed"], false);
+    assert_eq!(s["roster"][0]["name"], "店长");
+    let e = call(&app, "sign_in", json!({ "name": "店长", "pin": "0000" })).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["message"].as_str()), (Some("wrong_pin"), Some("PIN 不正确，还可再试 4 次")));
+    call(&app, "sign_in", json!({ "name": "店长", "pin": "1234" })).unwrap();
+    call(&app, "session_lock", json!({})).unwrap();
+    let e = call(&app, "member_search", json!({ "query": "5678" })).unwrap_err();
+    assert_eq!(e["code"], "session_locked");
+    call(&app, "sign_in", json!({ "name": "店长", "pin": "1234" })).unwrap();
+    assert!(call(&app, "member_search", json!({ "query": "5678" })).is_ok());
+    let actions: Vec<String> = call(&app, "audit_query", json!({ "query": { "action": "staff." } }))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        ["staff.unlock", "staff.screen_lock", "staff.sign_in", "staff.sign_in_failed", "staff.sign_out", "staff.setup"]
+    );
 }

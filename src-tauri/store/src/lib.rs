@@ -339,6 +339,8 @@ mod tests {
                  (3, 'C', 'refund', 1, 1, 100, 100, '1', '2026-03-05 10:00:00', '2026-03-05', 1, '');",
         )
         .unwrap();
+        // As Store::prepare does: table rebuilds run with foreign keys off, then checked.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         migrations().to_latest(&mut conn).unwrap();
         let read = |c: &Connection, id: i64| -> (Option<i64>, Option<String>) {
             c.query_row("SELECT first_sale_id, last_sale_date FROM members WHERE id = ?1", [id], |r| {
@@ -357,6 +359,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(read(&conn, 2), (Some(5), Some("2026-04-01".into())));
+    }
+
+    #[test]
+    fn upgrading_to_version_6_keeps_the_staff_and_adds_the_command_line_account() {
+        let dir = std::env::temp_dir().join(format!("memberdesk-store-v6-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v5.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrations().to_version(&mut conn, 5).unwrap();
+            conn.execute_batch(
+                "INSERT INTO staff (id, name, role, created_at) VALUES (1, '店长', 'manager', '2026-01-01 00:00:00');
+                 INSERT INTO audit_log (at, staff_id, action, entity, entity_id) VALUES ('2026-01-01 00:00:00', 1, 'member.enroll', 'member', 'M000001');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let rows = staff::list(store.conn()).unwrap();
+        assert_eq!((rows.len(), rows[0].name.as_str(), rows[0].role), (1, "店长", loyalty::Role::Manager));
+        assert_eq!(staff::command_line_account(store.conn()).unwrap().unwrap().name, "命令行");
+        let member: Option<String> =
+            store.conn().query_row("SELECT member_no FROM audit_log", [], |r| r.get(0)).unwrap();
+        assert_eq!(member.as_deref(), Some("M000001"), "old entries are filed under their member");
+        let fk: i64 = store.conn().pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again after the migrations");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -30,5 +30,10 @@ CREATE INDEX audit_log_action ON audit_log(action, at);
 
 -- The member an entry concerns, so the audit screen can filter by member.
 ALTER TABLE audit_log ADD COLUMN member_no TEXT;
+-- Filing the old entries is the one change ever made to the log's rows: the append-only
+-- trigger steps aside for this migration only.
+DROP TRIGGER audit_log_no_update;
 UPDATE audit_log SET member_no = entity_id WHERE entity = 'member';
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE INDEX audit_log_member ON audit_log(member_no, at) WHERE member_no IS NOT NULL;
