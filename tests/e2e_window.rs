@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use fantoccini::{key::Key, Client, ClientBuilder, Locator};
+use serde_json::json;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,13 +40,88 @@ struct Window {
 }
 
 impl Window {
-    /// Starts the app on a data file prepared by `prepare` (CLI calls) for store date TODAY.
+    /// Starts the app on a data file prepared by `prepare` (CLI calls) for store date TODAY,
+    /// signed in as the manager 店长.
     async fn open(prepare: impl FnOnce(&Path)) -> Window {
         Window::open_on(TODAY, prepare).await
     }
 
     /// The same on another store date.
     async fn open_on(today: &str, prepare: impl FnOnce(&Path)) -> Window {
+        let w = Window::start(today, &[], |db| {
+            prepare(db);
+            with_manager(db, today);
+        })
+        .await;
+        w.sign_in(MANAGER.0, MANAGER.1).await;
+        w
+    }
+
+    /// Signs in at the gate: picks the account, types the PIN and Enter.
+    async fn sign_in(&self, name: &str, pin: &str) {
+        self.pick_and_type_pin(name, pin).await;
+        self.wait_hidden("#gate").await;
+    }
+
+    async fn pick_and_type_pin(&self, name: &str, pin: &str) {
+        let row = format!("#gate-roster li[data-name=\"{name}\"]");
+        self.wait_visible(&row).await;
+        self.click(&row).await;
+        self.type_into("#gate-pin", &format!("{pin}{}", enter())).await;
+    }
+
+    /// Waits until the element is displayed.
+    async fn wait_visible(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if el.is_displayed().await.unwrap_or(false) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css} never showed");
+    }
+
+    /// Waits until the element is hidden (or gone).
+    async fn wait_hidden(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(el) if el.is_displayed().await.unwrap_or(true) => {}
+                _ => return,
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css} stayed on screen");
+    }
+
+    /// Whether the element is displayed now.
+    async fn visible(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => el.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Calls a desktop command from inside the window, as a script in the page would:
+    /// `Ok(value)` or `Err({code, message})`.
+    async fn invoke(&self, cmd: &str, args: serde_json::Value) -> Result<serde_json::Value, serde_json::Value> {
+        let script = "const [cmd, args, done] = arguments;
+            window.__TAURI__.core.invoke(cmd, args).then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e }));";
+        let out = self.client.execute_async(script, vec![cmd.into(), args]).await.unwrap();
+        match out.get("err") {
+            Some(e) => Err(e.clone()),
+            None => Ok(out["ok"].clone()),
+        }
+    }
+
+    /// Starts the app on a data file prepared by `prepare`, with extra environment, and
+    /// waits for its store date (behind the sign-in gate).
+    async fn start(today: &str, env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Window {
         assert!(std::env::var("DISPLAY").is_ok(), "real-window tests need an X display: run them under xvfb-run");
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("window.db");
@@ -65,6 +141,7 @@ impl Window {
             .env("MEMBERDESK_DB", &db)
             .env("MEMBERDESK_TODAY", today)
             .env("XDG_CONFIG_HOME", &config)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -135,6 +212,15 @@ impl Window {
 }
 
 const TODAY: &str = "2026-11-23";
+
+/// Gives the store its manager 店长 (PIN 1234) unless the preparation made accounts.
+fn with_manager(db: &Path, today: &str) {
+    let out = cli_as(db, today, None, &["status"]);
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    if out.status.code() == Some(0) && status["sign_in_required"] == false {
+        cli_json_as(db, today, None, &["staff", "add", "--name", MANAGER.0, "--role", "manager", "--pin", MANAGER.1], 0);
+    }
+}
 
 fn enter() -> String {
     char::from(Key::Enter).to_string()
@@ -385,4 +471,139 @@ async fn redeem_points_for_a_voucher_and_see_the_balance_before_and_after() {
     w.wait_text("#card-balance", "100").await;
     w.wait_text("#card-coupon-list", "50元无门槛").await;
     w.close().await;
+}
+
+/// The store of `two_members` with three accounts: 店长 1234, 前台小王 1111, 客服小李 2222.
+fn staffed_store(db: &Path) {
+    two_members(db);
+    cli_json(db, TODAY, &["checkout", "--member", "13812345678", "--amount", "100", "--receipt", "R1"], 0);
+    with_manager(db, TODAY);
+    cli_json(db, TODAY, &["staff", "add", "--name", "前台小王", "--role", "front_desk", "--pin", "1111"], 0);
+    cli_json(db, TODAY, &["staff", "add", "--name", "客服小李", "--role", "customer_service", "--pin", "2222"], 0);
+}
+
+#[tokio::test]
+async fn sign_in_with_a_wrong_pin_then_five_in_a_row_lock_the_account() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], staffed_store).await;
+    w.wait_text("#gate-roster", "前台小王").await;
+    w.wait_text("#gate-roster", "客服小李").await;
+    w.shot("sign-in").await;
+    w.pick_and_type_pin("前台小王", "9999").await;
+    w.wait_text("#gate-error", "PIN 不正确，还可再试 4 次").await;
+    w.shot("sign-in-wrong-pin").await;
+    for left in [3, 2, 1] {
+        w.pick_and_type_pin("前台小王", "9999").await;
+        w.wait_text("#gate-error", &format!("还可再试 {left} 次")).await;
+    }
+    w.pick_and_type_pin("前台小王", "9999").await;
+    w.wait_text("#gate-error", "连续 5 次 PIN 错误，账号已锁定至").await;
+    w.wait_text("#gate-roster", "锁定至").await;
+    // Even the right PIN is refused while locked.
+    w.pick_and_type_pin("前台小王", "1111").await;
+    w.wait_text("#gate-error", "账号已锁定").await;
+    w.shot("sign-in-locked").await;
+    assert!(w.visible("#gate").await, "nobody got in");
+    w.sign_in("客服小李", "2222").await;
+    w.wait_text("#who", "客服小李（客服）").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let audit = cli_json(&db, TODAY, &["audit", "--staff", "前台小王"], 0);
+    let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "staff.sign_in_failed").count(), 5, "{actions:?}");
+    assert!(actions.contains(&"staff.locked") && actions.contains(&"staff.sign_in_refused"), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_front_desk_account_sees_no_refund_button_and_its_refund_command_is_refused_anyway() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], staffed_store).await;
+    w.sign_in("前台小王", "1111").await;
+    w.wait_text("#who", "前台小王（前台）").await;
+    w.type_into("#search", "5678").await;
+    w.wait_text("#results", "138****5678").await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    assert!(w.visible("#btn-redeem").await && w.visible("#checkout-form").await, "the till is the front desk's");
+    assert!(!w.visible("#btn-refund").await, "no refund button for the front desk");
+    assert!(!w.visible("#btn-adjust").await && !w.visible("#tab-manager").await && !w.visible("#tab-service").await);
+    w.shot("front-desk-card").await;
+    let refused = w.invoke("refund", json!({ "input": { "of": "R1", "receipt": "T1", "amount": "100" } })).await;
+    let e = refused.expect_err("the operation refuses what the screen hides");
+    assert_eq!((e["code"].as_str(), e["message"].as_str()), (Some("not_allowed"), Some("前台账号不能退货，请店长操作")));
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    assert_eq!(card["points_balance"], 150, "nothing was refunded");
+}
+
+#[tokio::test]
+async fn the_screen_locks_after_the_idle_time_and_a_pin_unlocks_it() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[("MEMBERDESK_IDLE_LOCK_SECONDS", "3")], staffed_store).await;
+    w.sign_in("客服小李", "2222").await;
+    w.wait_text("#who", "客服小李").await;
+    // Nobody touches the window: after 3 seconds the gate is back, asking for a PIN.
+    w.wait_visible("#gate").await;
+    w.wait_text("#gate-title", "屏幕已锁定").await;
+    w.shot("idle-locked").await;
+    w.sign_in("客服小李", "2222").await;
+    w.wait_text("#who", "客服小李").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let audit = cli_json(&db, TODAY, &["audit", "--staff", "客服小李"], 0);
+    let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.starts_with(&["staff.unlock", "staff.screen_lock", "staff.sign_in"]), "{actions:?}");
+}
+
+#[tokio::test]
+async fn the_manager_adds_and_deactivates_staff_and_reads_it_in_the_audit_log() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], staffed_store).await;
+    w.sign_in("店长", "1234").await;
+    w.click("#tab-manager").await;
+    w.wait_text("#staff-list", "前台小王").await;
+    w.type_into("#staff-new-name", "收银小赵").await;
+    w.type_into("#staff-new-pin", "4321").await;
+    w.click("#staff-add button[type=submit]").await;
+    w.wait_text("#staff-list", "收银小赵").await;
+    w.click("#staff-list tr[data-name=\"前台小王\"] .staff-toggle").await;
+    w.wait_text("#staff-list tr[data-name=\"前台小王\"]", "已停用").await;
+    // The last manager stays: deactivating 店长 is refused with its reason.
+    w.click("#staff-list tr[data-name=\"店长\"] .staff-toggle").await;
+    w.wait_text("#staff-error", "最后一个在用的店长账号").await;
+    w.shot("staff-screen").await;
+    w.type_into("#audit-action", "staff.").await;
+    w.click("#audit-filter button[type=submit]").await;
+    w.wait_text("#audit-list", "staff.add").await;
+    w.wait_text("#audit-list", "前台小王 前台 停用").await;
+    w.shot("audit-screen").await;
+    w.click("#audit-xlsx").await;
+    w.wait_text("#toast", "已导出到").await;
+    let file = w.dir.path().join("Downloads/操作日志-2026-11-23.xlsx");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !file.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(std::fs::read(&file).map(|b| b.starts_with(b"PK")).unwrap_or(false), "{}", file.display());
+    w.close().await;
+}
+
+#[tokio::test]
+async fn a_new_store_asks_for_the_managers_name_and_pin_before_anything_else() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], |_| {}).await;
+    w.wait_visible("#gate-setup").await;
+    w.shot("first-start").await;
+    w.type_into("#setup-name", "王店长").await;
+    w.type_into("#setup-pin", "2468").await;
+    w.type_into("#setup-pin2", &format!("2468{}", enter())).await;
+    w.wait_hidden("#gate").await;
+    w.wait_text("#who", "王店长（店长）").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let e = cli_json_as(&db, TODAY, None, &["status"], 2);
+    assert_eq!(e["error"]["code"], "staff_required", "the CLI now asks who acts");
+    let ok = cli_json_as(&db, TODAY, Some(("王店长", "2468")), &["staff", "list"], 0);
+    assert_eq!(ok["staff"][0]["name"], "王店长");
 }

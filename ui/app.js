@@ -23,7 +23,12 @@ async function invoke(cmd, args) {
   try {
     return await window.__TAURI__.core.invoke(cmd, args || {});
   } catch (e) {
-    throw typeof e === "object" && e !== null ? e : { code: "internal", message: String(e) };
+    const err = typeof e === "object" && e !== null ? e : { code: "internal", message: String(e) };
+    // The backend locked the screen (idle) or nobody is signed in: back to the PIN.
+    if ((err.code === "session_locked" || err.code === "sign_in_required") && window.MemberSession) {
+      window.MemberSession.gate();
+    }
+    throw err;
   }
 }
 
@@ -730,6 +735,7 @@ function openManager() {
   loadSettings();
   loadProgram();
   loadContactSettings();
+  if (window.MemberSession) window.MemberSession.openManager();
 }
 
 // ---- customer service: the contact list ---------------------------------------------
@@ -1133,9 +1139,10 @@ function wire() {
 async function start() {
   wire();
   applyI18n();
-  $("#search").focus();
-  const s = await loadStatus();
-  if (s && s.members === 0 && !localStorage.getItem("firstRunDone")) $("#dlg-first-run").showModal();
+  await loadStatus();
+  // Nothing of the store answers until somebody signs in (the first start sets up the
+  // manager, or fills the demo store with its three accounts).
+  await window.MemberSession.gate();
 }
 
 document.addEventListener("DOMContentLoaded", start);

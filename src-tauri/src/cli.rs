@@ -155,14 +155,16 @@ enum Command {
         #[command(subcommand)]
         action: StaffAction,
     },
-    /// The audit log (manager), newest first; with --out, written to a file.
+    /// The audit log (manager), newest first; with --out, written to a file. After `audit`,
+    /// `--staff N` filters by the account that acted (who runs the command is named before
+    /// the command: `memberdesk --staff 店长 audit --staff 小王`).
     Audit {
         #[arg(long)]
         from: Option<String>,
         #[arg(long)]
         to: Option<String>,
-        #[arg(long)]
-        staff: Option<String>,
+        #[arg(long = "audit-staff", value_name = "N")]
+        by_staff: Option<String>,
         #[arg(long)]
         action: Option<String>,
         #[arg(long)]
@@ -334,7 +336,7 @@ fn tier_run_text(run: &TierRunView) -> String {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(audit_filter_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => return argument_error(e),
     };
@@ -361,6 +363,35 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// `--staff` names who acts, anywhere on the line, except after `audit`, where it is the
+/// filter of the log (interface.md): those are handed to clap as `--audit-staff`.
+fn audit_filter_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let takes_value = ["--db", "--today", "--staff"];
+    let mut iter = args.into_iter();
+    let mut out: Vec<std::ffi::OsString> = iter.next().into_iter().collect();
+    // Up to the command: global options (some with a value), then the command's name.
+    let mut command = None;
+    while let Some(a) = iter.next() {
+        let text = a.to_string_lossy().to_string();
+        out.push(a);
+        if takes_value.contains(&text.as_str()) {
+            out.extend(iter.next());
+        } else if !text.starts_with('-') {
+            command = Some(text);
+            break;
+        }
+    }
+    for a in iter {
+        let text = a.to_string_lossy().to_string();
+        match (command.as_deref(), text.strip_prefix("--staff")) {
+            (Some("audit"), Some("")) => out.push("--audit-staff".into()),
+            (Some("audit"), Some(v)) if v.starts_with('=') => out.push(format!("--audit-staff{v}").into()),
+            _ => out.push(a),
+        }
+    }
+    out
 }
 
 /// A command line clap could not read: help and version print as usual; anything else
@@ -738,8 +769,8 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = format!("已更新员工 {}（{}，{}）", s.name, s.role_label, if s.active { "在用" } else { "停用" });
             out(&s, text)
         }
-        Command::Audit { from, to, staff, action, member, out: dest, format } => {
-            let q = AuditQuery { from: parse_date(&from)?, to: parse_date(&to)?, staff, action, member };
+        Command::Audit { from, to, by_staff, action, member, out: dest, format } => {
+            let q = AuditQuery { from: parse_date(&from)?, to: parse_date(&to)?, staff: by_staff, action, member };
             if let Some(dest) = dest {
                 let bytes = desk.export_audit(ctx, &q, ExportFormat::parse(&format)?)?;
                 write_file(&dest, &bytes)?;

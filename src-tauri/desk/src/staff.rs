@@ -33,6 +33,8 @@ pub struct SignedIn {
     pub name: String,
     pub role: Role,
     pub role_label: String,
+    /// What the role may do (the permission table's row), so the window shows only that.
+    pub allowed: Vec<Operation>,
 }
 
 /// Why a PIN is asked: signing in, unlocking the locked screen (audited as such), or one
@@ -124,7 +126,13 @@ fn not_found(name: &str) -> DeskError {
 }
 
 fn signed_in(r: &StaffRow) -> SignedIn {
-    SignedIn { staff_id: r.id, name: r.name.clone(), role: r.role, role_label: r.role.label().to_string() }
+    SignedIn {
+        staff_id: r.id,
+        name: r.name.clone(),
+        role: r.role,
+        role_label: r.role.label().to_string(),
+        allowed: Operation::ALL.into_iter().filter(|op| loyalty::staff::permits(r.role, *op)).collect(),
+    }
 }
 
 impl Desk {

@@ -48,7 +48,7 @@ impl Role {
 }
 
 /// Every operation staff can perform, as the permission table names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     /// Find members, open a card, see its history, the catalog and the store's status.
