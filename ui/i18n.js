@@ -1,7 +1,6 @@
 // MemberDesk UI texts: Simplified Chinese (default) and English. Error codes map to a
 // headline here; the backend's message (Chinese) carries the detail.
-"use strict";
-const I18N = {
+export const I18N = {
   zh: {
     "nav.manager": "店长", "integrity.damaged": "数据文件已损坏，已停止写入。请联系店长从备份恢复：{message}",
     "tv.title": "{label}", "tv.score": "预计 {date} 评定：S {score}（消费 C {c} · 互动 I {i}）",

@@ -1,7 +1,8 @@
 // Sign-in, the first start, the idle lock and switching staff (换人), and the manager's
 // staff and audit screens. What each role may do comes from the backend (`allowed`, the
 // permission table's row); the operations refuse the rest whatever the screen shows.
-// Uses the shared helpers of app.js ($, t, invoke, toast, errorText, state).
+
+import { $, errorText, invoke, loadStatus, showScreen, t, toast } from "./core.js";
 
 const S = { roster: [], pick: 0, who: null, idleSeconds: 600, lastActive: Date.now(), waiting: [] };
 
@@ -309,12 +310,15 @@ function wireSession() {
   watchIdle();
 }
 
-wireSession();
-window.MemberSession = {
-  gate,
-  openManager: () => {
-    loadStaff();
-    loadAudit();
-  },
-  who: () => S.who,
-};
+/** The manager's staff and audit panels, refreshed when the manager screen opens. */
+function openSessionManager() {
+  loadStaff();
+  loadAudit();
+}
+
+/** Who is signed in (null at the gate). */
+function signedInStaff() {
+  return S.who;
+}
+
+export { gate, openSessionManager, signedInStaff, wireSession };

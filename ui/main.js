@@ -1,0 +1,124 @@
+// MemberDesk's window: wires every screen's controls and keys, then opens the store and
+// the sign-in gate.
+
+import { $, applyI18n, loadStatus, showScreen, state } from "./core.js";
+import { openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
+import { exportReview, loadReview, renderReview, runReview, saveSettings } from "./manager.js";
+import { exportContacts, recordContact } from "./service.js";
+import { gate, wireSession } from "./session.js";
+
+// ---- wiring -------------------------------------------------------------------------
+
+function wire() {
+  $("#search").addEventListener("input", scheduleSearch);
+  $("#search").addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      const n = state.hits.length;
+      if (n) state.selected = (state.selected + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
+      renderResults();
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      openSelected();
+    } else if (ev.key === "Escape") {
+      $("#search").value = "";
+      state.hits = [];
+      renderResults();
+    }
+  });
+  $("#checkout-form").addEventListener("submit", submitCheckout);
+  $("#refund-form").addEventListener("submit", submitRefund);
+  $("#adjust-form").addEventListener("submit", submitAdjust);
+  $("#member-form").addEventListener("submit", submitMember);
+  $("#interaction-form").addEventListener("submit", submitInteraction);
+  $("#redeem-form").addEventListener("submit", submitRedeem);
+  $("#se-done").addEventListener("click", () => recordContact("done"));
+  $("#se-noanswer").addEventListener("click", () => recordContact("no_answer"));
+  $("#se-reschedule").addEventListener("click", () => recordContact("rescheduled"));
+  $("#se-dnc").addEventListener("click", () => $("#dlg-dnc").showModal());
+  $("#dnc-confirm").addEventListener("click", () => {
+    $("#dlg-dnc").close();
+    recordContact("do_not_call");
+  });
+  $("#dnc-cancel").addEventListener("click", () => $("#dlg-dnc").close());
+  $("#service-sms").addEventListener("click", () => exportContacts("sms"));
+  $("#service-calls").addEventListener("click", () => exportContacts("call"));
+  $("#btn-redeem").addEventListener("click", openRedeem);
+  $("#checkout-amount").addEventListener("input", requestQuote);
+  $("#checkout-coupon").addEventListener("input", requestQuote);
+  $("#checkout-coupon-pick").addEventListener("change", requestQuote);
+  $("#review-month").addEventListener("change", loadReview);
+  $("#review-run").addEventListener("click", runReview);
+  $("#review-csv").addEventListener("click", () => exportReview("csv"));
+  $("#review-xlsx").addEventListener("click", () => exportReview("xlsx"));
+  $("#review-dir").addEventListener("change", renderReview);
+  $("#review-tier").addEventListener("change", renderReview);
+  $("#settings-form").addEventListener("submit", saveSettings);
+  $("#member-cancel").addEventListener("click", () => {
+    resetMemberForm(null);
+    showScreen("desk");
+  });
+  $("#btn-refund").addEventListener("click", openRefund);
+  $("#btn-adjust").addEventListener("click", () => {
+    if (!state.card) return;
+    $("#adjust-points").value = "";
+    $("#adjust-reason").value = "";
+    $("#adjust-error").textContent = "";
+    $("#dlg-adjust").showModal();
+  });
+  $("#btn-edit").addEventListener("click", () => {
+    if (!state.card) return;
+    resetMemberForm(state.card);
+    showScreen("enrol");
+  });
+  document.querySelectorAll(".tab").forEach((b) =>
+    b.addEventListener("click", () => {
+      if (b.dataset.screen === "enrol") resetMemberForm(null);
+      showScreen(b.dataset.screen);
+    }),
+  );
+  $("#lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "zh" ? "en" : "zh";
+    localStorage.setItem("lang", state.lang);
+    applyI18n();
+  });
+  $("#date-confirm").addEventListener("click", async () => {
+    $("#dlg-date").close();
+    await loadStatus(true);
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "F1") {
+      ev.preventDefault();
+      showScreen("desk");
+      $("#search").select();
+    } else if (ev.key === "F2") {
+      ev.preventDefault();
+      if (state.card) {
+        showScreen("desk");
+        $("#checkout-amount").focus();
+      }
+    } else if (ev.key === "F3") {
+      ev.preventDefault();
+      showScreen("service");
+    } else if (ev.key === "F6") {
+      ev.preventDefault();
+      showScreen("manager");
+    } else if (ev.key === "F4") {
+      ev.preventDefault();
+      resetMemberForm(null);
+      showScreen("enrol");
+    }
+  });
+}
+
+async function start() {
+  wire();
+  wireSession();
+  applyI18n();
+  await loadStatus();
+  // Nothing of the store answers until somebody signs in (the first start sets up the
+  // manager, or fills the demo store with its three accounts).
+  await gate();
+}
+
+start();
