@@ -218,7 +218,13 @@ fn with_manager(db: &Path, today: &str) {
     let out = cli_as(db, today, None, &["status"]);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     if out.status.code() == Some(0) && status["sign_in_required"] == false {
-        cli_json_as(db, today, None, &["staff", "add", "--name", MANAGER.0, "--role", "manager", "--pin", MANAGER.1], 0);
+        cli_json_as(
+            db,
+            today,
+            None,
+            &["staff", "add", "--name", MANAGER.0, "--role", "manager", "--pin", MANAGER.1],
+            0,
+        );
     }
 }
 
@@ -509,7 +515,8 @@ async fn sign_in_with_a_wrong_pin_then_five_in_a_row_lock_the_account() {
     let db = w.db.clone();
     let _dir = w.close().await;
     let audit = cli_json(&db, TODAY, &["audit", "--staff", "前台小王"], 0);
-    let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "staff.sign_in_failed").count(), 5, "{actions:?}");
     assert!(actions.contains(&"staff.locked") && actions.contains(&"staff.sign_in_refused"), "{actions:?}");
 }
@@ -530,7 +537,10 @@ async fn a_front_desk_account_sees_no_refund_button_and_its_refund_command_is_re
     w.shot("front-desk-card").await;
     let refused = w.invoke("refund", json!({ "input": { "of": "R1", "receipt": "T1", "amount": "100" } })).await;
     let e = refused.expect_err("the operation refuses what the screen hides");
-    assert_eq!((e["code"].as_str(), e["message"].as_str()), (Some("not_allowed"), Some("前台账号不能退货，请店长操作")));
+    assert_eq!(
+        (e["code"].as_str(), e["message"].as_str()),
+        (Some("not_allowed"), Some("前台账号不能退货，请店长操作"))
+    );
     let db = w.db.clone();
     let _dir = w.close().await;
     let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
@@ -552,7 +562,8 @@ async fn the_screen_locks_after_the_idle_time_and_a_pin_unlocks_it() {
     let db = w.db.clone();
     let _dir = w.close().await;
     let audit = cli_json(&db, TODAY, &["audit", "--staff", "客服小李"], 0);
-    let actions: Vec<&str> = audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.starts_with(&["staff.unlock", "staff.screen_lock", "staff.sign_in"]), "{actions:?}");
 }
 

@@ -10,7 +10,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::greeting;
 use loyalty::money::{self, parse_amount};
 use loyalty::points::{clawback_for_refund, earned_points, threshold_gift};
-use loyalty::{Gender, Tier};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use store::coupons::CouponRow;
@@ -98,8 +97,7 @@ pub(crate) fn record_sale(
     coupon: Option<&CouponRow>,
 ) -> DeskResult<(ReceiptRow, i64)> {
     // The tier in force at the time of the sale (an imported past sale uses the tier of then).
-    let tier_then = store::tiers::tier_on(conn, member.id, at.date(), &member.tier)?;
-    let tier = Tier::parse(&tier_then).unwrap_or(Tier::Regular);
+    let tier = store::tiers::tier_on(conn, member.id, at.date(), member.tier)?;
     let multiplier = settings.multiplier(tier);
     // Coupon first: points are earned on what is paid.
     let (discount, paid) = match coupon {
@@ -254,7 +252,7 @@ impl Desk {
         let settings = self.settings.clone();
         let tx = self.store.transaction()?;
         let member = resolve(&tx, &input.member)?;
-        let greet = greeting(&member.name, Gender::parse(&member.gender).unwrap_or(Gender::Unknown));
+        let greet = greeting(&member.name, member.gender);
         let coupon = match coupon_code {
             Some(code) => Some(coupons::find(&tx, code)?),
             None => None,
@@ -320,7 +318,7 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::RefundOfRefund, format!("{of_no} 是退货单，不能再退")));
         }
         let member = store::members::get(&tx, sale.member_id)?.expect("receipts name a member");
-        let greet = greeting(&member.name, Gender::parse(&member.gender).unwrap_or(Gender::Unknown));
+        let greet = greeting(&member.name, member.gender);
         let outcome = |r: &ReceiptRow, balance: i64, duplicate: bool| ReceiptOutcome {
             receipt: r.receipt_no.clone(),
             member_no: member.member_no.clone(),

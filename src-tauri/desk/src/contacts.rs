@@ -12,17 +12,14 @@ use loyalty::contacts::{
 };
 use loyalty::member::{greeting, mask_phone};
 use loyalty::money;
-use loyalty::{Birthday, Calendar, Gender, ProgramSettings, Tier};
+use loyalty::{Birthday, Calendar, ProgramSettings, Tier};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use store::contacts::{Contactable, EntryRow, HolidayRow, NewEntry};
 
 fn birthday_of(c: &Contactable) -> Option<Birthday> {
-    let calendar = match c.birthday_calendar.as_deref()? {
-        "lunar" => Calendar::Lunar,
-        _ => Calendar::Solar,
-    };
+    let calendar = c.birthday_calendar?;
     Some(Birthday {
         calendar,
         year: c.birthday_year,
@@ -118,7 +115,6 @@ pub(crate) fn generate_day(
     }
     if day.day() == 1 {
         for (member, from, to) in store::contacts::tier_changes_on(conn, day)? {
-            let (Some(from), Some(to)) = (Tier::parse(&from), Tier::parse(&to)) else { continue };
             reasons.entry(member).or_default().push(ContactReason::TierChange { from, to });
         }
     }
@@ -185,12 +181,9 @@ pub(crate) fn generate_day(
     for (id, mut r) in reasons {
         let Some(c) = facts.get(&id) else { continue };
         r.sort_by_key(reason_rank);
-        let tier = Tier::parse(&c.tier).unwrap_or(Tier::Regular);
-        let ch = match channel(&r, tier, c.vip) {
-            Channel::Call => "call",
-            Channel::Sms => "sms",
-        };
-        entries.push(NewEntry { member_id: c.id, channel: ch, reasons: json(&r)?, tier: &c.tier, vip: c.vip });
+        let tier = c.tier;
+        let ch = channel(&r, tier, c.vip);
+        entries.push(NewEntry { member_id: c.id, channel: ch, reasons: json(&r)?, tier: c.tier, vip: c.vip });
         entry_reasons.push(r);
     }
     let written = store::contacts::insert_entries(conn, day, overdue, &entries)?;
@@ -261,7 +254,7 @@ fn entry_view(
     mask: bool,
 ) -> ContactEntryView {
     let reasons: Vec<ContactReason> = serde_json::from_str(&e.reasons).unwrap_or_default();
-    let greet = greeting(&e.name, Gender::parse(&e.gender).unwrap_or(Gender::Unknown));
+    let greet = greeting(&e.name, e.gender);
     let texts = reasons
         .iter()
         .map(|r| {
@@ -297,9 +290,9 @@ fn entry_view(
         name: e.name.clone(),
         greeting: greet,
         phone: e.phone.as_deref().map(|p| if mask { mask_phone(p) } else { p.to_string() }),
-        tier: e.tier.clone(),
+        tier: e.tier.code().to_string(),
         vip: e.vip,
-        channel: e.channel.clone(),
+        channel: e.channel.code().to_string(),
         status: e.status.clone(),
         attempts: e.attempts,
         reasons: reasons.iter().map(|r| ReasonView { kind: r.kind().to_string(), detail: r.detail() }).collect(),
@@ -643,7 +636,7 @@ impl Desk {
         batches.extend(store::sms_batches::of_day(conn, day)?);
         let mut rows: Vec<EntryRow> = store::contacts::entries_of_day(conn, day)?
             .into_iter()
-            .filter(|e| e.channel == "sms" && e.status != "do_not_call")
+            .filter(|e| e.channel == Channel::Sms && e.status != "do_not_call")
             .collect();
         for batch in &batches {
             rows.extend(self.batch_rows(batch)?);

@@ -6,9 +6,7 @@ use crate::members::resolve;
 use crate::points::{award, spend, Award, Spend};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::NaiveDate;
-use loyalty::coupons::{
-    apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponStatus, CouponTerms,
-};
+use loyalty::coupons::{apply, check_use, coupon_code, validity, CouponKind, CouponRefusal, CouponState, CouponTerms};
 use loyalty::money::{self, Money};
 use loyalty::points::{redemption_refusal, RedemptionRefusal};
 use loyalty::{ProgramSettings, Tier};
@@ -32,25 +30,25 @@ pub struct CouponView {
     pub description: String,
 }
 
-fn terms_of(kind: &str, value: &str, min_spend_fen: i64) -> CouponTerms {
-    CouponTerms {
-        kind: CouponKind::parse(kind).unwrap_or(CouponKind::Service),
-        value: value.parse().unwrap_or(Decimal::ZERO),
-        min_spend: money::from_fen(min_spend_fen),
-    }
+fn terms_of(c: &CouponRow) -> CouponTerms {
+    CouponTerms { kind: c.kind, value: c.value, min_spend: money::from_fen(c.min_spend_fen) }
 }
 
 pub(crate) fn coupon_view(c: &CouponRow) -> CouponView {
-    let terms = terms_of(&c.kind, &c.value, c.min_spend_fen);
+    let terms = terms_of(c);
     CouponView {
         code: c.code.clone(),
         name: c.name.clone(),
-        kind: c.kind.clone(),
-        value: if terms.kind == CouponKind::Rate { c.value.clone() } else { money::format(terms.value) },
+        kind: c.kind.code().to_string(),
+        value: if terms.kind == CouponKind::Rate {
+            c.value.normalize().to_string()
+        } else {
+            money::format(terms.value)
+        },
         min_spend: money::format(terms.min_spend),
         valid_from: c.valid_from,
         valid_until: c.valid_until,
-        status: c.status.clone(),
+        status: c.status.code().to_string(),
         description: terms.describe(),
     }
 }
@@ -119,10 +117,10 @@ pub(crate) fn price_with(
     store_date: NaiveDate,
     gross: Money,
 ) -> DeskResult<(Money, Money)> {
-    let terms = terms_of(&c.kind, &c.value, c.min_spend_fen);
+    let terms = terms_of(c);
     let state = CouponState {
         owner: c.member_id,
-        status: CouponStatus::parse(&c.status).unwrap_or(CouponStatus::Void),
+        status: c.status,
         valid_from: c.valid_from,
         valid_until: c.valid_until,
         terms,
@@ -189,12 +187,8 @@ pub(crate) fn on_sale(
     if referrer.archived {
         return Ok(());
     }
-    let tier_then = store::tiers::tier_on(conn, referrer.id, on, &referrer.tier)?;
-    let points = if Tier::parse(&tier_then) == Some(Tier::Loyal) {
-        settings.referral_points_loyal
-    } else {
-        settings.referral_points
-    };
+    let tier_then = store::tiers::tier_on(conn, referrer.id, on, referrer.tier)?;
+    let points = if tier_then == Tier::Loyal { settings.referral_points_loyal } else { settings.referral_points };
     let reason = format!("推荐奖励：{} 首次消费", member.member_no);
     award(
         conn,

@@ -102,6 +102,9 @@ impl From<StoreError> for DeskError {
                     "数据正被另一项操作使用（例如正在导入），请稍后再试；本次未写入任何数据",
                 );
             }
+            // A stored code this build does not know (a tier, a gender…): parsed once in the
+            // store, never read as a default.
+            StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(..)) => ErrorCode::DataFileDamaged,
             StoreError::Sql(_) | StoreError::Migration(_) => ErrorCode::Internal,
         };
         DeskError::new(code, e.to_string())

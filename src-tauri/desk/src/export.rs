@@ -67,10 +67,10 @@ impl Desk {
                     (None, Some(mo), Some(d)) => format!("{mo:02}-{d:02}"),
                     _ => String::new(),
                 };
-                let calendar = match (m.birthday_calendar.as_deref(), m.birthday_leap) {
-                    (Some("lunar"), true) => "lunar_leap",
-                    (Some("lunar"), false) => "lunar",
-                    (Some(_), _) => "solar",
+                let calendar = match (m.birthday_calendar, m.birthday_leap) {
+                    (Some(loyalty::Calendar::Lunar), true) => "lunar_leap",
+                    (Some(loyalty::Calendar::Lunar), false) => "lunar",
+                    (Some(loyalty::Calendar::Solar), _) => "solar",
                     (None, _) => "",
                 };
                 let phone = m.phone.as_deref().map(|p| if mask { mask_phone(p) } else { p.to_string() });
@@ -78,11 +78,11 @@ impl Desk {
                     m.member_no,
                     m.name,
                     phone.unwrap_or_default(),
-                    m.gender,
+                    m.gender.code().to_string(),
                     birthday,
                     calendar.to_string(),
                     m.joined_on.to_string(),
-                    m.tier,
+                    m.tier.code().to_string(),
                     m.points_balance.to_string(),
                     u8::from(m.vip).to_string(),
                     u8::from(m.contact_ok).to_string(),

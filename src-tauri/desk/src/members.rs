@@ -118,14 +118,11 @@ fn parse_member_no(text: &str) -> Option<String> {
 }
 
 fn gender_of(row: &MemberRow) -> Gender {
-    Gender::parse(&row.gender).unwrap_or(Gender::Unknown)
+    row.gender
 }
 
 fn birthday_of(row: &MemberRow) -> Option<Birthday> {
-    let calendar = match row.birthday_calendar.as_deref()? {
-        "lunar" => Calendar::Lunar,
-        _ => Calendar::Solar,
-    };
+    let calendar = row.birthday_calendar?;
     Some(Birthday {
         calendar,
         year: row.birthday_year,
@@ -279,7 +276,7 @@ impl Desk {
             name: row.name.clone(),
             greeting: greeting(&row.name, gender_of(row)),
             phone: row.phone.clone(),
-            gender: row.gender.clone(),
+            gender: row.gender.code().to_string(),
             birthday: birthday.map(|b| match b.year {
                 Some(y) => format!("{y:04}-{:02}-{:02}", b.month, b.day),
                 None => format!("{:02}-{:02}", b.month, b.day),
@@ -292,8 +289,8 @@ impl Desk {
                 }
                 .to_string()
             }),
-            tier: row.tier.clone(),
-            tier_label: tier_label(&row.tier),
+            tier: row.tier.code().to_string(),
+            tier_label: row.tier.label_zh().to_string(),
             points_balance: row.points_balance,
             vip: row.vip,
             contact_ok: row.contact_ok,
@@ -324,7 +321,7 @@ impl Desk {
                 }
             },
             recent_receipts: recent,
-            tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, &row.tier, ctx.store_date)?,
+            tier_view: crate::tiers::tier_view(conn, &self.settings, row.id, row.tier, ctx.store_date)?,
             contact_log: store::contacts::attempts_of_member(conn, row.id, 10)?
                 .into_iter()
                 .map(crate::contacts::AttemptView::from)
@@ -403,7 +400,7 @@ impl Desk {
             .map(|(rank, m, matched)| MemberHit {
                 greeting: greeting(&m.name, gender_of(&m)),
                 phone: m.phone.as_deref().map(|p| if mask { mask_phone(p) } else { p.to_string() }),
-                tier: m.tier.clone(),
+                tier: m.tier.code().to_string(),
                 points_balance: m.points_balance,
                 vip: m.vip,
                 matched: matched.to_string(),

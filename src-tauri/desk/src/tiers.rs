@@ -91,20 +91,16 @@ pub fn parse_month(text: &str) -> DeskResult<NaiveDate> {
         .map_err(|_| DeskError::new(ErrorCode::InvalidInput, format!("月份“{text}”无效，应为 YYYY-MM")))
 }
 
-fn tier_of(code: &str) -> Tier {
-    Tier::parse(code).unwrap_or(Tier::Regular)
-}
-
 fn change_view(c: &store::tiers::ChangeRow) -> TierChangeView {
     TierChangeView {
         member_no: c.member_no.clone(),
         name: c.name.clone(),
-        from: c.from_tier.clone(),
-        to: c.to_tier.clone(),
+        from: c.from_tier.code().to_string(),
+        to: c.to_tier.code().to_string(),
         score: c.score.clone(),
         consumption: c.consumption.clone(),
         interaction: c.interaction.clone(),
-        direction: if tier_of(&c.to_tier) > tier_of(&c.from_tier) { "up" } else { "down" }.to_string(),
+        direction: if c.to_tier > c.from_tier { "up" } else { "down" }.to_string(),
     }
 }
 
@@ -205,7 +201,7 @@ pub(crate) fn tier_view(
     conn: &Connection,
     settings: &ProgramSettings,
     member_id: i64,
-    tier: &str,
+    current: Tier,
     today: NaiveDate,
 ) -> DeskResult<TierView> {
     let rules = &settings.tiers;
@@ -213,7 +209,6 @@ pub(crate) fn tier_view(
     let (start, _) = window(next_eval);
     let f = store::tiers::window_facts(conn, start, next_eval, Some(member_id))?.remove(&member_id).unwrap_or_default();
     let e = evaluate_facts(&f, rules);
-    let current = tier_of(tier);
     let next = next_tier_gap(&e, f.ever_referred, rules).filter(|g| g.next > current).map(|g| {
         let label = format!("{}会员", g.next.label_zh());
         let mut ways = Vec::new();
@@ -289,14 +284,17 @@ impl Desk {
         let day = parse_month(month)?;
         let conn = self.store.conn();
         let month = month_text(day);
-        let run = match store::tiers::run_of_month(conn, &month)? {
+        let stored = store::tiers::run_of_month(conn, &month)?;
+        let mut matrix = [[0i64; 4]; 4];
+        if let Some(r) = &stored {
+            for c in store::tiers::changes_of_run(conn, r.id)? {
+                matrix[c.from_tier.rank()][c.to_tier.rank()] += 1;
+            }
+        }
+        let run = match stored {
             Some(r) => Some(run_view(conn, &r, false)?),
             None => None,
         };
-        let mut matrix = [[0i64; 4]; 4];
-        for c in run.iter().flat_map(|r| &r.changes) {
-            matrix[tier_of(&c.from).rank()][tier_of(&c.to).rank()] += 1;
-        }
         let first = day.checked_sub_months(Months::new(11)).expect("in range");
         let runs = store::tiers::runs_between(conn, &month_text(first), &month)?;
         let distribution = (0..12)

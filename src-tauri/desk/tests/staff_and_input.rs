@@ -390,3 +390,15 @@ fn a_read_only_command_writes_nothing_on_open_so_lookups_answer_during_an_import
     assert!(started.elapsed() >= std::time::Duration::from_secs(4), "it waited for its bound first");
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+#[test]
+fn a_stored_tier_this_build_does_not_know_is_an_error_never_a_silent_regular() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    enroll(&mut desk, &ctx, "张三", "13812345678", "F");
+    desk.conn()
+        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE members SET tier = 'gold'; PRAGMA ignore_check_constraints = OFF;")
+        .unwrap();
+    let e = desk.member_card(&ctx, "13812345678").unwrap_err();
+    assert_eq!(e.code, ErrorCode::DataFileDamaged);
+    assert!(e.message.contains("gold"), "{}", e.message);
+}

@@ -148,6 +148,15 @@ pub enum Channel {
     Sms,
 }
 
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
 /// A phone call, except an entry whose only reason is a holiday for a Regular or Active
 /// member who is not VIP: that goes on the SMS list.
 pub fn channel(reasons: &[ContactReason], tier: Tier, vip: bool) -> Channel {

@@ -159,6 +159,15 @@ pub enum Calendar {
     Lunar,
 }
 
+impl Calendar {
+    pub fn code(self) -> &'static str {
+        match self {
+            Calendar::Solar => "solar",
+            Calendar::Lunar => "lunar",
+        }
+    }
+}
+
 /// A member's birthday: solar or lunar month/day, an optional year, and for lunar dates
 /// whether it is in a leap month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,9 @@
 //! own `last_sale_date` and `first_sale_id` (kept by a trigger). The day's SMS greetings
 //! live in [`crate::sms_batches`].
 
-use crate::Result;
+use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
+use loyalty::contacts::Channel;
 use loyalty::{Birthday, Calendar, Gender, Tier};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -65,10 +66,10 @@ pub fn save_holiday(conn: &Connection, h: &HolidayRow) -> Result<i64> {
 pub struct Contactable {
     pub id: i64,
     pub member_no: String,
-    pub gender: String,
-    pub tier: String,
+    pub gender: Gender,
+    pub tier: Tier,
     pub vip: bool,
-    pub birthday_calendar: Option<String>,
+    pub birthday_calendar: Option<Calendar>,
     pub birthday_year: Option<i32>,
     pub birthday_month: Option<u32>,
     pub birthday_day: Option<u32>,
@@ -83,10 +84,10 @@ fn row_to_contactable(r: &Row<'_>) -> rusqlite::Result<Contactable> {
     Ok(Contactable {
         id: r.get(0)?,
         member_no: r.get(1)?,
-        gender: r.get(2)?,
-        tier: r.get(3)?,
+        gender: typed(r, 2, codes::gender)?,
+        tier: typed(r, 3, codes::tier)?,
         vip: r.get(4)?,
-        birthday_calendar: r.get(5)?,
+        birthday_calendar: typed_opt(r, 5, codes::calendar)?,
         birthday_year: r.get(6)?,
         birthday_month: r.get(7)?,
         birthday_day: r.get(8)?,
@@ -124,18 +125,14 @@ pub fn holiday_audience(conn: &Connection, person: bool) -> Result<Vec<HolidayAu
         .query_map([], |r| {
             let mut row = HolidayAudienceRow {
                 id: r.get(0)?,
-                tier: Tier::parse(r.get_ref(1)?.as_str()?).unwrap_or(Tier::Regular),
+                tier: typed(r, 1, codes::tier)?,
                 vip: r.get(2)?,
                 gender: Gender::Unknown,
                 birthday: None,
             };
             if person {
-                row.gender = Gender::parse(r.get_ref(3)?.as_str()?).unwrap_or(Gender::Unknown);
-                let calendar = match r.get_ref(4)?.as_str_or_null()? {
-                    Some("lunar") => Some(Calendar::Lunar),
-                    Some(_) => Some(Calendar::Solar),
-                    None => None,
-                };
+                row.gender = typed(r, 3, codes::gender)?;
+                let calendar = typed_opt(r, 4, codes::calendar)?;
                 let (month, day): (Option<u32>, Option<u32>) = (r.get(6)?, r.get(7)?);
                 if let (Some(calendar), Some(month), Some(day)) = (calendar, month, day) {
                     row.birthday = Some(Birthday { calendar, year: r.get(5)?, month, day, leap: r.get(8)? });
@@ -241,13 +238,14 @@ pub fn expiring_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, i64)>>
 
 /// Tier changes of the run evaluated on `day`: (member id, from, to) (consent: see
 /// [`sales_for_follow_up`]).
-pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, String, String)>> {
+pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, Tier, Tier)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.member_id, c.from_tier, c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
          WHERE r.evaluation_day = ?1",
     )?;
-    let rows =
-        stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([day], |r| Ok((r.get(0)?, typed(r, 1, codes::tier)?, typed(r, 2, codes::tier)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -284,24 +282,19 @@ pub fn day_duration_ms(conn: &Connection, day: NaiveDate) -> Result<Option<i64>>
 
 /// A call entry of a day's list.
 #[derive(Debug, PartialEq, Eq, serde::Serialize)]
-pub struct NewEntry<'a> {
+pub struct NewEntry {
     pub member_id: i64,
-    pub channel: &'a str,
+    pub channel: Channel,
     /// The reasons (JSON).
     pub reasons: String,
-    pub tier: &'a str,
+    pub tier: Tier,
     pub vip: bool,
 }
 
 /// Adds the entries of a day's list in one statement (on a busy day thousands: one
 /// statement runs the table's checks once, not once a row). A member already on that day's
 /// list is an error: the list of a day is made once.
-pub fn insert_entries(
-    conn: &Connection,
-    list_date: NaiveDate,
-    overdue: bool,
-    entries: &[NewEntry<'_>],
-) -> Result<usize> {
+pub fn insert_entries(conn: &Connection, list_date: NaiveDate, overdue: bool, entries: &[NewEntry]) -> Result<usize> {
     if entries.is_empty() {
         return Ok(0);
     }
@@ -323,12 +316,12 @@ pub struct EntryRow {
     pub member_id: i64,
     pub member_no: String,
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub phone: Option<String>,
     pub notes: String,
-    pub channel: String,
+    pub channel: Channel,
     pub reasons: String,
-    pub tier: String,
+    pub tier: Tier,
     pub vip: bool,
     pub status: String,
     pub due_date: NaiveDate,
@@ -347,12 +340,12 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
         member_id: r.get(2)?,
         member_no: r.get(3)?,
         name: r.get(4)?,
-        gender: r.get(5)?,
+        gender: typed(r, 5, codes::gender)?,
         phone: r.get(6)?,
         notes: r.get(7)?,
-        channel: r.get(8)?,
+        channel: typed(r, 8, codes::channel)?,
         reasons: r.get(9)?,
-        tier: r.get(10)?,
+        tier: typed(r, 10, codes::tier)?,
         vip: r.get(11)?,
         status: r.get(12)?,
         due_date: r.get(13)?,
@@ -409,12 +402,12 @@ pub fn batch_entries(
                 member_id: r.get(0)?,
                 member_no: r.get(1)?,
                 name: r.get(2)?,
-                gender: r.get(3)?,
+                gender: typed(r, 3, codes::gender)?,
                 phone: r.get(4)?,
                 notes: r.get(5)?,
-                channel: "sms".into(),
+                channel: Channel::Sms,
                 reasons: reasons.into(),
-                tier: r.get(6)?,
+                tier: typed(r, 6, codes::tier)?,
                 vip: r.get(7)?,
                 status: status.into(),
                 due_date: list_date,

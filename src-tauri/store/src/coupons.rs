@@ -1,8 +1,9 @@
 //! `coupon_templates`, `coupons` and `referral_rewards`: what the program issues, to whom,
 //! and its state.
 
-use crate::Result;
+use crate::{codes, typed, Result};
 use chrono::NaiveDate;
+use loyalty::coupons::{CouponKind, CouponStatus};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,12 +69,12 @@ pub struct CouponRow {
     pub template_key: String,
     pub member_id: i64,
     pub name: String,
-    pub kind: String,
-    pub value: String,
+    pub kind: CouponKind,
+    pub value: rust_decimal::Decimal,
     pub min_spend_fen: i64,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
-    pub status: String,
+    pub status: CouponStatus,
     pub reason: String,
     pub used_receipt: Option<i64>,
 }
@@ -88,12 +89,12 @@ fn row_to_coupon(r: &Row<'_>) -> rusqlite::Result<CouponRow> {
         template_key: r.get(2)?,
         member_id: r.get(3)?,
         name: r.get(4)?,
-        kind: r.get(5)?,
-        value: r.get(6)?,
+        kind: typed(r, 5, codes::coupon_kind)?,
+        value: typed(r, 6, |t| t.parse().ok())?,
         min_spend_fen: r.get(7)?,
         valid_from: r.get(8)?,
         valid_until: r.get(9)?,
-        status: r.get(10)?,
+        status: typed(r, 10, codes::coupon_status)?,
         reason: r.get(11)?,
         used_receipt: r.get(12)?,
     })

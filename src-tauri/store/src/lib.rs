@@ -39,6 +39,67 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A text column read as a typed value (a tier, a gender, a coupon kind…), parsed once
+/// here: a value this build does not know is an error naming it, never a silent default.
+pub(crate) fn typed<T>(r: &rusqlite::Row<'_>, idx: usize, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text = r.get_ref(idx)?.as_str()?;
+    parse(text).ok_or_else(|| unknown_value(idx, text))
+}
+
+/// The same for a column that may be NULL.
+pub(crate) fn typed_opt<T>(
+    r: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    match r.get_ref(idx)?.as_str_or_null()? {
+        None => Ok(None),
+        Some(text) => parse(text).map(Some).ok_or_else(|| unknown_value(idx, text)),
+    }
+}
+
+fn unknown_value(idx: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        idx,
+        rusqlite::types::Type::Text,
+        format!("数据文件中有本程序不认识的值“{text}”").into(),
+    )
+}
+
+/// Parsers of the stored codes of the rule book's enums.
+pub(crate) mod codes {
+    use loyalty::contacts::Channel;
+    use loyalty::coupons::{CouponKind, CouponStatus};
+    use loyalty::{Calendar, Gender, Tier};
+
+    pub fn tier(t: &str) -> Option<Tier> {
+        Tier::parse(t)
+    }
+    pub fn gender(t: &str) -> Option<Gender> {
+        Gender::parse(t).ok()
+    }
+    pub fn calendar(t: &str) -> Option<Calendar> {
+        match t {
+            "solar" => Some(Calendar::Solar),
+            "lunar" => Some(Calendar::Lunar),
+            _ => None,
+        }
+    }
+    pub fn coupon_kind(t: &str) -> Option<CouponKind> {
+        CouponKind::parse(t)
+    }
+    pub fn coupon_status(t: &str) -> Option<CouponStatus> {
+        CouponStatus::parse(t)
+    }
+    pub fn channel(t: &str) -> Option<Channel> {
+        match t {
+            "call" => Some(Channel::Call),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+}
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_foundation.sql")),

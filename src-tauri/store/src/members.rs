@@ -1,8 +1,9 @@
 //! `members` and `member_name_grams`: member rows, their search keys, and the lookups of
 //! the front desk (phone, last 4, member number, name pieces, pinyin).
 
-use crate::Result;
+use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
+use loyalty::{Calendar, Gender, Tier};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A member row as stored.
@@ -11,9 +12,9 @@ pub struct MemberRow {
     pub id: i64,
     pub member_no: String,
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub phone: Option<String>,
-    pub birthday_calendar: Option<String>,
+    pub birthday_calendar: Option<Calendar>,
     pub birthday_year: Option<i32>,
     pub birthday_month: Option<u32>,
     pub birthday_day: Option<u32>,
@@ -24,7 +25,7 @@ pub struct MemberRow {
     pub contact_ok: bool,
     pub vip: bool,
     pub notes: String,
-    pub tier: String,
+    pub tier: Tier,
     pub points_balance: i64,
     pub archived: bool,
 }
@@ -60,9 +61,9 @@ fn row_to_member(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
         id: r.get(0)?,
         member_no: r.get(1)?,
         name: r.get(2)?,
-        gender: r.get(3)?,
+        gender: typed(r, 3, codes::gender)?,
         phone: r.get(4)?,
-        birthday_calendar: r.get(5)?,
+        birthday_calendar: typed_opt(r, 5, codes::calendar)?,
         birthday_year: r.get(6)?,
         birthday_month: r.get(7)?,
         birthday_day: r.get(8)?,
@@ -73,7 +74,7 @@ fn row_to_member(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
         contact_ok: r.get(13)?,
         vip: r.get(14)?,
         notes: r.get(15)?,
-        tier: r.get(16)?,
+        tier: typed(r, 16, codes::tier)?,
         points_balance: r.get(17)?,
         archived: r.get(18)?,
     })

@@ -185,8 +185,8 @@ pub fn runs_between(conn: &Connection, from: &str, to: &str) -> Result<Vec<RunRo
 pub struct ChangeRow {
     pub member_no: String,
     pub name: String,
-    pub from_tier: String,
-    pub to_tier: String,
+    pub from_tier: loyalty::Tier,
+    pub to_tier: loyalty::Tier,
     pub score: String,
     pub consumption: String,
     pub interaction: String,
@@ -202,8 +202,8 @@ pub fn changes_of_run(conn: &Connection, run_id: i64) -> Result<Vec<ChangeRow>> 
             Ok(ChangeRow {
                 member_no: r.get(0)?,
                 name: r.get(1)?,
-                from_tier: r.get(2)?,
-                to_tier: r.get(3)?,
+                from_tier: crate::typed(r, 2, crate::codes::tier)?,
+                to_tier: crate::typed(r, 3, crate::codes::tier)?,
                 score: r.get(4)?,
                 consumption: r.get(5)?,
                 interaction: r.get(6)?,
@@ -215,23 +215,23 @@ pub fn changes_of_run(conn: &Connection, run_id: i64) -> Result<Vec<ChangeRow>> 
 
 /// The member's tier in force on `day`: set by the latest run on or before it; before any
 /// change, the tier the first later change started from; else the current tier.
-pub fn tier_on(conn: &Connection, member_id: i64, day: NaiveDate, current: &str) -> Result<String> {
-    let before: Option<String> = conn
+pub fn tier_on(conn: &Connection, member_id: i64, day: NaiveDate, current: loyalty::Tier) -> Result<loyalty::Tier> {
+    let before: Option<loyalty::Tier> = conn
         .prepare_cached(
             "SELECT c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
              WHERE c.member_id = ?1 AND r.evaluation_day <= ?2 ORDER BY r.evaluation_day DESC LIMIT 1",
         )?
-        .query_row(params![member_id, day], |r| r.get(0))
+        .query_row(params![member_id, day], |r| crate::typed(r, 0, crate::codes::tier))
         .optional()?;
     if let Some(t) = before {
         return Ok(t);
     }
-    let after: Option<String> = conn
+    let after: Option<loyalty::Tier> = conn
         .prepare_cached(
             "SELECT c.from_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
              WHERE c.member_id = ?1 AND r.evaluation_day > ?2 ORDER BY r.evaluation_day LIMIT 1",
         )?
-        .query_row(params![member_id, day], |r| r.get(0))
+        .query_row(params![member_id, day], |r| crate::typed(r, 0, crate::codes::tier))
         .optional()?;
-    Ok(after.unwrap_or_else(|| current.to_string()))
+    Ok(after.unwrap_or(current))
 }
