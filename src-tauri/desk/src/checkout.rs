@@ -40,11 +40,7 @@ pub struct RefundInput {
 }
 
 pub(crate) fn check_receipt_no(text: &str) -> DeskResult<String> {
-    let r = text.trim();
-    if r.is_empty() || r.chars().count() > 40 || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(DeskError::new(ErrorCode::InvalidInput, format!("小票号“{r}”无效：1–40 个字符，不含空格")));
-    }
-    Ok(r.to_string())
+    loyalty::points::check_receipt_no(text).map_err(|e| DeskError::new(ErrorCode::InvalidInput, e.to_string()))
 }
 
 /// The time of a sale or refund: given or now, checked by
@@ -370,12 +366,13 @@ impl Desk {
     pub fn adjust(&mut self, ctx: &Ctx, member_key: &str, points: i64, reason: &str) -> DeskResult<AdjustOutcome> {
         ctx.require(Operation::AdjustPoints)?;
         let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(DeskError::new(ErrorCode::ReasonRequired, "调整积分必须填写原因"));
-        }
-        if points == 0 || points.abs() > 1_000_000 {
-            return Err(DeskError::new(ErrorCode::InvalidInput, "调整的积分须为非零整数，且不超过 1,000,000"));
-        }
+        loyalty::points::check_adjustment(points, reason).map_err(|e| {
+            let code = match e {
+                loyalty::points::AdjustmentError::ReasonRequired => ErrorCode::ReasonRequired,
+                loyalty::points::AdjustmentError::OutOfRange => ErrorCode::InvalidInput,
+            };
+            DeskError::new(code, e.to_string())
+        })?;
         let settings = self.settings.clone();
         let tx = self.store.transaction()?;
         let member = resolve(&tx, member_key)?;
@@ -447,10 +444,10 @@ impl Desk {
     /// A receipt number to suggest at the till: `R` + store date + a running number.
     pub fn suggest_receipt_no(&self, ctx: &Ctx) -> DeskResult<String> {
         ctx.require(Operation::Checkout)?;
-        let prefix = format!("R{}-", ctx.store_date.format("%Y%m%d"));
+        let prefix = loyalty::points::receipt_prefix(ctx.store_date);
         let mut n = store::receipts::count_with_prefix(self.store.conn(), &prefix)? + 1;
         loop {
-            let candidate = format!("{prefix}{n:04}");
+            let candidate = loyalty::points::suggested_receipt_no(ctx.store_date, n);
             if !store::receipts::exists(self.store.conn(), &candidate)? {
                 return Ok(candidate);
             }

@@ -107,7 +107,7 @@ pub(crate) fn generate_day(
     }
     let last_visit = day - Days::new(settings.lapsed_days);
     for member in store::contacts::last_visit_on(conn, last_visit)? {
-        reasons.entry(member).or_default().push(ContactReason::Lapsed { last_visit });
+        reasons.entry(member).or_default().push(ContactReason::Lapsed { last_visit, days: settings.lapsed_days });
     }
     let expiring = day + Days::new(settings.expiring_days);
     for (member, points) in store::contacts::expiring_on(conn, expiring)? {
@@ -191,7 +191,8 @@ pub(crate) fn generate_day(
         for reason in r {
             match (reason, &birthday_coupon, &recall_coupon) {
                 (ContactReason::Birthday { date, .. }, Some(t), _) => {
-                    coupons::issue_from(conn, ctx, t, e.member_id, "生日券", Some((day, *date + Days::new(7))))?;
+                    let valid = loyalty::coupons::birthday_coupon_validity(day, *date);
+                    coupons::issue_from(conn, ctx, t, e.member_id, "生日券", Some(valid))?;
                 }
                 (ContactReason::Lapsed { .. }, _, Some(t)) => {
                     let valid = loyalty::coupons::validity(day, t.days_valid);
@@ -260,9 +261,10 @@ fn entry_view(
         .map(|r| {
             let mut values = vec![("greeting", greet.clone())];
             match r {
-                ContactReason::Birthday { date, .. } => {
-                    values.push(("coupon_until", (*date + Days::new(7)).format("%m月%d日").to_string()))
-                }
+                ContactReason::Birthday { date, .. } => values.push((
+                    "coupon_until",
+                    loyalty::coupons::birthday_coupon_validity(e.list_date, *date).1.format("%m月%d日").to_string(),
+                )),
                 ContactReason::Holiday { name, .. } => values.push(("holiday", name.clone())),
                 ContactReason::FollowUp { receipt, date, .. } => {
                     values.push(("receipt", receipt.clone()));

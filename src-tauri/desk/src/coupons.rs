@@ -177,9 +177,11 @@ pub(crate) fn on_sale(
         issue(conn, ctx, member.id, "repurchase", "首次消费后复购", None)?;
     }
     let Some(referrer_id) = member.referred_by else { return Ok(()) };
-    if paid_fen <= 0
-        || store::receipts::paid_sale_count(conn, member.id)? != 1
-        || store::coupons::referral_rewarded(conn, member.id)?
+    if !loyalty::coupons::counts_for_referral(paid_fen) {
+        return Ok(());
+    }
+    let paid_sales = store::receipts::paid_sale_count(conn, member.id, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN)?;
+    if !loyalty::coupons::referral_reward_due(paid_fen, paid_sales, store::coupons::referral_rewarded(conn, member.id)?)
     {
         return Ok(());
     }

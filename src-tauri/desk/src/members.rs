@@ -4,6 +4,7 @@
 use crate::views::{ExpiringPoints, LotView, MemberCard, MemberHit, ReceiptView};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::Days;
+use loyalty::lookup::{self, LookupQuery, MatchKind};
 use loyalty::member::{self, greeting, mask_phone, normalize_name, normalize_phone};
 use loyalty::name_keys::name_keys;
 use loyalty::{money, Birthday, Calendar, Gender};
@@ -98,7 +99,7 @@ pub(crate) fn phone_taken(phone: &str, by: &MemberRow) -> DeskError {
 /// Finds a member by phone (any accepted form) or member number.
 pub(crate) fn resolve(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
     let key = key.trim();
-    let found = if let Some(no) = parse_member_no(key) {
+    let found = if let Some(no) = loyalty::lookup::parse_member_no(key) {
         store::members::by_member_no(conn, &no)?
     } else if let Ok(phone) = normalize_phone(key) {
         store::members::by_phone(conn, &phone)?
@@ -106,15 +107,6 @@ pub(crate) fn resolve(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
         None
     };
     found.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, format!("找不到会员“{key}”（请输入手机号或会员号）")))
-}
-
-/// `M000123`, `m123` → `M000123`.
-fn parse_member_no(text: &str) -> Option<String> {
-    let digits = text.strip_prefix(['M', 'm'])?;
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(member::member_no(digits.parse().ok()?))
 }
 
 fn gender_of(row: &MemberRow) -> Gender {
@@ -311,7 +303,7 @@ impl Desk {
             expiring_within_30_days: expiring,
             coupons: store::coupons::of_member(conn, row.id)?.iter().map(crate::coupons::coupon_view).collect(),
             referrals: {
-                let list = store::coupons::referees(conn, row.id)?;
+                let list = store::coupons::referees(conn, row.id, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN)?;
                 crate::views::Referrals {
                     successful: list.iter().filter(|r| r.2).count() as i64,
                     members: list
@@ -334,66 +326,54 @@ impl Desk {
     pub fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> DeskResult<Vec<MemberHit>> {
         ctx.require(Operation::Lookup)?;
         let conn = self.store.conn();
-        let q = query.trim();
         let lim = limit as i64;
-        let mut hits: Vec<(u8, MemberRow, &'static str)> = Vec::new();
-        if q.is_empty() {
-            return Ok(vec![]);
-        }
-        let compact: String = q.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        let digits = compact.strip_prefix('+').unwrap_or(&compact);
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(phone) = normalize_phone(digits) {
-                if let Some(m) = store::members::by_phone(conn, &phone)? {
-                    hits.push((0, m, "phone"));
+        let Some(query_kind) = lookup::classify(query) else { return Ok(vec![]) };
+        let mut found: Vec<(MatchKind, MemberRow)> = Vec::new();
+        match &query_kind {
+            LookupQuery::Digits { phone, last4, phone_prefix, member_no } => {
+                if let Some(phone) = phone {
+                    found.extend(store::members::by_phone(conn, phone)?.map(|m| (MatchKind::Phone, m)));
+                }
+                if let Some(last4) = last4 {
+                    found
+                        .extend(store::members::by_last4(conn, last4, lim)?.into_iter().map(|m| (MatchKind::Last4, m)));
+                }
+                if let Some(prefix) = phone_prefix {
+                    let by_prefix = store::members::by_phone_prefix(conn, prefix, lim)?;
+                    found.extend(by_prefix.into_iter().map(|m| (MatchKind::PhonePrefix, m)));
+                }
+                if let Some(no) = member_no {
+                    found.extend(store::members::by_member_no(conn, no)?.map(|m| (MatchKind::MemberNo, m)));
                 }
             }
-            if digits.len() == 4 {
-                for m in store::members::by_last4(conn, digits, lim)? {
-                    hits.push((0, m, "last4"));
-                }
+            LookupQuery::MemberNo(no) => {
+                found.extend(store::members::by_member_no(conn, no)?.map(|m| (MatchKind::MemberNo, m)));
             }
-            if (5..=10).contains(&digits.len()) {
-                for m in store::members::by_phone_prefix(conn, digits, lim)? {
-                    hits.push((1, m, "phone"));
-                }
+            LookupQuery::Latin(key) => {
+                found.extend(
+                    store::members::by_pinyin_prefix(conn, key, lim)?.into_iter().map(|m| (MatchKind::Pinyin, m)),
+                );
+                let pieces = store::members::by_name_piece(conn, query.trim(), lim)?;
+                found.extend(pieces.into_iter().map(|m| (MatchKind::Name, m)));
             }
-            if digits.len() <= 9 {
-                if let Some(no) = parse_member_no(&format!("M{digits}")) {
-                    if let Some(m) = store::members::by_member_no(conn, &no)? {
-                        hits.push((0, m, "member_no"));
-                    }
-                }
-            }
-        } else if let Some(no) = parse_member_no(&compact) {
-            if let Some(m) = store::members::by_member_no(conn, &no)? {
-                hits.push((0, m, "member_no"));
-            }
-        } else if compact.chars().all(|c| c.is_ascii_alphabetic()) {
-            let key = compact.to_ascii_lowercase();
-            for m in store::members::by_pinyin_prefix(conn, &key, lim)? {
-                let keys = name_keys(&m.name);
-                let rank = if keys.initials == key || keys.full == key { 0 } else { 1 };
-                hits.push((rank, m, "pinyin"));
-            }
-            for m in store::members::by_name_piece(conn, q, lim)? {
-                let rank = if m.name.eq_ignore_ascii_case(q) { 0 } else { 2 };
-                hits.push((rank, m, "name"));
-            }
-        } else {
-            for m in store::members::by_name_exact(conn, q, lim)? {
-                hits.push((0, m, "name"));
-            }
-            for m in store::members::by_name_piece(conn, q, lim)? {
-                let rank = if m.name.starts_with(q) { 1 } else { 2 };
-                hits.push((rank, m, "name"));
+            LookupQuery::Name(name) => {
+                found.extend(store::members::by_name_exact(conn, name, lim)?.into_iter().map(|m| (MatchKind::Name, m)));
+                found.extend(store::members::by_name_piece(conn, name, lim)?.into_iter().map(|m| (MatchKind::Name, m)));
             }
         }
-        hits.retain(|(_, m, _)| !m.archived);
-        hits.sort_by(|a, b| (a.0, &a.1.member_no).cmp(&(b.0, &b.1.member_no)));
-        let mut seen = std::collections::HashSet::new();
-        hits.retain(|(_, m, _)| seen.insert(m.id));
-        hits.truncate(limit);
+        let ranked: Vec<(u8, (MemberRow, MatchKind))> = found
+            .into_iter()
+            .filter(|(_, m)| !m.archived)
+            .map(|(kind, m)| {
+                let keys = if kind == MatchKind::Pinyin { name_keys(&m.name) } else { Default::default() };
+                (lookup::rank(kind, query, &m.name, &keys.initials, &keys.full), (m, kind))
+            })
+            .collect();
+        let hits: Vec<(u8, MemberRow, &'static str)> =
+            lookup::best(ranked, limit, |(m, _)| m.member_no.as_str(), |(m, _)| m.id)
+                .into_iter()
+                .map(|(rank, (m, kind))| (rank, m, kind.code()))
+                .collect();
         let mask = ctx.masks_phones();
         Ok(hits
             .into_iter()

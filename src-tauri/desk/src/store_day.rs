@@ -42,7 +42,7 @@ impl Desk {
         let mut points_expired = 0;
         let mut tier_runs = Vec::new();
         if first_open || days > 0 {
-            for lot in store::lots::due_to_expire(&tx, date)? {
+            for lot in store::lots::due_to_expire(&tx, loyalty::points::last_expired_day(date))? {
                 store::lots::take(&tx, lot.id, lot.remaining)?;
                 let expired_on = lot.valid_until + Days::new(1);
                 store::ledger::append(

@@ -150,6 +150,8 @@ fn follow_ups_recall_and_expiring_points() {
     // Member 1's last visit was 06-10: recall on 09-08, with the recall coupon.
     let ctx = day(&mut desk, "2026-09-08");
     assert_eq!(kinds(&desk, &ctx, "2026-09-08", "M000001"), ["lapsed"]);
+    let recall = list(&desk, &ctx, "2026-09-08").into_iter().find(|e| e.0 == "M000001").unwrap();
+    assert_eq!(recall.2, ["lapsed: 最后一次消费 2026-06-10，已 90 天未到店"]);
     let card = desk.member_card(&ctx, "13800000001").unwrap();
     let recall = card.coupons.iter().find(|c| c.name.contains("回归")).unwrap();
     assert_eq!((recall.valid_from, recall.valid_until), (d("2026-09-08"), d("2026-09-21")));
@@ -438,4 +440,18 @@ fn members_who_said_no_get_no_follow_up_recall_points_or_tier_call() {
     assert_eq!(nos(&desk, &ctx, "2026-09-08"), ["M000001"], "recall");
     let ctx = day(&mut desk, "2027-05-11");
     assert_eq!(nos(&desk, &ctx, "2027-05-11"), ["M000001"], "points expiring");
+}
+
+#[test]
+fn the_recall_text_says_the_stores_own_number_of_days() {
+    let (mut desk, ctx) = store_on("2026-06-01");
+    let mut s = desk.program_settings();
+    s.lapsed_days = 60;
+    desk.save_program_settings(&ctx, s).unwrap();
+    member(&mut desk, &ctx, "张三", "13800000001", "F", "", false, false);
+    let ctx = day(&mut desk, "2026-06-10");
+    buy(&mut desk, &ctx, "13800000001", "50.00", "A1");
+    let ctx = day(&mut desk, "2026-08-09");
+    let recall = list(&desk, &ctx, "2026-08-09").into_iter().find(|e| e.0 == "M000001").unwrap();
+    assert_eq!(recall.2, ["lapsed: 最后一次消费 2026-06-10，已 60 天未到店"]);
 }

@@ -102,12 +102,35 @@ pub fn follow_up_due(paid: Money, refunded: Money, first: bool, min_paid: Money)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ContactReason {
-    Birthday { date: NaiveDate, lunar: bool },
-    Holiday { name: String, date: NaiveDate },
-    FollowUp { receipt: String, date: NaiveDate, paid: String, first: bool },
-    Lapsed { last_visit: NaiveDate },
-    PointsExpiring { points: i64, date: NaiveDate },
-    TierChange { from: Tier, to: Tier },
+    Birthday {
+        date: NaiveDate,
+        lunar: bool,
+    },
+    Holiday {
+        name: String,
+        date: NaiveDate,
+    },
+    FollowUp {
+        receipt: String,
+        date: NaiveDate,
+        paid: String,
+        first: bool,
+    },
+    Lapsed {
+        last_visit: NaiveDate,
+        /// The days without a visit that made it a recall (the setting; lists made before
+        /// it was kept read as the default 90).
+        #[serde(default = "default_lapsed_days")]
+        days: u64,
+    },
+    PointsExpiring {
+        points: i64,
+        date: NaiveDate,
+    },
+    TierChange {
+        from: Tier,
+        to: Tier,
+    },
 }
 
 impl ContactReason {
@@ -132,13 +155,17 @@ impl ContactReason {
             ContactReason::FollowUp { receipt, date, paid, first } => {
                 format!("{date} 小票 {receipt} 消费 ¥{paid}{}", if *first { "（首次消费）" } else { "" })
             }
-            ContactReason::Lapsed { last_visit } => format!("最后一次消费 {last_visit}，已 90 天未到店"),
+            ContactReason::Lapsed { last_visit, days } => format!("最后一次消费 {last_visit}，已 {days} 天未到店"),
             ContactReason::PointsExpiring { points, date } => format!("{points} 积分将于 {date} 到期"),
             ContactReason::TierChange { from, to } => {
                 format!("等级由{}会员调整为{}会员", from.label_zh(), to.label_zh())
             }
         }
     }
+}
+
+fn default_lapsed_days() -> u64 {
+    90
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,7 +334,7 @@ mod tests {
         assert_eq!(channel(&h, Tier::Active, true), Channel::Call);
         assert_eq!(channel(&h, Tier::Core, false), Channel::Call);
         let mut both = h.clone();
-        both.push(ContactReason::Lapsed { last_visit: d("2026-07-03") });
+        both.push(ContactReason::Lapsed { last_visit: d("2026-07-03"), days: 90 });
         assert_eq!(channel(&both, Tier::Regular, false), Channel::Call);
     }
 

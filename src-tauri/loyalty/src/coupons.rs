@@ -101,6 +101,31 @@ pub fn validity(issued_on: NaiveDate, days: i64) -> (NaiveDate, NaiveDate) {
     (issued_on, issued_on + Days::new((days.max(1) - 1) as u64))
 }
 
+/// A referral succeeds with the referee's first checkout that paid something (rules §7):
+/// the smallest payment, in fen, that makes a sale count for it. The store's queries take
+/// this as a parameter; nothing else defines it.
+pub const REFERRAL_SALE_MIN_PAID_FEN: i64 = 1;
+
+/// Whether a sale paying `paid_fen` can make its member's referral successful.
+pub fn counts_for_referral(paid_fen: i64) -> bool {
+    paid_fen >= REFERRAL_SALE_MIN_PAID_FEN
+}
+
+/// Whether the referrer is rewarded now: the referee's sale counts for a referral, it is
+/// the first such sale (`paid_sales` counts it), and no reward was given for this referee.
+pub fn referral_reward_due(paid_fen: i64, paid_sales: i64, already_rewarded: bool) -> bool {
+    counts_for_referral(paid_fen) && paid_sales == 1 && !already_rewarded
+}
+
+/// The birthday coupon (rules §6): valid from the day it is issued with the contact list
+/// to 7 days after the birthday.
+pub fn birthday_coupon_validity(issued_on: NaiveDate, birthday: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (issued_on, birthday + chrono::Days::new(BIRTHDAY_COUPON_DAYS_AFTER))
+}
+
+/// How many days after the birthday the birthday coupon stays valid.
+pub const BIRTHDAY_COUPON_DAYS_AFTER: u64 = 7;
+
 /// The status of a coupon as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -213,6 +238,20 @@ pub fn coupon_code(id: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_referral_succeeds_once_with_the_referees_first_paid_sale() {
+        assert!(referral_reward_due(1, 1, false), "one fen paid counts");
+        assert!(!referral_reward_due(0, 0, false), "a sale paying nothing (a coupon covered it) does not");
+        assert!(!referral_reward_due(500, 2, false), "only the first paid sale");
+        assert!(!referral_reward_due(500, 1, true), "once per referee");
+    }
+
+    #[test]
+    fn the_birthday_coupon_runs_from_the_list_day_to_7_days_after_the_birthday() {
+        let d = |s: &str| -> NaiveDate { s.parse().unwrap() };
+        assert_eq!(birthday_coupon_validity(d("2026-11-23"), d("2026-11-25")), (d("2026-11-23"), d("2026-12-02")));
+    }
 
     #[test]
     fn template_numbers_have_bounds() {

@@ -4,6 +4,7 @@
 
 pub mod contacts;
 pub mod coupons;
+pub mod lookup;
 pub mod lunar;
 pub mod member;
 pub mod money;

@@ -50,7 +50,7 @@ const SURNAME_READINGS: &[(&str, &str)] = &[
 ];
 
 /// Initials and full pinyin of a name, lower-case ASCII with no spaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameKeys {
     pub initials: String,
     pub full: String,

@@ -12,6 +12,57 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The largest manual adjustment of points, either way (rules §8).
+pub const MAX_ADJUSTMENT: i64 = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdjustmentError {
+    #[error("调整积分必须填写原因")]
+    ReasonRequired,
+    #[error("调整的积分须为非零整数，且不超过 1,000,000")]
+    OutOfRange,
+}
+
+/// A manager's adjustment: a reason, and a size of 1 to [`MAX_ADJUSTMENT`] points.
+pub fn check_adjustment(points: i64, reason: &str) -> Result<(), AdjustmentError> {
+    if reason.trim().is_empty() {
+        return Err(AdjustmentError::ReasonRequired);
+    }
+    if points == 0 || points.checked_abs().is_none_or(|p| p > MAX_ADJUSTMENT) {
+        return Err(AdjustmentError::OutOfRange);
+    }
+    Ok(())
+}
+
+/// A lot is valid through its `valid_until` day, inclusive (rules §3): bringing the store
+/// up to `store_date` expires the lots whose last valid day is this one or earlier.
+pub fn last_expired_day(store_date: NaiveDate) -> NaiveDate {
+    store_date - chrono::Days::new(1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("小票号“{0}”无效：1–40 个字符，不含空格")]
+pub struct ReceiptNoError(pub String);
+
+/// A receipt number: 1–40 characters, no spaces or control characters.
+pub fn check_receipt_no(text: &str) -> Result<String, ReceiptNoError> {
+    let r = text.trim();
+    if r.is_empty() || r.chars().count() > 40 || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ReceiptNoError(r.to_string()));
+    }
+    Ok(r.to_string())
+}
+
+/// The receipt numbers the till suggests on a day: `R<YYYYMMDD>-NNNN`; this is the prefix.
+pub fn receipt_prefix(day: NaiveDate) -> String {
+    format!("R{}-", day.format("%Y%m%d"))
+}
+
+/// The `n`th suggested receipt number of a day (from 1).
+pub fn suggested_receipt_no(day: NaiveDate, n: i64) -> String {
+    format!("{}{n:04}", receipt_prefix(day))
+}
+
 /// Member tiers, low to high.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,6 +240,35 @@ pub fn redemption_refusal(balance: i64, cost: i64, stock: Option<i64>) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adjustments_need_a_reason_and_a_bounded_size() {
+        assert_eq!(check_adjustment(50, "活动补发"), Ok(()));
+        assert_eq!(check_adjustment(-1_000_000, "清零"), Ok(()));
+        assert_eq!(check_adjustment(50, "  "), Err(AdjustmentError::ReasonRequired));
+        assert_eq!(check_adjustment(0, "x"), Err(AdjustmentError::OutOfRange));
+        assert_eq!(check_adjustment(1_000_001, "x"), Err(AdjustmentError::OutOfRange));
+        assert_eq!(check_adjustment(i64::MIN, "x"), Err(AdjustmentError::OutOfRange));
+    }
+
+    #[test]
+    fn a_lot_is_valid_through_its_last_day_and_expires_the_next() {
+        let d = |s: &str| -> NaiveDate { s.parse().unwrap() };
+        // Earned 2025-11-23, valid until 2026-11-23 inclusive: still valid on the 23rd.
+        assert_eq!(last_expired_day(d("2026-11-23")), d("2026-11-22"));
+        assert!(d("2026-11-23") > last_expired_day(d("2026-11-23")));
+        assert!(d("2026-11-23") <= last_expired_day(d("2026-11-24")));
+    }
+
+    #[test]
+    fn receipt_numbers_and_the_tills_suggestion() {
+        assert_eq!(check_receipt_no(" R1 ").unwrap(), "R1");
+        assert!(check_receipt_no("R 1").is_err() && check_receipt_no("").is_err());
+        assert!(check_receipt_no(&"9".repeat(41)).is_err());
+        let day: NaiveDate = "2026-11-23".parse().unwrap();
+        assert_eq!(suggested_receipt_no(day, 7), "R20261123-0007");
+        assert!(suggested_receipt_no(day, 12).starts_with(&receipt_prefix(day)));
+    }
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
 

@@ -206,15 +206,16 @@ pub fn referral_rewarded(conn: &Connection, referee: i64) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM referral_rewards WHERE referee_id = ?1")?.exists([referee])?)
 }
 
-/// The members a member referred, with whether each referral succeeded (a first paid
-/// checkout), by member number.
-pub fn referees(conn: &Connection, referrer: i64) -> Result<Vec<(String, String, bool)>> {
+/// The members a member referred, with whether each referral succeeded (a sale paying at
+/// least `min_paid_fen`, the rule's threshold), by member number.
+pub fn referees(conn: &Connection, referrer: i64, min_paid_fen: i64) -> Result<Vec<(String, String, bool)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT m.member_no, m.name,
-                EXISTS (SELECT 1 FROM receipts s WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen > 0)
+                EXISTS (SELECT 1 FROM receipts s WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen >= ?2)
          FROM members m WHERE m.referred_by = ?1 ORDER BY m.member_no",
     )?;
-    let rows =
-        stmt.query_map([referrer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map(rusqlite::params![referrer, min_paid_fen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -86,12 +86,14 @@ pub fn of_receipt(conn: &Connection, receipt_id: i64) -> Result<Option<i64>> {
 }
 
 /// Lots with points left whose last valid day is before `store_date`.
-pub fn due_to_expire(conn: &Connection, store_date: NaiveDate) -> Result<Vec<LotRow>> {
+/// The lots with points left whose last valid day is `through` or earlier (the day is the
+/// rule's: `loyalty::points::last_expired_day`).
+pub fn due_to_expire(conn: &Connection, through: NaiveDate) -> Result<Vec<LotRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, member_id, receipt_id, source, earned_on, valid_until, points, remaining FROM points_lots
-         WHERE valid_until < ?1 AND remaining > 0 ORDER BY valid_until, member_id, id",
+         WHERE valid_until <= ?1 AND remaining > 0 ORDER BY valid_until, member_id, id",
     )?;
-    let rows = stmt.query_map([store_date], row_to_lot)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([through], row_to_lot)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

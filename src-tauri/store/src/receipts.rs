@@ -131,11 +131,12 @@ pub fn sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
         .query_row([member_id], |r| r.get(0))?)
 }
 
-/// Sales of a member that paid something (a referral succeeds on the first).
-pub fn paid_sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
+/// Sales of a member that paid at least `min_paid_fen` (the rule's threshold for a
+/// referral, `loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN`).
+pub fn paid_sale_count(conn: &Connection, member_id: i64, min_paid_fen: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen > 0")?
-        .query_row([member_id], |r| r.get(0))?)
+        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen >= ?2")?
+        .query_row(rusqlite::params![member_id, min_paid_fen], |r| r.get(0))?)
 }
 
 /// Receipt numbers that start with `prefix`, for suggesting the next one.

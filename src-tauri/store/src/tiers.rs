@@ -55,11 +55,11 @@ pub fn window_facts(
         "SELECT referrer, sum(first >= ?1), count(*) FROM (
             SELECT m.referred_by AS referrer,
                    (SELECT min(s.sale_date) FROM receipts s
-                    WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen > 0) AS first
+                    WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen >= ?4) AS first
             FROM members m WHERE m.referred_by IS NOT NULL AND (?3 IS NULL OR m.referred_by = ?3))
          WHERE first < ?2 GROUP BY referrer",
     )?;
-    let mut rows = refs.query(params![start, until, member])?;
+    let mut rows = refs.query(params![start, until, member, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN])?;
     while let Some(r) = rows.next()? {
         let f = facts.entry(r.get(0)?).or_default();
         f.referrals = r.get(1)?;
