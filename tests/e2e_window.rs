@@ -618,3 +618,31 @@ async fn a_new_store_asks_for_the_managers_name_and_pin_before_anything_else() {
     let ok = cli_json_as(&db, TODAY, Some(("王店长", "2468")), &["staff", "list"], 0);
     assert_eq!(ok["staff"][0]["name"], "王店长");
 }
+
+#[tokio::test]
+async fn the_demo_store_shows_its_three_pins_once_and_customer_service_signs_in_with_one() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], |_| {}).await;
+    w.wait_visible("#gate-setup").await;
+    w.click("#setup-demo").await;
+    w.wait_visible("#dlg-demo-pins").await;
+    let table = w.wait_text("#demo-pins", "客服小李").await;
+    w.shot("demo-pins").await;
+    let after = table.split("客服小李").nth(1).unwrap_or_else(|| panic!("{table}"));
+    let pin: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    assert_eq!(pin.len(), 6, "{table}");
+    w.click("#demo-pins-ok").await;
+    w.sign_in("客服小李", &pin).await;
+    w.wait_text("#who", "客服小李（客服）").await;
+    w.wait_text("#store-counts", "会员 200").await;
+    // Customer service keeps the care notes (and nothing of the till shows).
+    w.type_into("#search", &format!("M000001{}", enter())).await;
+    w.wait_visible("#btn-notes").await;
+    assert!(!w.visible("#checkout-form").await && !w.visible("#btn-edit").await);
+    w.click("#btn-notes").await;
+    w.type_into("#notes-text", "周末来店，喜欢安静").await;
+    w.click("#notes-form button[type=submit]").await;
+    w.wait_text("#card-notes", "周末来店，喜欢安静").await;
+    w.shot("service-notes").await;
+    w.close().await;
+}

@@ -467,4 +467,25 @@ async function submitMember(ev) {
   }
 }
 
-export { scheduleSearch, FIELD_OF_CODE, checkoutInput, openMember, openRedeem, openRefund, openSelected, renderCard, renderResults, requestQuote, resetMemberForm, runSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund };
+/** Care notes only (customer service, front desk, manager): what the card's 亲情备注 edits. */
+function openNotes() {
+  if (!state.card) return;
+  $("#notes-text").value = state.card.notes || "";
+  $("#notes-error").textContent = "";
+  $("#dlg-notes").showModal();
+}
+
+async function submitNotes(ev) {
+  ev.preventDefault();
+  try {
+    const card = await invoke("member_notes", { member: state.card.member_no, notes: $("#notes-text").value });
+    $("#dlg-notes").close();
+    state.card = card;
+    renderCard(card);
+    toast(t("notes.saved"), true);
+  } catch (e) {
+    $("#notes-error").textContent = errorText(e);
+  }
+}
+
+export { openNotes, submitNotes, scheduleSearch, FIELD_OF_CODE, checkoutInput, openMember, openRedeem, openRefund, openSelected, renderCard, renderResults, requestQuote, resetMemberForm, runSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund };

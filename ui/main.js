@@ -2,7 +2,7 @@
 // the sign-in gate.
 
 import { $, applyI18n, loadStatus, showScreen, state } from "./core.js";
-import { openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
+import { openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
 import { exportReview, loadReview, renderReview, runReview, saveSettings } from "./manager.js";
 import { exportContacts, recordContact } from "./service.js";
 import { gate, wireSession } from "./session.js";
@@ -59,6 +59,9 @@ function wire() {
     showScreen("desk");
   });
   $("#btn-refund").addEventListener("click", openRefund);
+  $("#btn-notes").addEventListener("click", openNotes);
+  $("#notes-form").addEventListener("submit", submitNotes);
+  $("#notes-cancel").addEventListener("click", () => $("#dlg-notes").close());
   $("#btn-adjust").addEventListener("click", () => {
     if (!state.card) return;
     $("#adjust-points").value = "";

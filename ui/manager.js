@@ -239,10 +239,22 @@ async function saveSettings(ev) {
   ev.preventDefault();
   $("#settings-error").textContent = "";
   const s = JSON.parse(JSON.stringify(state.settings));
+  let unreadable = null;
   document.querySelectorAll("[data-setting]").forEach((el) => {
     const [parent, key] = settingPath(s, el.dataset.setting);
-    parent[key] = el.value.trim();
+    // Whole-number settings travel as numbers; the backend checks every bound.
+    if (typeof parent[key] === "number") {
+      const n = Number(el.value.trim());
+      if (!Number.isInteger(n)) unreadable = el;
+      parent[key] = n;
+    } else {
+      parent[key] = el.value.trim();
+    }
   });
+  if (unreadable) {
+    $("#settings-error").textContent = `${t("errors.invalid_input")}：${unreadable.closest("label").textContent.trim()}`;
+    return;
+  }
   try {
     await invoke("settings_save", { settings: s });
     toast(t("settings.saved"), true);
