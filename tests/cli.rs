@@ -358,3 +358,90 @@ fn the_contact_list_and_the_sms_export_from_the_command_line() {
     let future = cli_json(&db, "2026-09-23", &["contacts", "--date", "2026-09-24"], 2);
     assert_eq!(future["error"]["code"], "date_in_future");
 }
+
+#[test]
+fn once_a_pin_exists_every_command_names_its_staff_with_the_pin_and_their_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let day = "2026-11-23";
+    // No PIN yet: the built-in 命令行 with a manager's rights.
+    cli_json_as(&db, day, None, &["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F"], 0);
+    cli_json_as(&db, day, None, &["staff", "add", "--name", "店长", "--role", "manager", "--pin", "2468"], 0);
+    let e = cli_json_as(&db, day, None, &["member", "show", "13812345678"], 2);
+    assert_eq!(e["error"]["code"], "staff_required");
+    let e = cli_json_as(&db, day, Some(("店长", "1111")), &["member", "show", "13812345678"], 2);
+    assert_eq!(e["error"]["code"], "wrong_pin");
+    let boss = Some(("店长", "2468"));
+    cli_json_as(&db, day, boss, &["staff", "add", "--name", "小王", "--role", "front_desk", "--pin", "1357"], 0);
+    let front = Some(("小王", "1357"));
+    let hit = cli_json_as(&db, day, front, &["member", "search", "5678"], 0);
+    assert_eq!(hit["members"][0]["phone"], "138****5678", "masked for the front desk");
+    cli_json_as(&db, day, front, &["checkout", "--member", "13812345678", "--amount", "100", "--receipt", "R1"], 0);
+    let e = cli_json_as(&db, day, front, &["refund", "--of", "R1", "--receipt", "T1", "--amount", "100"], 2);
+    assert_eq!(e["error"]["code"], "not_allowed");
+    let e =
+        cli_json_as(&db, day, front, &["export", "members", "--out", dir.path().join("m.csv").to_str().unwrap()], 2);
+    assert_eq!(e["error"]["code"], "not_allowed");
+    assert!(!dir.path().join("m.csv").exists());
+    let list = cli_json_as(&db, day, boss, &["staff", "list"], 0);
+    let names: Vec<&str> = list["staff"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["店长", "小王"]);
+    assert!(list["staff"][1].get("locked_until").is_some() && list["staff"][1]["active"] == true);
+    let e = cli_json_as(&db, day, boss, &["staff", "set", "--name", "店长", "--active", "no"], 2);
+    assert_eq!(e["error"]["code"], "last_manager");
+    let audit = cli_json_as(&db, day, boss, &["audit", "--staff", "小王"], 0);
+    let entry = &audit["entries"][0];
+    for key in ["at", "staff", "action", "entity", "entity_id", "before", "after"] {
+        assert!(entry.get(key).is_some(), "audit entries have {key}: {entry}");
+    }
+    assert_eq!((entry["action"].as_str(), entry["staff"].as_str()), (Some("checkout"), Some("小王")));
+    let by_member = cli_json_as(&db, day, boss, &["audit", "--member", "13812345678", "--action", "member."], 0);
+    assert_eq!(by_member["entries"][0]["staff"], "命令行", "enrolled before the first PIN");
+}
+
+#[test]
+fn argument_errors_with_json_print_an_error_document_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    for args in [
+        &["adjust", "--member", "M000001", "--points", "abc", "--reason", "x"][..],
+        &["redeem", "--member", "M000001", "--item", "abc"][..],
+        &["checkout", "--member", "M000001"][..],
+    ] {
+        let e = cli_json_as(&db, "2026-11-23", None, args, 2);
+        assert_eq!(e["error"]["code"], "invalid_input", "{args:?}: {e}");
+        assert!(e["error"]["message"].as_str().unwrap().starts_with("命令行参数有误"), "{e}");
+    }
+}
+
+#[test]
+fn a_store_date_needs_a_four_digit_year_and_amounts_two_decimals_however_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let e = cli_json_as(&db, "+20261-01-01", None, &["status"], 2);
+    assert_eq!(e["error"]["code"], "invalid_input");
+    cli_json_as(&db, "2026-11-23", None, &["enroll", "--name", "张三", "--phone", "13812345678"], 0);
+    let e = cli_json_as(&db, "2028-01-01", None, &["status"], 2);
+    assert_eq!(e["error"]["code"], "store_date_jump_too_far");
+    let long = "199.9999999999999999999999999999";
+    let e = cli_json_as(
+        &db,
+        "2026-11-23",
+        None,
+        &["checkout", "--member", "13812345678", "--amount", long, "--receipt", "R1"],
+        2,
+    );
+    assert_eq!(e["error"]["code"], "invalid_amount");
+    let status = cli_json_as(&db, "2026-11-23", None, &["status"], 0);
+    assert_eq!(status["receipts"], 0);
+}
+
+#[test]
+fn a_backup_into_a_folder_that_is_a_file_is_refused_as_a_file_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    std::fs::write(dir.path().join("plain"), "x").unwrap();
+    let out = dir.path().join("plain/backup.db");
+    let e = cli_json_as(&db, "2026-11-23", None, &["backup", "--out", out.to_str().unwrap()], 2);
+    assert_eq!(e["error"]["code"], "file_unreadable", "{e}");
+}

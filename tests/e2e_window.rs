@@ -580,6 +580,9 @@ async fn the_manager_adds_and_deactivates_staff_and_reads_it_in_the_audit_log() 
     w.wait_text("#staff-list", "收银小赵").await;
     w.click("#staff-list tr[data-name=\"前台小王\"] .staff-toggle").await;
     w.wait_text("#staff-list tr[data-name=\"前台小王\"]", "已停用").await;
+    w.type_into("#staff-list tr[data-name=\"收银小赵\"] .staff-name", "收银小赵赵").await;
+    w.click("#staff-list tr[data-name=\"收银小赵\"] .staff-rename").await;
+    w.wait_text("#staff-list", "收银小赵赵").await;
     // The last manager stays: deactivating 店长 is refused with its reason.
     w.click("#staff-list tr[data-name=\"店长\"] .staff-toggle").await;
     w.wait_text("#staff-error", "最后一个在用的店长账号").await;

@@ -203,7 +203,14 @@ async function loadStaff() {
       reset.className = "staff-reset";
       reset.textContent = t("staff.resetPin");
       reset.addEventListener("click", () => changeStaff(s.name, { pin: pin.value }));
-      actions.append(toggle, pin, reset);
+      const newName = document.createElement("input");
+      newName.placeholder = t("staff.newName");
+      newName.className = "staff-name";
+      const rename = document.createElement("button");
+      rename.className = "staff-rename";
+      rename.textContent = t("staff.rename");
+      rename.addEventListener("click", () => changeStaff(s.name, { name: newName.value }));
+      actions.append(toggle, pin, reset, newName, rename);
       tr.append(name, role, st, actions);
       body.append(tr);
     }

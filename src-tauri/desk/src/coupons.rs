@@ -40,11 +40,8 @@ pub(crate) fn coupon_view(c: &CouponRow) -> CouponView {
         code: c.code.clone(),
         name: c.name.clone(),
         kind: c.kind.code().to_string(),
-        value: if terms.kind == CouponKind::Rate {
-            c.value.normalize().to_string()
-        } else {
-            money::format(terms.value)
-        },
+        // Written as money is (0.80, 10.00), unless a rate has more places (0.855).
+        value: if c.value.normalize().scale() > 2 { c.value.normalize().to_string() } else { money::format(c.value) },
         min_spend: money::format(terms.min_spend),
         valid_from: c.valid_from,
         valid_until: c.valid_until,
