@@ -649,3 +649,25 @@ async fn the_demo_store_shows_its_three_pins_once_and_customer_service_signs_in_
     w.shot("service-notes").await;
     w.close().await;
 }
+
+#[tokio::test]
+async fn customer_service_works_the_list_and_sees_the_full_number_of_the_entry_being_called() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::start(TODAY, &[], |db| {
+        let birthday =
+            ["enroll", "--name", "张三", "--phone", "13812345678", "--gender", "F", "--birthday", "1990-11-25"];
+        cli_json(db, "2026-11-20", &birthday, 0);
+        with_manager(db, TODAY);
+        cli_json(db, TODAY, &["staff", "add", "--name", "客服小李", "--role", "customer_service", "--pin", "2222"], 0);
+    })
+    .await;
+    w.sign_in("客服小李", "2222").await;
+    w.click("#tab-service").await;
+    w.wait_text("#se-greeting", "张女士").await;
+    w.wait_text("#se-phone", "13812345678").await;
+    assert!(!w.visible("#service-sms").await, "the SMS list (full numbers) is the manager's export");
+    w.shot("service-entry-full-phone").await;
+    let queue = w.invoke("contact_queue", json!({})).await.unwrap();
+    assert_eq!(queue[0]["phone"], "138****5678", "the list itself is masked");
+    w.close().await;
+}

@@ -94,6 +94,15 @@ function renderEntry() {
   $("#se-greeting").textContent = e.greeting;
   $("#se-member").textContent = `${e.name} · ${e.member_no}`;
   $("#se-phone").textContent = e.phone || "";
+  // The list masks phones for non-managers; the entry being worked shows the number to dial.
+  if (e.id) {
+    const id = e.id;
+    invoke("contact_entry", { entry: id })
+      .then((full) => {
+        if (state.entry && state.entry.id === id) $("#se-phone").textContent = full.phone || "";
+      })
+      .catch(() => {});
+  }
   const tier = $("#se-tier");
   tier.className = `tier ${e.tier}`;
   tier.textContent = t(`tier.${e.tier}`) + (e.vip ? ` · ${t("card.vip")}` : "");
