@@ -265,7 +265,9 @@ async function loadAudit(ev) {
     body.innerHTML = "";
     for (const r of rows.slice(0, 500)) {
       const tr = document.createElement("tr");
-      for (const text of [r.at, r.staff || "", r.action, `${r.entity} ${r.entity_id || ""}`, r.before || "", r.after || ""]) {
+      const key = `action.${r.action}`;
+      const action = t(key) === key ? r.action : `${t(key)}（${r.action}）`;
+      for (const text of [r.at, r.staff || "", action, `${r.entity} ${r.entity_id || ""}`, r.before || "", r.after || ""]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
