@@ -193,24 +193,23 @@ async function loadStaff() {
       toggle.className = "staff-toggle";
       toggle.textContent = s.active ? t("staff.deactivate") : t("staff.activate");
       toggle.addEventListener("click", () => changeStaff(s.name, { active: !s.active }));
-      const pin = document.createElement("input");
-      pin.type = "password";
-      pin.inputMode = "numeric";
-      pin.maxLength = 8;
-      pin.placeholder = t("staff.newPin");
-      pin.className = "staff-pin";
-      const reset = document.createElement("button");
-      reset.className = "staff-reset";
-      reset.textContent = t("staff.resetPin");
-      reset.addEventListener("click", () => changeStaff(s.name, { pin: pin.value }));
-      const newName = document.createElement("input");
-      newName.placeholder = t("staff.newName");
-      newName.className = "staff-name";
-      const rename = document.createElement("button");
-      rename.className = "staff-rename";
-      rename.textContent = t("staff.rename");
-      rename.addEventListener("click", () => changeStaff(s.name, { name: newName.value }));
-      actions.append(toggle, pin, reset, newName, rename);
+      // A new PIN and a new name: an input and its button each.
+      const field = (kind, placeholder, label, change) => {
+        const input = document.createElement("input");
+        input.className = `staff-${kind}`;
+        input.placeholder = t(placeholder);
+        if (kind === "pin") Object.assign(input, { type: "password", inputMode: "numeric", maxLength: 8 });
+        const button = document.createElement("button");
+        button.className = kind === "pin" ? "staff-reset" : "staff-rename";
+        button.textContent = t(label);
+        button.addEventListener("click", () => changeStaff(s.name, change(input.value)));
+        return [input, button];
+      };
+      actions.append(
+        toggle,
+        ...field("pin", "staff.newPin", "staff.resetPin", (pin) => ({ pin })),
+        ...field("name", "staff.newName", "staff.rename", (name) => ({ name })),
+      );
       tr.append(name, role, st, actions);
       body.append(tr);
     }

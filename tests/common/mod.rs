@@ -42,15 +42,7 @@ pub fn cli_json_as(db: &Path, today: &str, staff: Option<(&str, &str)>, args: &[
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"))
 }
 
-/// Runs the CLI and parses its JSON, asserting the exit code.
+/// Runs the CLI (as the manager once PINs exist) and parses its JSON, asserting the exit code.
 pub fn cli_json(db: &Path, today: &str, args: &[&str], exit: i32) -> Value {
-    let out = cli(db, today, args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(exit),
-        "{args:?}: stdout {stdout} stderr {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"))
+    cli_json_as(db, today, Some(MANAGER), args, exit)
 }

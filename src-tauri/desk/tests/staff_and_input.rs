@@ -260,10 +260,7 @@ fn defect_2_restore_and_check_refuse_a_file_with_a_damaged_index() {
         let quick: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap();
         assert_eq!(quick, "ok", "the damage a quick check does not see");
     }
-    let current = dir.path().join("shop.db");
-    let mut desk = Desk::open(&current).unwrap();
-    desk.bring_up_to(d("2026-11-23"), true, "2026-11-23 09:00:00").unwrap();
-    let ctx = desk.manager_ctx(d("2026-11-23"), at("2026-11-23 10:00")).unwrap();
+    let (mut desk, ctx) = file_store(dir.path());
     let e = desk.restore(&ctx, &damaged).unwrap_err();
     assert_eq!(e.code, ErrorCode::DataFileDamaged, "{}", e.message);
     assert!(!dir.path().join("backups").exists(), "a refused restore leaves no stray copy behind");
@@ -339,13 +336,18 @@ fn defect_10_settings_and_templates_refuse_numbers_that_would_overflow_naming_th
     assert_eq!(desk.settings_history(&ctx).unwrap().len(), 0, "nothing was saved");
 }
 
+/// A store in a data file (not in memory) opened on 2026-11-23.
+fn file_store(dir: &std::path::Path) -> (Desk, Ctx) {
+    let mut desk = Desk::open(&dir.join("shop.db")).unwrap();
+    desk.bring_up_to(d("2026-11-23"), true, "2026-11-23 09:00:00").unwrap();
+    let ctx = desk.manager_ctx(d("2026-11-23"), at("2026-11-23 09:00")).unwrap();
+    (desk, ctx)
+}
+
 #[test]
 fn a_failed_daily_backup_is_recorded_and_shows_in_the_status() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shop.db");
-    let mut desk = Desk::open(&db).unwrap();
-    desk.bring_up_to(d("2026-11-23"), true, "2026-11-23 09:00:00").unwrap();
-    let ctx = desk.manager_ctx(d("2026-11-23"), at("2026-11-23 09:00")).unwrap();
+    let (desk, ctx) = file_store(dir.path());
     std::fs::write(dir.path().join("backups"), "a file where the folder should be").unwrap();
     assert!(desk.daily_backup(&ctx).is_err());
     let status = desk.status().unwrap();
@@ -361,9 +363,7 @@ fn a_read_only_command_writes_nothing_on_open_so_lookups_answer_during_an_import
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("shop.db");
     {
-        let mut desk = Desk::open(&db).unwrap();
-        desk.bring_up_to(d("2026-11-23"), true, "2026-11-23 09:00:00").unwrap();
-        let ctx = desk.manager_ctx(d("2026-11-23"), at("2026-11-23 09:00")).unwrap();
+        let (mut desk, ctx) = file_store(dir.path());
         enroll(&mut desk, &ctx, "张三", "13812345678", "F");
     }
     // Another process holds the write lock (a long import).
