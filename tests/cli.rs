@@ -369,6 +369,10 @@ fn once_a_pin_exists_every_command_names_its_staff_with_the_pin_and_their_rights
     cli_json_as(&db, day, None, &["staff", "add", "--name", "店长", "--role", "manager", "--pin", "2468"], 0);
     let e = cli_json_as(&db, day, None, &["member", "show", "13812345678"], 2);
     assert_eq!(e["error"]["code"], "staff_required");
+    let e = cli_json_as(&db, "2027-06-01", None, &["status"], 2);
+    assert_eq!(e["error"]["code"], "staff_required", "without the PIN not even the date moves");
+    let status = cli_json_as(&db, day, Some(("店长", "2468")), &["status"], 0);
+    assert_eq!(status["store_date"], day);
     let e = cli_json_as(&db, day, Some(("店长", "1111")), &["member", "show", "13812345678"], 2);
     assert_eq!(e["error"]["code"], "wrong_pin");
     let boss = Some(("店长", "2468"));

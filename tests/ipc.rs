@@ -293,3 +293,13 @@ fn nothing_answers_before_sign_in_and_the_screen_locks_after_the_idle_time() {
         ["staff.unlock", "staff.screen_lock", "staff.sign_in", "staff.sign_in_failed", "staff.sign_out", "staff.setup"]
     );
 }
+
+#[test]
+fn only_a_signed_in_manager_may_confirm_a_long_jump_of_the_date() {
+    let app = app_signed_in_as(Role::FrontDesk);
+    let e = call(&app, "app_status", json!({ "confirm": true })).unwrap_err();
+    assert_eq!(e["code"], "not_allowed");
+    assert!(call(&app, "app_status", json!({})).is_ok(), "without confirming, the status answers");
+    call(&app, "sign_in", json!({ "name": "店长", "pin": "1234" })).unwrap();
+    assert!(call(&app, "app_status", json!({ "confirm": true })).is_ok());
+}

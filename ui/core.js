@@ -83,6 +83,7 @@ async function loadStatus(confirm) {
     const banner = $("#banner");
     banner.classList.toggle("hidden", s.integrity.state !== "damaged");
     if (s.integrity.state === "damaged") banner.textContent = t("integrity.damaged", { message: s.integrity.message });
+    if ($("#dlg-date").open) $("#dlg-date").close();
     return s;
   } catch (e) {
     if (e.code === "store_date_jump_unconfirmed") {

@@ -1,11 +1,11 @@
 // MemberDesk's window: wires every screen's controls and keys, then opens the store and
 // the sign-in gate.
 
-import { $, applyI18n, loadStatus, showScreen, state } from "./core.js";
+import { $, applyI18n, invoke, loadStatus, showScreen, state } from "./core.js";
 import { openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
 import { exportReview, loadReview, renderReview, runReview, saveSettings } from "./manager.js";
 import { exportContacts, recordContact } from "./service.js";
-import { gate, wireSession } from "./session.js";
+import { gate, signedInStaff, wireSession } from "./session.js";
 
 // ---- wiring -------------------------------------------------------------------------
 
@@ -87,6 +87,12 @@ function wire() {
   });
   $("#date-confirm").addEventListener("click", async () => {
     $("#dlg-date").close();
+    // Only a manager confirms a long jump of the date: anyone else hands over to one.
+    const who = signedInStaff();
+    if (!who || !who.allowed.includes("edit_settings")) {
+      if (who) await invoke("sign_out").catch(() => {});
+      await gate();
+    }
     await loadStatus(true);
   });
   document.addEventListener("keydown", (ev) => {

@@ -460,8 +460,9 @@ fn run(cli: Cli) -> Result<Output, DeskError> {
     let db = cli.db.unwrap_or_else(clock::default_data_file);
     let mut desk = Desk::open(&db)?;
     let now = clock::now_on(date);
-    desk.bring_up_to(date, confirmed, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
+    // Who acts is checked first: a caller without the PIN moves nothing, not even the date.
     let ctx = acting(&mut desk, cli.staff.as_deref(), date, now)?;
+    desk.bring_up_to(date, confirmed, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
     execute(&mut desk, &ctx, cli.command)
 }
 

@@ -38,7 +38,12 @@ pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> De
             Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity })
         });
     }
-    state.with_system(confirm.unwrap_or(false), |desk, ctx| {
+    // Confirming a long jump of the clock's date is a manager's (rules §1).
+    let confirm = confirm.unwrap_or(false);
+    if confirm && !state.may_confirm_date() {
+        return Err(DeskError::new(ErrorCode::NotAllowed, "营业日期的跳跃须由店长登录后确认"));
+    }
+    state.with_system(confirm, |desk, ctx| {
         Ok(AppStatus { status: desk.status()?, store_date_now: ctx.store_date, integrity: integrity.clone() })
     })
 }
@@ -64,7 +69,7 @@ fn write_download(path: &std::path::Path, bytes: &[u8]) -> DeskResult<String> {
 #[tauri::command]
 pub async fn session_status(state: State<'_, AppState>) -> DeskResult<serde_json::Value> {
     let view = state.session_view()?;
-    let roster = state.with_reader_system(|desk, _| desk.staff_roster())?;
+    let roster = state.with_reader_raw(|desk| desk.staff_roster())?;
     Ok(serde_json::json!({ "session": view, "roster": roster }))
 }
 

@@ -106,7 +106,7 @@ impl AppState {
     }
 
     pub fn session_view(&self) -> DeskResult<SessionView> {
-        let setup_needed = !self.with_system(false, |desk, _| desk.sign_in_required())?;
+        let setup_needed = !self.with_writer(|desk, _| desk.sign_in_required())?;
         let idle = self.idle_limit().as_secs();
         let s = self.session();
         Ok(SessionView { signed_in: s.who.clone(), locked: s.locked, setup_needed, idle_lock_seconds: idle })
@@ -124,7 +124,7 @@ impl AppState {
             s.locked = true;
             drop(s);
             let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
-            self.with_system(false, |desk, _| desk.record_session(&ctx, SessionEvent::ScreenLock))?;
+            self.with_writer(|desk, _| desk.record_session(&ctx, SessionEvent::ScreenLock))?;
             return Err(DeskError::new(ErrorCode::SessionLocked, "屏幕已锁定，请输入 PIN 解锁"));
         }
         if s.locked {
@@ -146,7 +146,7 @@ impl AppState {
 
     /// A new store's first manager, signed in at once.
     pub fn set_up(&self, name: &str, pin: &str) -> DeskResult<SignedIn> {
-        let who = self.with_system(false, |desk, ctx| desk.set_up_first_manager(ctx, name, pin))?;
+        let who = self.with_writer(|desk, ctx| desk.set_up_first_manager(ctx, name, pin))?;
         *self.session() = Session { who: Some(who.clone()), locked: false, last_active: Instant::now() };
         Ok(who)
     }
@@ -157,7 +157,7 @@ impl AppState {
         let who = self.session().who.clone();
         if let Some(who) = who {
             let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
-            self.with_system(false, |desk, _| desk.record_session(&ctx, event))?;
+            self.with_writer(|desk, _| desk.record_session(&ctx, event))?;
         }
         let mut s = self.session();
         match event {
@@ -192,6 +192,21 @@ impl AppState {
     /// store brought up to today's store date: opening the day, signing in.
     /// `confirm`: a manager confirmed a long jump of the date.
     pub fn with_system<T>(&self, confirm: bool, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+        self.on_writer(true, confirm, f)
+    }
+
+    /// The writer without bringing the store up: signing in works while a long jump of the
+    /// clock's date waits for a manager to confirm it.
+    fn with_writer<T>(&self, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
+        self.on_writer(false, false, f)
+    }
+
+    fn on_writer<T>(
+        &self,
+        bring_up: bool,
+        confirm: bool,
+        f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>,
+    ) -> DeskResult<T> {
         if let Integrity::Damaged { message } = self.integrity() {
             return Err(DeskError::new(ErrorCode::DataFileDamaged, message));
         }
@@ -200,12 +215,18 @@ impl AppState {
         let writer = &mut *writer;
         let desk = writer.desk.as_mut().map_err(|e| e.clone())?;
         let now = clock::now_on(date);
-        if writer.brought_up_to != Some(date) {
+        if bring_up && writer.brought_up_to != Some(date) {
             desk.bring_up_to(date, explicit || confirm, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
             writer.brought_up_to = Some(date);
         }
         let ctx = desk.manager_ctx(date, now)?;
         f(desk, &ctx)
+    }
+
+    /// Whether the signed-in account may confirm a long jump of the store date (a manager).
+    pub fn may_confirm_date(&self) -> bool {
+        let s = self.session();
+        !s.locked && s.who.as_ref().is_some_and(|w| w.role.is_manager())
     }
 
     /// Runs a read-only `f` on the reader as the signed-in account: it sees the last
@@ -219,6 +240,18 @@ impl AppState {
             return self.with_system(false, |desk, _| f(desk, &ctx));
         };
         f(desk, &ctx)
+    }
+
+    /// The reader with no account and no bring-up: the sign-in screen's list of staff.
+    pub fn with_reader_raw<T>(&self, f: impl FnOnce(&Desk) -> DeskResult<T>) -> DeskResult<T> {
+        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        match reader.as_ref() {
+            Some(desk) => f(desk),
+            None => {
+                drop(reader);
+                self.with_writer(|desk, _| f(desk))
+            }
+        }
     }
 
     /// The reader as the store's own upkeep: what the window shows before sign-in.
