@@ -42,7 +42,7 @@ function applyI18n() {
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
   document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => (el.placeholder = t(el.dataset.i18nPlaceholder)));
-  $("#lang-toggle").textContent = state.lang === "zh" ? "EN" : "中文";
+  for (const el of [$("#lang-toggle"), $("#gate-lang")]) el.textContent = state.lang === "zh" ? "EN" : "中文";
   if (state.card) renderCard(state.card);
   renderResults();
   renderReview();

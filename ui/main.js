@@ -80,11 +80,13 @@ function wire() {
       showScreen(b.dataset.screen);
     }),
   );
-  $("#lang-toggle").addEventListener("click", () => {
+  const toggleLanguage = () => {
     state.lang = state.lang === "zh" ? "en" : "zh";
     localStorage.setItem("lang", state.lang);
     applyI18n();
-  });
+  };
+  $("#lang-toggle").addEventListener("click", toggleLanguage);
+  $("#gate-lang").addEventListener("click", toggleLanguage);
   $("#date-confirm").addEventListener("click", async () => {
     $("#dlg-date").close();
     // Only a manager confirms a long jump of the date: anyone else hands over to one.
