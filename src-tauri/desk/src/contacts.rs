@@ -29,18 +29,28 @@ fn birthday_of(c: &Contactable) -> Option<Birthday> {
     })
 }
 
-fn holiday_of(h: &HolidayRow) -> Holiday {
-    Holiday {
+/// A stored holiday as the rules read it; a calendar or audience this build does not know
+/// is reported, never read as solar or everyone.
+fn holiday_of(h: &HolidayRow) -> DeskResult<Holiday> {
+    let unknown = |what: &str| {
+        DeskError::new(ErrorCode::DataFileDamaged, format!("节日“{}”的{what}无法识别（数据文件中的值有误）", h.name))
+    };
+    Ok(Holiday {
         name: h.name.clone(),
-        calendar: if h.calendar == "lunar" { Calendar::Lunar } else { Calendar::Solar },
+        calendar: match h.calendar.as_str() {
+            "lunar" => Calendar::Lunar,
+            "solar" => Calendar::Solar,
+            _ => return Err(unknown("历法")),
+        },
         month: h.month,
         day: h.day,
         audience: match h.audience.as_str() {
             "women" => Audience::Women,
             "seniors" => Audience::Seniors,
-            _ => Audience::All,
+            "all" => Audience::All,
+            _ => return Err(unknown("对象")),
         },
-    }
+    })
 }
 
 /// Where a reason goes in an entry: birthday, holiday, follow-up, recall, points, tier.
@@ -120,13 +130,13 @@ pub(crate) fn generate_day(
     }
     // Holidays: each member's set of the day's holidays as bits. Holiday-only greetings that
     // go by SMS are gathered per set; the rest join the member's entry.
-    let holidays: Vec<Holiday> = store::contacts::holidays(conn)?
-        .iter()
-        .filter(|h| h.active)
-        .map(holiday_of)
-        .filter(|h| holiday_falls_on(h, greet_day))
-        .take(32)
-        .collect();
+    let mut holidays = Vec::new();
+    for h in store::contacts::holidays(conn)?.iter().filter(|h| h.active) {
+        let h = holiday_of(h)?;
+        if holiday_falls_on(&h, greet_day) && holidays.len() < 32 {
+            holidays.push(h);
+        }
+    }
     let mut sms: BTreeMap<u32, Vec<i64>> = BTreeMap::new();
     if !holidays.is_empty() {
         let holiday_reasons = |set: u32| -> Vec<ContactReason> {
