@@ -106,7 +106,7 @@ impl AppState {
     }
 
     pub fn session_view(&self) -> DeskResult<SessionView> {
-        let setup_needed = !self.with_writer(|desk, _| desk.sign_in_required())?;
+        let setup_needed = !self.with_reader_raw(|desk| desk.sign_in_required())?;
         let idle = self.idle_limit().as_secs();
         let s = self.session();
         Ok(SessionView { signed_in: s.who.clone(), locked: s.locked, setup_needed, idle_lock_seconds: idle })
@@ -124,7 +124,7 @@ impl AppState {
             s.locked = true;
             drop(s);
             let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
-            self.with_writer(|desk, _| desk.record_session(&ctx, SessionEvent::ScreenLock))?;
+            self.record_session(&ctx, SessionEvent::ScreenLock)?;
             return Err(DeskError::new(ErrorCode::SessionLocked, "屏幕已锁定，请输入 PIN 解锁"));
         }
         if s.locked {
@@ -138,10 +138,31 @@ impl AppState {
     pub fn sign_in(&self, name: &str, pin: &str) -> DeskResult<SignedIn> {
         let purpose =
             if self.session().locked { desk::staff::SignInPurpose::Unlock } else { desk::staff::SignInPurpose::SignIn };
-        let who = self.with_system(false, |desk, ctx| desk.sign_in(name, pin, purpose, ctx.store_date, ctx.now))?;
+        let who = match self.with_writer(|desk, ctx| desk.sign_in(name, pin, purpose, ctx.store_date, ctx.now)) {
+            // A damaged file refuses writes; lookups still answer, so the PIN is checked on
+            // the reader, writing nothing.
+            Err(e) if e.code == ErrorCode::DataFileDamaged => self.sign_in_read_only(name, pin)?,
+            other => other?,
+        };
         let mut s = self.session();
         *s = Session { who: Some(who.clone()), locked: false, last_active: Instant::now() };
         Ok(who)
+    }
+
+    /// Audits a sign-out or a screen lock; on a damaged file (writes refused) it goes
+    /// unrecorded rather than keeping the screen open.
+    fn record_session(&self, ctx: &Ctx, event: SessionEvent) -> DeskResult<()> {
+        match self.with_writer(|desk, _| desk.record_session(ctx, event)) {
+            Err(e) if e.code == ErrorCode::DataFileDamaged => Ok(()),
+            other => other,
+        }
+    }
+
+    fn sign_in_read_only(&self, name: &str, pin: &str) -> DeskResult<SignedIn> {
+        let (date, _) = self.store_date()?;
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let desk = reader.as_mut().ok_or_else(|| DeskError::new(ErrorCode::DataFileDamaged, "数据文件无法读取"))?;
+        desk.sign_in(name, pin, desk::staff::SignInPurpose::Command, date, clock::now_on(date))
     }
 
     /// A new store's first manager, signed in at once.
@@ -157,7 +178,7 @@ impl AppState {
         let who = self.session().who.clone();
         if let Some(who) = who {
             let ctx = Ctx { staff_id: who.staff_id, role: who.role, store_date: date, now: clock::now_on(date) };
-            self.with_writer(|desk, _| desk.record_session(&ctx, event))?;
+            self.record_session(&ctx, event)?;
         }
         let mut s = self.session();
         match event {

@@ -102,6 +102,11 @@ impl From<StoreError> for DeskError {
                     "数据正被另一项操作使用（例如正在导入），请稍后再试；本次未写入任何数据",
                 );
             }
+            StoreError::Sql(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
+            {
+                ErrorCode::DataFileDamaged
+            }
             // A stored code this build does not know (a tier, a gender…): parsed once in the
             // store, never read as a default.
             StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(..)) => ErrorCode::DataFileDamaged,
