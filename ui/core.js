@@ -22,7 +22,8 @@ function errorText(e) {
   const code = (e && e.code) || "internal";
   const head = (I18N[state.lang].errors || {})[code] || I18N.zh.errors[code] || code;
   const detail = e && e.message ? e.message : "";
-  return detail && detail !== head ? `${head}：${detail}` : head;
+  if (!detail || detail === head) return head;
+  return detail.includes(head) ? detail : `${head}：${detail}`;
 }
 
 async function invoke(cmd, args) {
