@@ -189,6 +189,8 @@ fn the_audit_log_names_who_did_what_and_filters_by_staff_action_member_and_dates
     let text = String::from_utf8(csv).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("活动补发"));
+    let adjust = audit_actions(&desk, &manager, AuditQuery { action: Some("adjust".into()), ..Default::default() });
+    assert_eq!(adjust, ["points.adjust"], "the action filter matches a part of the action");
 }
 
 #[test]

@@ -62,16 +62,17 @@ pub struct AuditRow {
     pub after: Option<String>,
 }
 
-/// The entries that match, newest first. An `action` ending in `.` matches every action
-/// that starts with it (`member.` → enrol, update, archive…).
+/// The entries that match, newest first. `action` matches any action that contains it, as
+/// a filter box does (`member.` → enrol, update, archive…; `adjust` → points.adjust;
+/// `lock` → locked, screen_lock, unlock).
 pub fn query(conn: &Connection, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
     let to_end = f.to.map(|d| format!("{d} 99"));
-    let action_like = f.action.map(|a| if a.ends_with('.') { format!("{a}%") } else { a.to_string() });
+    let action_like = f.action;
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.at, s.name, a.action, a.entity, a.entity_id, a.member_no, a.before, a.after
          FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
          WHERE (?1 IS NULL OR a.at >= ?1) AND (?2 IS NULL OR a.at <= ?2)
-           AND (?3 IS NULL OR a.staff_id = ?3) AND (?4 IS NULL OR a.action LIKE ?4)
+           AND (?3 IS NULL OR a.staff_id = ?3) AND (?4 IS NULL OR instr(a.action, ?4) > 0)
            AND (?5 IS NULL OR a.member_no = ?5)
          ORDER BY a.at DESC, a.id DESC LIMIT ?6",
     )?;
