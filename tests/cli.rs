@@ -375,6 +375,10 @@ fn once_a_pin_exists_every_command_names_its_staff_with_the_pin_and_their_rights
     assert_eq!(status["store_date"], day);
     let e = cli_json_as(&db, day, Some(("店长", "1111")), &["member", "show", "13812345678"], 2);
     assert_eq!(e["error"]["code"], "wrong_pin");
+    let e = cli_json_as(&db, day, Some(("店长", "")), &["member", "show", "13812345678"], 2);
+    assert!(e["error"]["message"].as_str().unwrap().contains("MEMBERDESK_PIN"), "{e}");
+    let audit = cli_json_as(&db, day, Some(("店长", "2468")), &["audit", "--action", "sign_in_failed"], 0);
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "a missing PIN is no attempt");
     let boss = Some(("店长", "2468"));
     cli_json_as(&db, day, boss, &["staff", "add", "--name", "小王", "--role", "front_desk", "--pin", "1357"], 0);
     let front = Some(("小王", "1357"));

@@ -439,6 +439,13 @@ fn acting(
         }
         Err(_) => String::new(),
     };
+    if pin.trim().is_empty() {
+        // No PIN given at all is no attempt: it is not counted toward the lockout.
+        return Err(DeskError::new(
+            ErrorCode::WrongPin,
+            format!("需要“{name}”的 PIN：请在环境变量 MEMBERDESK_PIN 中给出，或在终端中输入"),
+        ));
+    }
     let who = desk.sign_in(name, pin.trim(), SignInPurpose::Command, date, now)?;
     Ok(desk.staff_ctx(&who, date, now))
 }
