@@ -211,15 +211,39 @@ struct PurchaseRowIn {
 }
 
 impl Desk {
+    /// Runs an import: first reading and checking every row without the write lock (a
+    /// refused file never takes it, and lookups and the till go on meanwhile), taking the
+    /// lock at the first write. If the store changed while the rows were checked, that
+    /// write is refused busy and the import runs again, checked and written under the lock.
+    fn import_with_lock_late(
+        &mut self,
+        mut run: impl FnMut(&mut Desk, bool) -> DeskResult<ImportReport>,
+    ) -> DeskResult<ImportReport> {
+        match run(self, false) {
+            Err(e) if e.code == ErrorCode::StoreBusy => run(self, true),
+            other => other,
+        }
+    }
+
     /// Imports members (`name,phone,gender,birthday,birthday_calendar,joined_on,
     /// referred_by_phone,opening_points,contact_ok,notes`). A phone already registered is
     /// skipped as a duplicate; no program rewards are issued.
     pub fn import_members(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
+        self.import_with_lock_late(|desk, locked| desk.import_members_in(ctx, bytes, options, locked))
+    }
+
+    fn import_members_in(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        locked: bool,
+    ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &MEMBER_COLUMNS, &["name", "phone"])?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
+        let tx = if locked { self.store.transaction()? } else { self.store.read_first_transaction()? };
         let existing = store::members::phone_index(&tx)?;
         let mut errors = Errors { list: vec![] };
         let mut good: Vec<MemberRowIn> = Vec::new();
@@ -385,11 +409,21 @@ impl Desk {
     /// ones earn like a checkout at that time. Receipts already recorded are skipped.
     pub fn import_purchases(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
+        self.import_with_lock_late(|desk, locked| desk.import_purchases_in(ctx, bytes, options, locked))
+    }
+
+    fn import_purchases_in(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        locked: bool,
+    ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &PURCHASE_COLUMNS, &["receipt_no", "phone", "time", "amount"])?;
         let opening = self.opening_day()?.unwrap_or(ctx.store_date);
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
+        let tx = if locked { self.store.transaction()? } else { self.store.read_first_transaction()? };
         let phones = store::members::phone_index(&tx)?;
         let mut errors = Errors { list: vec![] };
         let mut sales: Vec<PurchaseRowIn> = Vec::new();
@@ -573,11 +607,21 @@ impl Desk {
     /// tiers only; from it on they also earn their points, like one recorded at the desk.
     pub fn import_interactions(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
+        self.import_with_lock_late(|desk, locked| desk.import_interactions_in(ctx, bytes, options, locked))
+    }
+
+    fn import_interactions_in(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        locked: bool,
+    ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &INTERACTION_COLUMNS, &["phone", "date", "kind"])?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
+        let tx = if locked { self.store.transaction()? } else { self.store.read_first_transaction()? };
         let phones = store::members::phone_index(&tx)?;
         let mut errors = Errors { list: vec![] };
         let mut good = Vec::new();

@@ -404,3 +404,50 @@ fn a_stored_tier_this_build_does_not_know_is_an_error_never_a_silent_regular() {
     assert_eq!(e.code, ErrorCode::DataFileDamaged);
     assert!(e.message.contains("gold"), "{}", e.message);
 }
+
+#[test]
+fn defect_4_an_import_checks_its_rows_without_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let (mut desk, ctx) = file_store(dir.path());
+    // The till of another counter is in the middle of a write.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE; INSERT INTO store_meta (key, value) VALUES ('x', 'y');").unwrap();
+    let started = std::time::Instant::now();
+    let bad = "name,phone\n张三,13812345678\n坏行,12345\n";
+    let r = desk.import_members(&ctx, bad.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!((r.written, r.errors.len(), r.errors[0].line), (0, 1, 3), "refused with its line, at once");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "no wait for the lock: {:?}", started.elapsed());
+    holder.execute_batch("COMMIT").unwrap();
+    // The store changed while nothing was written: a good file goes in (checked again if need be).
+    let good = "name,phone\n张三,13812345678\n";
+    assert_eq!(desk.import_members(&ctx, good.as_bytes(), ImportOptions::default()).unwrap().written, 1);
+    assert_eq!(count(&desk, "members"), 1);
+}
+
+#[test]
+fn an_import_whose_store_changed_while_it_checked_runs_again_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let (mut desk, ctx) = file_store(dir.path());
+    // Another counter writes, and commits a new member a moment later: the import's first
+    // write finds its reading out of date, so it is checked again under the lock.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let other = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        holder.execute_batch("INSERT INTO store_meta (key, value) VALUES ('x', 'y'); COMMIT;").unwrap();
+    });
+    let good = "name,phone\n张三,13812345678\n李四,13900001111\n";
+    let r = desk.import_members(&ctx, good.as_bytes(), ImportOptions::default()).unwrap();
+    other.join().unwrap();
+    assert_eq!(r.written, 2);
+    assert_eq!(count(&desk, "members"), 2);
+    assert_eq!(
+        desk.audit_entries(&ctx, &AuditQuery { action: Some("import.members".into()), ..Default::default() })
+            .unwrap()
+            .len(),
+        1,
+        "written once"
+    );
+}

@@ -189,6 +189,14 @@ impl Store {
         Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 
+    /// A transaction that reads first and takes the write lock only at its first write
+    /// (DEFERRED): a long check of an import holds no lock. If another connection committed
+    /// in between, that first write fails busy (never on a stale read), and the caller
+    /// starts again with [`Store::transaction`].
+    pub fn read_first_transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?)
+    }
+
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
