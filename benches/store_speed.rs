@@ -94,7 +94,7 @@ fn benches(c: &mut Criterion) {
         .conn()
         .query_row(
             "SELECT phone, member_no, name FROM members WHERE id = 123457 % (SELECT max(id) FROM members)",
-            [],
+            (),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
@@ -170,7 +170,7 @@ fn tier_evaluation(c: &mut Criterion) {
         .conn()
         .prepare("SELECT phone FROM members ORDER BY id LIMIT 500")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map((), |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect();

@@ -26,7 +26,7 @@ fn app() -> MockApp {
 fn app_on(dir: tempfile::TempDir) -> MockApp {
     // The store date of the desktop app comes from the environment, as in the real shell.
     std::env::set_var("MEMBERDESK_TODAY", "2026-11-23");
-    let state = AppState::open(dir.path().join("ipc.db"));
+    let state = AppState::open(store::Location::File(dir.path().join("ipc.db")));
     let app = memberdesk::app_builder(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     MockApp { _app: app, webview, db: dir.path().join("ipc.db"), _dir: dir }
@@ -226,7 +226,7 @@ fn app_signed_in_as(role: Role) -> MockApp {
 /// Changes whenever another connection commits to the file.
 fn data_version(db: &std::path::Path, probe: &rusqlite::Connection) -> i64 {
     let _ = db;
-    probe.query_row("PRAGMA data_version", [], |r| r.get(0)).unwrap()
+    probe.query_row("PRAGMA data_version", (), |r| r.get(0)).unwrap()
 }
 
 #[test]

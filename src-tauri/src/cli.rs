@@ -17,9 +17,17 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(name = "memberdesk", version, about = "会员台 MemberDesk — 命令行（不带参数启动桌面程序）")]
 struct Cli {
-    /// The data file (default: the desktop app's own; env MEMBERDESK_DB).
+    /// The data file, or a shared server `postgres://user:password@host:port/dbname`
+    /// (default: the desktop app's own file; env MEMBERDESK_DB).
     #[arg(long, global = true)]
-    db: Option<PathBuf>,
+    db: Option<String>,
+    /// The branch (code) this command is made at (default: the database's first; env
+    /// MEMBERDESK_BRANCH).
+    #[arg(long, global = true)]
+    branch: Option<String>,
+    /// The counter this command is made at (default `cli`; env MEMBERDESK_COUNTER).
+    #[arg(long, global = true)]
+    counter: Option<String>,
     /// The store date YYYY-MM-DD (default: today in China; env MEMBERDESK_TODAY).
     #[arg(long, global = true)]
     today: Option<String>,
@@ -141,6 +149,16 @@ enum Command {
     },
     /// Restore the data file from a backup (the current data is kept as a copy).
     Restore { file: PathBuf },
+    /// The chain's branches (rules §15).
+    Branch {
+        #[command(subcommand)]
+        action: BranchAction,
+    },
+    /// Copy the whole store into an empty database (a server URL or a new file) and verify it.
+    Migrate {
+        #[arg(long)]
+        to: String,
+    },
     /// Fill an EMPTY store with realistic demo data.
     Demo {
         #[arg(long, default_value_t = 200)]
@@ -223,6 +241,9 @@ enum StaffAction {
         role: String,
         #[arg(long)]
         pin: String,
+        /// The account's branch (default: the acting manager's own). Written `--branch`.
+        #[arg(long = "staff-branch")]
+        branch: Option<String>,
     },
     /// Change an account: role, PIN, in use or not, or its name.
     Set {
@@ -236,10 +257,24 @@ enum StaffAction {
         pin: Option<String>,
         #[arg(long)]
         active: Option<String>,
-        /// The account's branch (branches arrive with the shared database).
-        #[arg(long)]
+        /// The account's branch (its code; "" for the whole chain). On the command line
+        /// it is written `--branch` after `staff`.
+        #[arg(long = "staff-branch")]
         branch: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum BranchAction {
+    /// Add a branch to the chain (owner, or a manager of the whole chain).
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// The chain's branches.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -368,7 +403,7 @@ pub fn main() -> i32 {
 /// `--staff` names who acts, anywhere on the line, except after `audit`, where it is the
 /// filter of the log (interface.md): those are handed to clap as `--audit-staff`.
 fn audit_filter_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let takes_value = ["--db", "--today", "--staff"];
+    let takes_value = ["--db", "--today", "--staff", "--branch", "--counter"];
     let mut iter = args.into_iter();
     let mut out: Vec<std::ffi::OsString> = iter.next().into_iter().collect();
     // Up to the command: global options (some with a value), then the command's name.
@@ -385,6 +420,20 @@ fn audit_filter_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     }
     for a in iter {
         let text = a.to_string_lossy().to_string();
+        // After `staff`, `--branch` is the account's branch, not where the command is made.
+        if command.as_deref() == Some("staff") {
+            match text.strip_prefix("--branch") {
+                Some("") => {
+                    out.push("--staff-branch".into());
+                    continue;
+                }
+                Some(v) if v.starts_with('=') => {
+                    out.push(format!("--staff-branch{v}").into());
+                    continue;
+                }
+                _ => {}
+            }
+        }
         match (command.as_deref(), text.strip_prefix("--staff")) {
             (Some("audit"), Some("")) => out.push("--audit-staff".into()),
             (Some("audit"), Some(v)) if v.starts_with('=') => out.push(format!("--audit-staff{v}").into()),
@@ -464,8 +513,14 @@ fn run(cli: Cli) -> Result<Output, DeskError> {
             None => (clock::store_now().date(), false),
         },
     };
-    let db = cli.db.unwrap_or_else(clock::default_data_file);
-    let mut desk = Desk::open(&db)?;
+    let location = clock::store_location(cli.db.as_deref());
+    let mut desk = Desk::open_location(&location)?;
+    let branch = cli.branch.or_else(|| clock::env_text(clock::BRANCH_ENV));
+    let counter = cli.counter.or_else(|| clock::env_text(clock::COUNTER_ENV)).unwrap_or_else(|| "cli".to_string());
+    desk.set_station(branch.as_deref(), &counter)?;
+    if let store::Location::Server(_) = location {
+        desk.set_backup_folder(clock::shared_backup_folder());
+    }
     let now = clock::now_on(date);
     // Who acts is checked first: a caller without the PIN moves nothing, not even the date.
     let ctx = acting(&mut desk, cli.staff.as_deref(), date, now)?;
@@ -723,6 +778,29 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = format!("已备份到 {}（{} 字节）", r.file, r.bytes);
             out(&r, text)
         }
+        Command::Branch { action: BranchAction::Add { code, name } } => {
+            let b = desk.branch_add(ctx, &code, &name)?;
+            let text = format!("已添加门店 {} {}", b.code, b.name);
+            out(&b, text)
+        }
+        Command::Branch { action: BranchAction::List } => {
+            let list = desk.branch_list(ctx)?;
+            let text = list
+                .iter()
+                .map(|b| format!("{}  {}{}", b.code, b.name, if b.current { "  （本机）" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(&json!({ "branches": list }), text)
+        }
+        Command::Migrate { to } => {
+            let target = clock::with_env_password(store::Location::parse(&to));
+            let r = desk.migrate_to(ctx, &target)?;
+            let text = format!(
+                "已复制到 {} 并核对一致：{} 位会员，积分余额合计 {}，积分批次剩余合计 {}",
+                r.target, r.members, r.points_balance_total, r.lots_remaining_total
+            );
+            out(&r, text)
+        }
         Command::Restore { file } => {
             let r = desk.restore(ctx, &file)?;
             let text = format!(
@@ -755,15 +833,12 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 .join("\n");
             out(&json!({ "staff": list }), text)
         }
-        Command::Staff { action: StaffAction::Add { name, role, pin } } => {
-            let s = desk.staff_add(ctx, &name, parse_role(&role)?, &pin)?;
+        Command::Staff { action: StaffAction::Add { name, role, pin, branch } } => {
+            let s = desk.staff_add(ctx, &name, parse_role(&role)?, &pin, branch.as_deref())?;
             let text = format!("已添加员工 {}（{}）", s.name, s.role_label);
             out(&s, text)
         }
         Command::Staff { action: StaffAction::Set { name, rename, role, pin, active, branch } } => {
-            if branch.is_some() {
-                return Err(DeskError::new(ErrorCode::InvalidInput, "本店只有一个门店，暂不能指定 --branch"));
-            }
             let active = match active.as_deref().map(|a| a.trim().to_ascii_lowercase()) {
                 None => None,
                 Some(a) if ["yes", "y", "1", "true", "是"].contains(&a.as_str()) => Some(true),
@@ -772,7 +847,8 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                     return Err(DeskError::new(ErrorCode::InvalidInput, format!("--active “{a}” 无效：应为 yes 或 no")))
                 }
             };
-            let change = StaffChange { name: rename, role: role.as_deref().map(parse_role).transpose()?, pin, active };
+            let change =
+                StaffChange { name: rename, role: role.as_deref().map(parse_role).transpose()?, pin, active, branch };
             let s = desk.staff_set(ctx, &name, &change)?;
             let text = format!("已更新员工 {}（{}，{}）", s.name, s.role_label, if s.active { "在用" } else { "停用" });
             out(&s, text)

@@ -28,6 +28,55 @@ pub fn now_on(date: NaiveDate) -> NaiveDateTime {
     date.and_time(store_now().time())
 }
 
+pub const BRANCH_ENV: &str = "MEMBERDESK_BRANCH";
+pub const COUNTER_ENV: &str = "MEMBERDESK_COUNTER";
+/// The shared server's password when the URL carries none (so it stays out of scripts'
+/// command lines and the desk's settings file).
+pub const DB_PASSWORD_ENV: &str = "MEMBERDESK_DB_PASSWORD";
+
+/// An environment variable's value, when set and not blank.
+pub fn env_text(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where the store is: `--db` (a path or a `postgres://` URL), else `MEMBERDESK_DB`, else
+/// the app's own data file.
+pub fn store_location(db: Option<&str>) -> store::Location {
+    let location = match db.filter(|d| !d.trim().is_empty()) {
+        Some(d) => store::Location::parse(d),
+        None => match env_text(DB_ENV) {
+            Some(d) => store::Location::parse(&d),
+            None => store::Location::File(app_data_file()),
+        },
+    };
+    with_env_password(location)
+}
+
+/// A server URL without a password gets `MEMBERDESK_DB_PASSWORD`'s, when set.
+pub fn with_env_password(location: store::Location) -> store::Location {
+    match location {
+        store::Location::Server(url) if !url.has_password() => match std::env::var(DB_PASSWORD_ENV) {
+            Ok(p) if !p.is_empty() => store::Location::Server(url.with_password(&p)),
+            _ => store::Location::Server(url),
+        },
+        other => other,
+    }
+}
+
+/// The app's own folder (`<OS data folder>/MemberDesk`).
+pub fn app_folder() -> std::path::PathBuf {
+    dirs::data_dir().unwrap_or_else(|| ".".into()).join("MemberDesk")
+}
+
+fn app_data_file() -> std::path::PathBuf {
+    app_folder().join("memberdesk.db")
+}
+
+/// Where this PC keeps its copies of a shared server (`backups-shared` in the app's folder).
+pub fn shared_backup_folder() -> std::path::PathBuf {
+    app_folder().join("backups-shared")
+}
+
 /// The default data file: `<OS data folder>/MemberDesk/memberdesk.db`, or `MEMBERDESK_DB`.
 pub fn default_data_file() -> std::path::PathBuf {
     if let Ok(p) = std::env::var(DB_ENV) {

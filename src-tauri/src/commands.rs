@@ -48,9 +48,116 @@ pub async fn app_status(state: State<'_, AppState>, confirm: Option<bool>) -> De
     })
 }
 
+/// Which store this window works on.
+#[derive(Serialize)]
+pub struct ConnectionView {
+    /// `sqlite` (this PC's file) or `postgres` (a shared server).
+    pub engine: &'static str,
+    /// The file's path, or the server's URL without its password.
+    pub database: String,
+    pub branch: Option<String>,
+    pub counter: Option<String>,
+    /// Why it could not be opened, if so (the window then offers to connect again).
+    pub error: Option<DeskError>,
+    /// A server whose password is to be asked for.
+    pub needs_password: bool,
+    pub may_change: bool,
+}
+
+#[tauri::command]
+pub async fn store_connection(state: State<'_, AppState>) -> DeskResult<ConnectionView> {
+    let location = state.location();
+    let saved = crate::connection::SavedConnection::load(&state.app_folder);
+    let error = state.open_error();
+    let needs_password = match &location {
+        store::Location::Server(url) => !url.has_password() && error.is_some(),
+        store::Location::File(_) => false,
+    };
+    Ok(ConnectionView {
+        engine: match location.engine() {
+            store::Engine::Sqlite => "sqlite",
+            store::Engine::Postgres => "postgres",
+        },
+        database: location.to_string(),
+        branch: saved.as_ref().and_then(|s| s.branch.clone()),
+        counter: saved.as_ref().and_then(|s| s.counter.clone()),
+        error,
+        needs_password,
+        may_change: state.may_change_connection(),
+    })
+}
+
+/// What the connection form sends.
+#[derive(serde::Deserialize)]
+pub struct ConnectionForm {
+    /// `postgres://user@host:port/dbname` (a password in it is taken out before saving).
+    pub url: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub counter: Option<String>,
+}
+
+fn server_of(form: &ConnectionForm) -> DeskResult<store::Location> {
+    let url = form.url.trim();
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(DeskError::new(
+            ErrorCode::InvalidInput,
+            "地址应以 postgres:// 开头，例如 postgres://md@192.168.1.10:5432/memberdesk",
+        ));
+    }
+    let server = store::ServerUrl::new(url);
+    let server = if form.password.is_empty() { server } else { server.with_password(&form.password) };
+    Ok(store::Location::Server(server))
+}
+
+/// Tries the server without changing anything: reachable, the sign-in accepted.
+#[tauri::command]
+pub async fn store_connection_test(form: ConnectionForm) -> DeskResult<String> {
+    let store::Location::Server(url) = server_of(&form)? else { unreachable!("a server") };
+    let version = store::test_server(&url)?;
+    Ok(format!("连接成功：{version}"))
+}
+
+/// Connects this window to a shared server (and remembers it, without the password), or
+/// gives the password of the saved one at start.
+#[tauri::command]
+pub async fn store_connect(state: State<'_, AppState>, form: ConnectionForm) -> DeskResult<ConnectionView> {
+    if !state.may_change_connection() {
+        return Err(DeskError::new(ErrorCode::NotAllowed, "更换数据库须由店长登录后操作"));
+    }
+    let location = server_of(&form)?;
+    // Opened once here so a wrong address is refused before anything is saved.
+    crate::state::open_desk(&location)?;
+    let saved = crate::connection::SavedConnection {
+        url: form.url.trim().to_string(),
+        branch: form.branch.clone().filter(|b| !b.trim().is_empty()),
+        counter: form.counter.clone().filter(|c| !c.trim().is_empty()),
+    };
+    saved
+        .save(&state.app_folder)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法保存连接设置：{e}")))?;
+    state.connect(location);
+    store_connection(state).await
+}
+
+/// Back to this PC's own data file.
+#[tauri::command]
+pub async fn store_disconnect(state: State<'_, AppState>) -> DeskResult<ConnectionView> {
+    if !state.may_change_connection() {
+        return Err(DeskError::new(ErrorCode::NotAllowed, "更换数据库须由店长登录后操作"));
+    }
+    crate::connection::SavedConnection::forget(&state.app_folder)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法删除连接设置：{e}")))?;
+    state.connect(crate::clock::store_location(None));
+    store_connection(state).await
+}
+
 /// The Downloads folder (or the data file's folder where there is none).
 fn downloads(state: &AppState) -> std::path::PathBuf {
-    dirs::download_dir().unwrap_or_else(|| state.data_file.parent().map(|p| p.to_path_buf()).unwrap_or_default())
+    dirs::download_dir().unwrap_or_else(|| state.app_folder.clone())
 }
 
 /// Writes an export; returns its path.
@@ -109,7 +216,7 @@ pub async fn staff_list(state: State<'_, AppState>) -> DeskResult<Vec<StaffView>
 
 #[tauri::command]
 pub async fn staff_add(state: State<'_, AppState>, name: String, role: Role, pin: String) -> DeskResult<StaffView> {
-    state.with_desk(|desk, ctx| desk.staff_add(ctx, &name, role, &pin))
+    state.with_desk(|desk, ctx| desk.staff_add(ctx, &name, role, &pin, None))
 }
 
 #[tauri::command]

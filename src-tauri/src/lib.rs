@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod connection;
 pub mod state;
 
 use state::AppState;
@@ -14,6 +15,10 @@ use state::AppState;
 pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     builder.manage(state).invoke_handler(tauri::generate_handler![
         commands::app_status,
+        commands::store_connection,
+        commands::store_connection_test,
+        commands::store_connect,
+        commands::store_disconnect,
         commands::session_status,
         commands::staff_setup,
         commands::demo_start,
@@ -63,7 +68,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
 
 /// Runs the desktop app on the default data file.
 pub fn run_desktop() {
-    let state = AppState::open(clock::default_data_file());
+    let state = AppState::open(connection::desktop_location(&clock::app_folder()));
     app_builder(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .expect("error while running MemberDesk");

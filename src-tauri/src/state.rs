@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct AppState {
-    pub data_file: PathBuf,
+    /// Where the store is (a file, or a shared server; shown without its password).
+    location: Mutex<store::Location>,
+    /// The folder of the app's own files (the default data file, backups of a server).
+    pub app_folder: PathBuf,
     writer: Mutex<Writer>,
     reader: Mutex<Option<Desk>>,
     integrity: Arc<Mutex<Integrity>>,
@@ -56,34 +59,58 @@ struct Writer {
 }
 
 impl AppState {
-    /// Opens the data file; a failure (a damaged file) is kept to be shown, not hidden.
-    /// Then, on a thread of its own, the full check of every page and the day's automatic
-    /// backup run, while the front desk already works.
-    pub fn open(data_file: PathBuf) -> AppState {
-        let desk = Desk::open(&data_file);
-        let reader = desk.as_ref().ok().and_then(|_| Desk::open(&data_file).ok());
-        let integrity = Arc::new(Mutex::new(Integrity::Checking));
+    /// Opens the store; a failure (a damaged file, an unreachable server) is kept to be
+    /// shown, not hidden. Then, on a thread of its own, the full check of every page (a
+    /// file) and the day's automatic backup run, while the front desk already works.
+    pub fn open(location: store::Location) -> AppState {
+        let state = AppState {
+            location: Mutex::new(location.clone()),
+            app_folder: clock::app_folder(),
+            writer: Mutex::new(Writer { desk: Err(DeskError::new(ErrorCode::Internal, "")), brought_up_to: None }),
+            reader: Mutex::new(None),
+            integrity: Arc::new(Mutex::new(Integrity::Checking)),
+            session: Mutex::new(Session { who: None, locked: false, last_active: Instant::now() }),
+        };
+        state.connect(location);
+        state
+    }
+
+    /// (Re)opens the writer and the reader at `location`; the session starts over.
+    pub fn connect(&self, location: store::Location) {
+        let desk = open_desk(&location);
+        let reader = desk.as_ref().ok().and_then(|_| open_desk(&location).ok());
+        *self.integrity.lock().unwrap_or_else(|p| p.into_inner()) = Integrity::Checking;
         if desk.is_ok() {
-            let (file, result) = (data_file.clone(), integrity.clone());
+            let (place, result) = (location.clone(), self.integrity.clone());
             std::thread::spawn(move || {
-                let outcome = match store::check_file(&file) {
-                    Ok(()) => Integrity::Ok,
-                    Err(e) => Integrity::Damaged { message: desk::DeskError::from(e).message },
+                let outcome = match &place {
+                    store::Location::File(file) => match store::check_file(file) {
+                        Ok(()) => Integrity::Ok,
+                        Err(e) => Integrity::Damaged { message: desk::DeskError::from(e).message },
+                    },
+                    // A server checks its own pages.
+                    store::Location::Server(_) => Integrity::Ok,
                 };
                 let healthy = outcome == Integrity::Ok;
                 *result.lock().unwrap_or_else(|p| p.into_inner()) = outcome;
                 if healthy {
-                    backup_of_the_day(&file);
+                    backup_of_the_day(&place);
                 }
             });
+        } else {
+            *self.integrity.lock().unwrap_or_else(|p| p.into_inner()) = Integrity::Ok;
         }
-        AppState {
-            data_file,
-            writer: Mutex::new(Writer { desk, brought_up_to: None }),
-            reader: Mutex::new(reader),
-            integrity,
-            session: Mutex::new(Session { who: None, locked: false, last_active: Instant::now() }),
-        }
+        *self.location.lock().unwrap_or_else(|p| p.into_inner()) = location;
+        *self.writer.lock().unwrap_or_else(|p| p.into_inner()) = Writer { desk, brought_up_to: None };
+        *self.reader.lock().unwrap_or_else(|p| p.into_inner()) = reader;
+        let mut s = self.session();
+        s.who = None;
+        s.locked = false;
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> store::Location {
+        self.location.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
@@ -244,6 +271,21 @@ impl AppState {
         f(desk, &ctx)
     }
 
+    /// Why the store could not be opened (a damaged file, an unreachable server), if so.
+    pub fn open_error(&self) -> Option<DeskError> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner()).desk.as_ref().err().cloned()
+    }
+
+    /// Whether this window may switch to another store: while the store cannot be opened
+    /// or no account has a PIN yet (the first start), or as a signed-in manager.
+    pub fn may_change_connection(&self) -> bool {
+        if self.open_error().is_some() {
+            return true;
+        }
+        let setup = self.with_reader_raw(|desk| desk.sign_in_required()).map(|required| !required).unwrap_or(true);
+        setup || self.may_confirm_date()
+    }
+
     /// Whether the signed-in account may confirm a long jump of the store date (a manager).
     pub fn may_confirm_date(&self) -> bool {
         let s = self.session();
@@ -299,13 +341,40 @@ impl AppState {
 /// The day's automatic backup, on its own connection (a no-op when today's exists). Its
 /// outcome, a failure too, is recorded in the data file by `daily_backup` and shown on the
 /// manager's screen and by `status`.
-fn backup_of_the_day(file: &std::path::Path) {
+fn backup_of_the_day(location: &store::Location) {
     let Ok(Some(date)) = clock::date_from_env().map(|d| d.or_else(|| Some(clock::store_now().date()))) else { return };
-    if let Ok(desk) = Desk::open(file) {
+    if let Ok(desk) = open_desk(location) {
         if let Ok(ctx) = desk.manager_ctx(date, clock::now_on(date)) {
             if let Err(e) = desk.daily_backup(&ctx) {
                 eprintln!("每日备份失败 [{}]: {}", e.code.as_str(), e.message);
             }
         }
     }
+}
+
+/// Opens one connection of this window: the store at `location`, working at the branch and
+/// counter of the environment (`MEMBERDESK_BRANCH`, `MEMBERDESK_COUNTER`) or of the saved
+/// shared-database settings, backups of a server kept in this PC's app folder.
+pub fn open_desk(location: &store::Location) -> DeskResult<Desk> {
+    let mut desk = Desk::open_location(location)?;
+    let saved = crate::connection::SavedConnection::load(&clock::app_folder());
+    let branch = clock::env_text(clock::BRANCH_ENV).or_else(|| saved.as_ref().and_then(|s| s.branch.clone()));
+    let counter =
+        clock::env_text(clock::COUNTER_ENV).or_else(|| saved.as_ref().and_then(|s| s.counter.clone())).unwrap_or_else(
+            || if matches!(location, store::Location::Server(_)) { default_counter() } else { String::new() },
+        );
+    desk.set_station(branch.as_deref(), &counter)?;
+    if let store::Location::Server(_) = location {
+        desk.set_backup_folder(clock::shared_backup_folder());
+    }
+    Ok(desk)
+}
+
+/// A counter's name when none was given: the PC's host name.
+fn default_counter() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().chars().take(30).collect::<String>())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "desk".to_string())
 }

@@ -40,6 +40,17 @@ pub struct DailyBackupState {
 }
 
 impl Desk {
+    /// Where backups go: the folder set by [`Desk::set_backup_folder`], else the `backups`
+    /// folder beside the data file. A shared server's backups (single-file copies of the
+    /// whole store) go to the folder the door sets, on the PC that makes them.
+    pub fn backup_folder(&self) -> Option<PathBuf> {
+        self.backup_folder.clone().or_else(|| self.store.path().map(backup_dir))
+    }
+
+    pub fn set_backup_folder(&mut self, dir: PathBuf) {
+        self.backup_folder = Some(dir);
+    }
+
     /// The full check: every page, every index against its table, every reference.
     pub fn check_integrity(&self) -> DeskResult<()> {
         Ok(self.store.check_integrity()?)
@@ -51,10 +62,10 @@ impl Desk {
         let dest = match dest {
             Some(d) => d.to_path_buf(),
             None => {
-                let data = self.store.path().ok_or_else(|| {
-                    DeskError::new(ErrorCode::InvalidInput, "内存数据库没有默认备份位置，请用 --out 指定文件")
+                let dir = self.backup_folder().ok_or_else(|| {
+                    DeskError::new(ErrorCode::InvalidInput, "这个数据库没有默认备份位置，请用 --out 指定文件")
                 })?;
-                backup_dir(data).join(format!("memberdesk-{}.db", ctx.now.format("%Y%m%d-%H%M%S")))
+                dir.join(format!("memberdesk-{}.db", ctx.now.format("%Y%m%d-%H%M%S")))
             }
         };
         // A backup of a damaged file would hide the damage: check first.
@@ -67,8 +78,7 @@ impl Desk {
     /// The automatic backup of the day: made once per store date (after the full check),
     /// the last 14 kept. Its outcome, failure included, is recorded in the data file.
     pub fn daily_backup(&self, ctx: &Ctx) -> DeskResult<Option<BackupReport>> {
-        let Some(data) = self.store.path() else { return Ok(None) };
-        let dir = backup_dir(data);
+        let Some(dir) = self.backup_folder() else { return Ok(None) };
         let name = format!("daily-{}.db", ctx.store_date.format("%Y%m%d"));
         if dir.join(&name).exists() {
             return Ok(None);
@@ -110,9 +120,9 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::FileUnreadable, format!("找不到备份文件 {}", source.display())));
         }
         drop(store::verify_data_file(source)?);
-        let kept = match self.store.path() {
-            Some(data) => {
-                let copy = backup_dir(data).join(format!("before-restore-{}.db", ctx.now.format("%Y%m%d-%H%M%S")));
+        let kept = match self.backup_folder() {
+            Some(dir) => {
+                let copy = dir.join(format!("before-restore-{}.db", ctx.now.format("%Y%m%d-%H%M%S")));
                 self.store.backup_to(&copy)?;
                 Some(copy.display().to_string())
             }

@@ -82,7 +82,7 @@ fn sale_outcome(
 /// `earns`: whether it earns points (history before the opening day does not).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn record_sale(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     settings: &loyalty::ProgramSettings,
     member: &store::members::MemberRow,
@@ -152,7 +152,7 @@ pub(crate) fn record_sale(
 
 /// Records one refund inside the caller's transaction (refund and purchase import).
 pub(crate) fn record_refund(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     settings: &loyalty::ProgramSettings,
     sale: &ReceiptRow,
@@ -246,57 +246,54 @@ impl Desk {
         let coupon_code = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let member = resolve(&tx, &input.member)?;
-        let greet = greeting(&member.name, member.gender);
-        let coupon = match coupon_code {
-            Some(code) => Some(coupons::find(&tx, code)?),
-            None => None,
-        };
-        if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
-            let same = existing.kind == "sale"
-                && existing.member_id == member.id
-                && existing.gross_fen == money::to_fen(gross)
-                && existing.coupon_id == coupon.as_ref().map(|c| c.id);
-            if !same {
+        self.store.run(commit, |tx| {
+            let member = resolve(&tx, &input.member)?;
+            let greet = greeting(&member.name, member.gender);
+            let coupon = match coupon_code {
+                Some(code) => Some(coupons::find(&tx, code)?),
+                None => None,
+            };
+            if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+                let same = existing.kind == "sale"
+                    && existing.member_id == member.id
+                    && existing.gross_fen == money::to_fen(gross)
+                    && existing.coupon_id == coupon.as_ref().map(|c| c.id);
+                if !same {
+                    return Err(DeskError::new(
+                        ErrorCode::ReceiptConflict,
+                        format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
+                    ));
+                }
+                let used = coupon.map(|c| c.code);
+                return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
+            }
+            if member.archived {
                 return Err(DeskError::new(
-                    ErrorCode::ReceiptConflict,
-                    format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
+                    ErrorCode::MemberArchived,
+                    format!("会员 {} 已归档，不能消费", member.member_no),
                 ));
             }
-            let used = coupon.map(|c| c.code);
-            return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
-        }
-        if member.archived {
-            return Err(DeskError::new(
-                ErrorCode::MemberArchived,
-                format!("会员 {} 已归档，不能消费", member.member_no),
-            ));
-        }
-        let at = check_at(input.at, ctx, opening)?;
-        let (row, balance) = record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
-        crate::audit_for(
-            &tx,
-            ctx,
-            Some(&member.member_no),
-            "checkout",
-            "receipt",
-            Some(&receipt_no),
-            None,
-            Some(&format!(
-                "{} {} 元{} +{} 积分",
-                member.member_no,
-                money::format(gross),
-                coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
-                row.points
-            )),
-        )?;
-        if commit {
-            tx.commit()?;
-        } else {
-            tx.rollback()?;
-        }
-        Ok(sale_outcome(&row, &member.member_no, greet, balance, false, coupon.map(|c| c.code)))
+            let at = check_at(input.at, ctx, opening)?;
+            let (row, balance) =
+                record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
+            crate::audit_for(
+                &tx,
+                ctx,
+                Some(&member.member_no),
+                "checkout",
+                "receipt",
+                Some(&receipt_no),
+                None,
+                Some(&format!(
+                    "{} {} 元{} +{} 积分",
+                    member.member_no,
+                    money::format(gross),
+                    coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
+                    row.points
+                )),
+            )?;
+            Ok(sale_outcome(&row, &member.member_no, greet, balance, false, coupon.map(|c| c.code)))
+        })
     }
 
     /// A refund of (part of) a receipt, under its own receipt number (manager only).
@@ -307,58 +304,58 @@ impl Desk {
         let of_no = check_receipt_no(&input.of)?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let sale = store::receipts::by_no(&tx, &of_no)?
-            .ok_or_else(|| DeskError::new(ErrorCode::ReceiptNotFound, format!("找不到原小票 {of_no}")))?;
-        if sale.kind != "sale" {
-            return Err(DeskError::new(ErrorCode::RefundOfRefund, format!("{of_no} 是退货单，不能再退")));
-        }
-        let member = store::members::get(&tx, sale.member_id)?.expect("receipts name a member");
-        let greet = greeting(&member.name, member.gender);
-        let outcome = |r: &ReceiptRow, balance: i64, duplicate: bool| ReceiptOutcome {
-            receipt: r.receipt_no.clone(),
-            member_no: member.member_no.clone(),
-            greeting: greet.clone(),
-            gross: fen_text(r.gross_fen),
-            discount: fen_text(0),
-            paid: fen_text(r.paid_fen),
-            points_earned: None,
-            points_clawed_back: Some(r.points),
-            refund_of: Some(of_no.clone()),
-            points_balance: balance,
-            coupon_used: None,
-            gift: None,
-            duplicate,
-        };
-        if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
-            if existing.kind == "refund"
-                && existing.refund_of == Some(sale.id)
-                && existing.paid_fen == money::to_fen(amount)
-            {
-                return Ok(outcome(&existing, member.points_balance, true));
+        self.store.write(|tx| {
+            let sale = store::receipts::by_no(&tx, &of_no)?
+                .ok_or_else(|| DeskError::new(ErrorCode::ReceiptNotFound, format!("找不到原小票 {of_no}")))?;
+            if sale.kind != "sale" {
+                return Err(DeskError::new(ErrorCode::RefundOfRefund, format!("{of_no} 是退货单，不能再退")));
             }
-            return Err(DeskError::new(
-                ErrorCode::ReceiptConflict,
-                format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
-            ));
-        }
-        let at = check_at(input.at, ctx, opening.map(|o| o.min(sale.at.date())))?;
-        if at < sale.at {
-            return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
-        }
-        let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
-        crate::audit_for(
-            &tx,
-            ctx,
-            Some(&member.member_no),
-            "refund",
-            "receipt",
-            Some(&receipt_no),
-            None,
-            Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
-        )?;
-        tx.commit()?;
-        Ok(outcome(&row, balance, false))
+            let member = store::members::get(&tx, sale.member_id)?.expect("receipts name a member");
+            let greet = greeting(&member.name, member.gender);
+            let outcome = |r: &ReceiptRow, balance: i64, duplicate: bool| ReceiptOutcome {
+                receipt: r.receipt_no.clone(),
+                member_no: member.member_no.clone(),
+                greeting: greet.clone(),
+                gross: fen_text(r.gross_fen),
+                discount: fen_text(0),
+                paid: fen_text(r.paid_fen),
+                points_earned: None,
+                points_clawed_back: Some(r.points),
+                refund_of: Some(of_no.clone()),
+                points_balance: balance,
+                coupon_used: None,
+                gift: None,
+                duplicate,
+            };
+            if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+                if existing.kind == "refund"
+                    && existing.refund_of == Some(sale.id)
+                    && existing.paid_fen == money::to_fen(amount)
+                {
+                    return Ok(outcome(&existing, member.points_balance, true));
+                }
+                return Err(DeskError::new(
+                    ErrorCode::ReceiptConflict,
+                    format!("小票号 {receipt_no} 已用于另一笔不同的交易，请核对小票号"),
+                ));
+            }
+            let at = check_at(input.at, ctx, opening.map(|o| o.min(sale.at.date())))?;
+            if at < sale.at {
+                return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
+            }
+            let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
+            crate::audit_for(
+                &tx,
+                ctx,
+                Some(&member.member_no),
+                "refund",
+                "receipt",
+                Some(&receipt_no),
+                None,
+                Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
+            )?;
+            Ok(outcome(&row, balance, false))
+        })
     }
 
     /// A manager's points adjustment with a reason: + becomes a lot earned today,
@@ -374,60 +371,65 @@ impl Desk {
             DeskError::new(code, e.to_string())
         })?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let member = resolve(&tx, member_key)?;
-        let now = ctx.now_text();
-        let before = member.points_balance;
-        let balance = if points > 0 {
-            award(
+        self.store.write(|tx| {
+            let member = resolve(&tx, member_key)?;
+            let now = ctx.now_text();
+            let before = member.points_balance;
+            let balance = if points > 0 {
+                award(
+                    &tx,
+                    &Award {
+                        member_id: member.id,
+                        points,
+                        kind: LedgerKind::Adjust,
+                        source: "adjust",
+                        receipt_id: None,
+                        earned_on: ctx.store_date,
+                        reason,
+                        staff_id: ctx.staff_id,
+                        now: &now,
+                    },
+                    &settings,
+                )?
+            } else {
+                let spent = spend(
+                    &tx,
+                    &Spend {
+                        member_id: member.id,
+                        points: -points,
+                        kind: LedgerKind::Adjust,
+                        receipt_id: None,
+                        own_lot: None,
+                        may_go_negative: false,
+                        on_date: ctx.store_date,
+                        reason,
+                        staff_id: ctx.staff_id,
+                        now: &now,
+                    },
+                )?;
+                spent.map_err(|short| {
+                    DeskError::new(
+                        ErrorCode::PointsInsufficient,
+                        format!("积分不足：当前 {before} 分，最多可扣 {} 分", (-points - short).max(0)),
+                    )
+                })?
+            };
+            crate::audit(
                 &tx,
-                &Award {
-                    member_id: member.id,
-                    points,
-                    kind: LedgerKind::Adjust,
-                    source: "adjust",
-                    receipt_id: None,
-                    earned_on: ctx.store_date,
-                    reason,
-                    staff_id: ctx.staff_id,
-                    now: &now,
-                },
-                &settings,
-            )?
-        } else {
-            let spent = spend(
-                &tx,
-                &Spend {
-                    member_id: member.id,
-                    points: -points,
-                    kind: LedgerKind::Adjust,
-                    receipt_id: None,
-                    own_lot: None,
-                    may_go_negative: false,
-                    on_date: ctx.store_date,
-                    reason,
-                    staff_id: ctx.staff_id,
-                    now: &now,
-                },
+                ctx,
+                "points.adjust",
+                "member",
+                Some(&member.member_no),
+                Some(&before.to_string()),
+                Some(&format!("{balance}（{points:+}：{reason}）")),
             )?;
-            spent.map_err(|short| {
-                DeskError::new(
-                    ErrorCode::PointsInsufficient,
-                    format!("积分不足：当前 {before} 分，最多可扣 {} 分", (-points - short).max(0)),
-                )
-            })?
-        };
-        crate::audit(
-            &tx,
-            ctx,
-            "points.adjust",
-            "member",
-            Some(&member.member_no),
-            Some(&before.to_string()),
-            Some(&format!("{balance}（{points:+}：{reason}）")),
-        )?;
-        tx.commit()?;
-        Ok(AdjustOutcome { member_no: member.member_no, points, reason: reason.to_string(), points_balance: balance })
+            Ok(AdjustOutcome {
+                member_no: member.member_no,
+                points,
+                reason: reason.to_string(),
+                points_balance: balance,
+            })
+        })
     }
 
     /// A member's receipts, newest first.

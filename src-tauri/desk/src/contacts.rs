@@ -13,10 +13,10 @@ use loyalty::contacts::{
 use loyalty::member::{greeting, mask_phone};
 use loyalty::money;
 use loyalty::{Birthday, Calendar, ProgramSettings, Tier};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use store::contacts::{Contactable, EntryRow, HolidayRow, NewEntry};
+use store::Connection;
 
 fn birthday_of(c: &Contactable) -> Option<Birthday> {
     let calendar = c.birthday_calendar?;
@@ -485,31 +485,32 @@ impl Desk {
     ) -> DeskResult<ContactEntryView> {
         ctx.require(Operation::WorkContacts)?;
         let note = &loyalty::member::normalize_notes(note)?;
-        let tx = self.store.transaction()?;
-        let e = store::contacts::entry(&tx, entry_id)?
-            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的联系事项")))?;
-        let r = loyalty::contacts::attempt(&e.status, e.attempts, e.due_date, outcome, ctx.store_date, reschedule_to)
-            .map_err(|err| DeskError::new(ErrorCode::InvalidInput, err.to_string()))?;
-        if outcome == ContactOutcome::DoNotCall {
-            store::contacts::set_contact_ok(&tx, e.member_id, false)?;
-        }
-        let (status, due, attempts) = (r.status, r.due, r.attempts);
-        let outcome_code =
-            serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;
-        store::contacts::log_attempt(&tx, e.id, e.member_id, ctx.staff_id, &ctx.now_text(), &outcome_code, note)?;
-        crate::audit(
-            &tx,
-            ctx,
-            "contact.attempt",
-            "member",
-            Some(&e.member_no),
-            Some(&e.status),
-            Some(&format!("{status}：{note}")),
-        )?;
-        let updated = store::contacts::entry(&tx, e.id)?.expect("exists");
-        tx.commit()?;
-        Ok(entry_view(&updated, ctx.store_date, &self.scripts_map()?, self.recall_days()?, false))
+        self.store.write(|tx| {
+            let e = store::contacts::entry(&tx, entry_id)?
+                .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的联系事项")))?;
+            let r =
+                loyalty::contacts::attempt(&e.status, e.attempts, e.due_date, outcome, ctx.store_date, reschedule_to)
+                    .map_err(|err| DeskError::new(ErrorCode::InvalidInput, err.to_string()))?;
+            if outcome == ContactOutcome::DoNotCall {
+                store::contacts::set_contact_ok(&tx, e.member_id, false)?;
+            }
+            let (status, due, attempts) = (r.status, r.due, r.attempts);
+            let outcome_code =
+                serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;
+            store::contacts::log_attempt(&tx, e.id, e.member_id, ctx.staff_id, &ctx.now_text(), &outcome_code, note)?;
+            crate::audit(
+                &tx,
+                ctx,
+                "contact.attempt",
+                "member",
+                Some(&e.member_no),
+                Some(&e.status),
+                Some(&format!("{status}：{note}")),
+            )?;
+            let updated = store::contacts::entry(&tx, e.id)?.expect("exists");
+            Ok(entry_view(&updated, ctx.store_date, &self.scripts_map()?, self.recall_days()?, false))
+        })
     }
 
     /// A member's contact log, newest first (shown on the card at the front desk).
@@ -535,13 +536,13 @@ impl Desk {
         if text.is_empty() || text.chars().count() > 300 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "话术须为 1–300 字"));
         }
-        let tx = self.store.transaction()?;
-        if !store::contacts::save_script(&tx, &script.kind, text)? {
-            return Err(DeskError::new(ErrorCode::InvalidInput, format!("没有“{}”类的话术", script.kind)));
-        }
-        crate::audit(&tx, ctx, "contact_script.save", "contact_script", Some(&script.kind), None, Some(text))?;
-        tx.commit()?;
-        self.contact_scripts(ctx)
+        self.store.write(|tx| {
+            if !store::contacts::save_script(&tx, &script.kind, text)? {
+                return Err(DeskError::new(ErrorCode::InvalidInput, format!("没有“{}”类的话术", script.kind)));
+            }
+            crate::audit(&tx, ctx, "contact_script.save", "contact_script", Some(&script.kind), None, Some(text))?;
+            self.contact_scripts(ctx)
+        })
     }
 
     pub fn holidays(&self, ctx: &Ctx) -> DeskResult<Vec<HolidaySetting>> {
@@ -568,27 +569,27 @@ impl Desk {
         if !valid {
             return Err(DeskError::new(ErrorCode::InvalidInput, format!("{} 月 {} 日不是有效日期", h.month, h.day)));
         }
-        let tx = self.store.transaction()?;
-        let row = HolidayRow { name: name.into(), ..h.clone() };
-        store::contacts::save_holiday(&tx, &row)?;
-        crate::audit(
-            &tx,
-            ctx,
-            "holiday.save",
-            "holiday",
-            Some(name),
-            None,
-            Some(&format!(
-                "{} {}-{} {} {}",
-                h.calendar,
-                h.month,
-                h.day,
-                h.audience,
-                if h.active { "启用" } else { "停用" }
-            )),
-        )?;
-        tx.commit()?;
-        self.holidays(ctx)
+        self.store.write(|tx| {
+            let row = HolidayRow { name: name.into(), ..h.clone() };
+            store::contacts::save_holiday(&tx, &row)?;
+            crate::audit(
+                &tx,
+                ctx,
+                "holiday.save",
+                "holiday",
+                Some(name),
+                None,
+                Some(&format!(
+                    "{} {}-{} {} {}",
+                    h.calendar,
+                    h.month,
+                    h.day,
+                    h.audience,
+                    if h.active { "启用" } else { "停用" }
+                )),
+            )?;
+            self.holidays(ctx)
+        })
     }
 
     /// The day's list as CSV (UTF-8 with BOM): the call list, or everything (`channel`
@@ -682,7 +683,7 @@ impl Desk {
         let mut days: Vec<NaiveDate> = batches.iter().map(|b| b.list_date).collect();
         days.dedup();
         let detail = format!("{count} 条短信（{}）", days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("、"));
-        let mark = |tx: &rusqlite::Transaction<'_>| -> DeskResult<()> {
+        let mark = |tx: &store::Transaction<'_>| -> DeskResult<()> {
             for d in &days {
                 store::sms_batches::mark_exported(tx, *d, ctx.staff_id, &ctx.now_text())?;
             }

@@ -10,11 +10,11 @@ use loyalty::coupons::{apply, check_use, coupon_code, validity, CouponKind, Coup
 use loyalty::money::{self, Money};
 use loyalty::points::{redemption_refusal, RedemptionRefusal};
 use loyalty::{ProgramSettings, Tier};
-use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use store::coupons::{CouponRow, NewCoupon, TemplateRow};
 use store::ledger::LedgerKind;
+use store::Connection;
 
 /// A coupon as the card and the interface show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -334,85 +334,86 @@ impl Desk {
     /// and an empty stock are refused; points, stock and any voucher change together.
     pub fn redeem(&mut self, ctx: &Ctx, member_key: &str, item_id: i64) -> DeskResult<RedeemOutcome> {
         ctx.require(Operation::Redeem)?;
-        let tx = self.store.transaction()?;
-        let member = resolve(&tx, member_key)?;
-        if member.archived {
-            return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
-        }
-        let item = store::catalog::item(&tx, item_id)?
-            .filter(|i| i.active)
-            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("兑换目录中没有编号 {item_id} 的礼品")))?;
-        let before = member.points_balance;
-        let out_of_stock = || DeskError::new(ErrorCode::OutOfStock, format!("“{}”已兑完", item.name));
-        match redemption_refusal(before, item.points, item.stock) {
-            Some(RedemptionRefusal::NegativeBalance) => {
-                return Err(DeskError::new(ErrorCode::PointsNegative, format!("积分为负（{before}），暂不能兑换")))
+        self.store.write(|tx| {
+            let member = resolve(&tx, member_key)?;
+            if member.archived {
+                return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
             }
-            Some(RedemptionRefusal::ShortBalance) => {
-                return Err(DeskError::new(
-                    ErrorCode::PointsInsufficient,
-                    format!("积分不足：兑换“{}”需要 {} 分，当前 {before} 分", item.name, item.points),
-                ))
+            let item = store::catalog::item(&tx, item_id)?.filter(|i| i.active).ok_or_else(|| {
+                DeskError::new(ErrorCode::InvalidInput, format!("兑换目录中没有编号 {item_id} 的礼品"))
+            })?;
+            let before = member.points_balance;
+            let out_of_stock = || DeskError::new(ErrorCode::OutOfStock, format!("“{}”已兑完", item.name));
+            match redemption_refusal(before, item.points, item.stock) {
+                Some(RedemptionRefusal::NegativeBalance) => {
+                    return Err(DeskError::new(ErrorCode::PointsNegative, format!("积分为负（{before}），暂不能兑换")))
+                }
+                Some(RedemptionRefusal::ShortBalance) => {
+                    return Err(DeskError::new(
+                        ErrorCode::PointsInsufficient,
+                        format!("积分不足：兑换“{}”需要 {} 分，当前 {before} 分", item.name, item.points),
+                    ))
+                }
+                Some(RedemptionRefusal::OutOfStock) => return Err(out_of_stock()),
+                None => {}
             }
-            Some(RedemptionRefusal::OutOfStock) => return Err(out_of_stock()),
-            None => {}
-        }
-        // The guarded take keeps the stock from going below zero whatever else runs.
-        if !store::catalog::take_one(&tx, item.id)? {
-            return Err(out_of_stock());
-        }
-        let now = ctx.now_text();
-        let balance = spend(
-            &tx,
-            &Spend {
-                member_id: member.id,
-                points: item.points,
-                kind: LedgerKind::Redeem,
-                receipt_id: None,
-                own_lot: None,
-                may_go_negative: false,
-                on_date: ctx.store_date,
-                reason: &format!("兑换：{}", item.name),
-                staff_id: ctx.staff_id,
-                now: &now,
-            },
-        )?
-        .map_err(|_| DeskError::new(ErrorCode::PointsInsufficient, "积分不足"))?;
-        let coupon_id = match item.voucher_template_id.and_then(|t| store::coupons::template(&tx, t).ok().flatten()) {
-            Some(t) => issue(&tx, ctx, member.id, &t.key, &format!("积分兑换：{}", item.name), None)?,
-            None => None,
-        };
-        store::catalog::record_redemption(
-            &tx,
-            member.id,
-            item.id,
-            item.points,
-            coupon_id,
-            ctx.store_date,
-            ctx.staff_id,
-            &now,
-        )?;
-        crate::audit(
-            &tx,
-            ctx,
-            "redeem",
-            "member",
-            Some(&member.member_no),
-            Some(&before.to_string()),
-            Some(&format!("{balance}（{} −{}）", item.name, item.points)),
-        )?;
-        let coupon = match coupon_id {
-            Some(id) => store::coupons::get(&tx, id)?.map(|c| coupon_view(&c)),
-            None => None,
-        };
-        tx.commit()?;
-        Ok(RedeemOutcome {
-            member_no: member.member_no,
-            item: item.name,
-            points_spent: item.points,
-            points_before: before,
-            points_balance: balance,
-            coupon,
+            // The guarded take keeps the stock from going below zero whatever else runs.
+            if !store::catalog::take_one(&tx, item.id)? {
+                return Err(out_of_stock());
+            }
+            let now = ctx.now_text();
+            let balance = spend(
+                &tx,
+                &Spend {
+                    member_id: member.id,
+                    points: item.points,
+                    kind: LedgerKind::Redeem,
+                    receipt_id: None,
+                    own_lot: None,
+                    may_go_negative: false,
+                    on_date: ctx.store_date,
+                    reason: &format!("兑换：{}", item.name),
+                    staff_id: ctx.staff_id,
+                    now: &now,
+                },
+            )?
+            .map_err(|_| DeskError::new(ErrorCode::PointsInsufficient, "积分不足"))?;
+            let coupon_id = match item.voucher_template_id.and_then(|t| store::coupons::template(&tx, t).ok().flatten())
+            {
+                Some(t) => issue(&tx, ctx, member.id, &t.key, &format!("积分兑换：{}", item.name), None)?,
+                None => None,
+            };
+            store::catalog::record_redemption(
+                &tx,
+                member.id,
+                item.id,
+                item.points,
+                coupon_id,
+                ctx.store_date,
+                ctx.staff_id,
+                &now,
+            )?;
+            crate::audit(
+                &tx,
+                ctx,
+                "redeem",
+                "member",
+                Some(&member.member_no),
+                Some(&before.to_string()),
+                Some(&format!("{balance}（{} −{}）", item.name, item.points)),
+            )?;
+            let coupon = match coupon_id {
+                Some(id) => store::coupons::get(&tx, id)?.map(|c| coupon_view(&c)),
+                None => None,
+            };
+            Ok(RedeemOutcome {
+                member_no: member.member_no,
+                item: item.name,
+                points_spent: item.points,
+                points_before: before,
+                points_balance: balance,
+                coupon,
+            })
         })
     }
 
@@ -429,38 +430,38 @@ impl Desk {
         if item.stock.is_some_and(|s| !(0..=1_000_000).contains(&s)) {
             return Err(DeskError::new(ErrorCode::InvalidInput, "库存须在 0 到 1,000,000 之间（留空表示不限）"));
         }
-        let tx = self.store.transaction()?;
-        let voucher = match item.voucher.as_deref().filter(|v| !v.is_empty()) {
-            Some(key) => Some(
-                store::coupons::template_by_key(&tx, key)?
-                    .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有券模板“{key}”")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let before = store::catalog::item(&tx, item.id)?;
-        store::catalog::save_item(
-            &tx,
-            &store::catalog::ItemRow {
-                id: item.id,
-                name: name.to_string(),
-                points: item.points,
-                stock: item.stock,
-                voucher_template_id: voucher,
-                active: item.active,
-            },
-        )?;
-        crate::audit(
-            &tx,
-            ctx,
-            "catalog.save",
-            "catalog_item",
-            Some(&item.id.to_string()),
-            before.map(|b| format!("{} {} 分 库存 {:?}", b.name, b.points, b.stock)).as_deref(),
-            Some(&format!("{name} {} 分 库存 {:?}", item.points, item.stock)),
-        )?;
-        tx.commit()?;
-        self.catalog(ctx)
+        self.store.write(|tx| {
+            let voucher = match item.voucher.as_deref().filter(|v| !v.is_empty()) {
+                Some(key) => Some(
+                    store::coupons::template_by_key(&tx, key)?
+                        .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有券模板“{key}”")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let before = store::catalog::item(&tx, item.id)?;
+            store::catalog::save_item(
+                &tx,
+                &store::catalog::ItemRow {
+                    id: item.id,
+                    name: name.to_string(),
+                    points: item.points,
+                    stock: item.stock,
+                    voucher_template_id: voucher,
+                    active: item.active,
+                },
+            )?;
+            crate::audit(
+                &tx,
+                ctx,
+                "catalog.save",
+                "catalog_item",
+                Some(&item.id.to_string()),
+                before.map(|b| format!("{} {} 分 库存 {:?}", b.name, b.points, b.stock)).as_deref(),
+                Some(&format!("{name} {} 分 库存 {:?}", item.points, item.stock)),
+            )?;
+            self.catalog(ctx)
+        })
     }
 
     pub fn coupon_templates(&self, ctx: &Ctx) -> DeskResult<Vec<CouponTemplate>> {
@@ -497,32 +498,32 @@ impl Desk {
         if name.is_empty() || name.chars().count() > 40 {
             return Err(DeskError::new(ErrorCode::InvalidInput, "券名称须为 1–40 个字"));
         }
-        let tx = self.store.transaction()?;
-        let existing = store::coupons::template_by_key(&tx, &t.key)?
-            .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有券模板“{}”", t.key)))?;
-        store::coupons::update_template(
-            &tx,
-            &TemplateRow {
-                id: existing.id,
-                key: existing.key.clone(),
-                name: name.to_string(),
-                kind: kind.code().to_string(),
-                value: value.normalize().to_string(),
-                min_spend_fen: money::to_fen(money::round_half_up(min_spend)),
-                days_valid: t.days_valid,
-                active: t.active,
-            },
-        )?;
-        crate::audit(
-            &tx,
-            ctx,
-            "coupon_template.save",
-            "coupon_template",
-            Some(&t.key),
-            Some(&serde_json::to_string(&template_view(&existing)).unwrap_or_default()),
-            Some(&serde_json::to_string(t).unwrap_or_default()),
-        )?;
-        tx.commit()?;
-        self.coupon_templates(ctx)
+        self.store.write(|tx| {
+            let existing = store::coupons::template_by_key(&tx, &t.key)?
+                .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有券模板“{}”", t.key)))?;
+            store::coupons::update_template(
+                &tx,
+                &TemplateRow {
+                    id: existing.id,
+                    key: existing.key.clone(),
+                    name: name.to_string(),
+                    kind: kind.code().to_string(),
+                    value: value.normalize().to_string(),
+                    min_spend_fen: money::to_fen(money::round_half_up(min_spend)),
+                    days_valid: t.days_valid,
+                    active: t.active,
+                },
+            )?;
+            crate::audit(
+                &tx,
+                ctx,
+                "coupon_template.save",
+                "coupon_template",
+                Some(&t.key),
+                Some(&serde_json::to_string(&template_view(&existing)).unwrap_or_default()),
+                Some(&serde_json::to_string(t).unwrap_or_default()),
+            )?;
+            self.coupon_templates(ctx)
+        })
     }
 }

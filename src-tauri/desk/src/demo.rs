@@ -103,134 +103,134 @@ impl Desk {
         let span_days = u64::from(months) * 30;
         let first_day = ctx.store_date - Days::new(span_days);
         let now = ctx.now_text();
-        let tx = self.store.transaction()?;
-        let mut purchases = 0;
-        let mut refunds = 0;
-        let mut receipt_seq: u64 = 0;
-        for i in 0..members {
-            let female = dice.below(100) < 55;
-            let surname = *dice.pick(SURNAMES);
-            let given = if female { *dice.pick(GIVEN_F) } else { *dice.pick(GIVEN_M) };
-            let phone_prefix =
-                *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
-            // A bijection of the index (7919 is prime to 10^8): every demo phone differs.
-            let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + 12_345_678) % 100_000_000);
-            let birthday = match dice.below(10) {
-                0..=5 => format!("{}-{:02}-{:02}", 1950 + dice.below(55), 1 + dice.below(12), 1 + dice.below(28)),
-                6 | 7 => format!("{:02}-{:02}", 1 + dice.below(12), 1 + dice.below(28)),
-                _ => String::new(),
-            };
-            let input = MemberInput {
-                name: format!("{surname}{given}"),
-                phone,
-                gender: (if female { "F" } else { "M" }).to_string(),
-                lunar: !birthday.is_empty() && dice.below(6) == 0,
-                birthday,
-                contact_ok: Some(dice.below(20) != 0),
-                notes: if dice.below(8) == 0 { dice.pick(NOTES).to_string() } else { String::new() },
-                ..MemberInput::default()
-            };
-            let checked = match check_member(&input) {
-                Ok(c) => c,
-                Err(_) => continue,
-            };
-            if store::members::by_phone(&tx, &checked.phone)?.is_some() {
-                continue;
-            }
-            let joined_on = first_day + Days::new(dice.below(span_days));
-            let id = insert_member(&tx, ctx, &checked, "", joined_on)?;
-            // Purchases: between 2 and 18, from the joining day on, before the store date.
-            let visits = 2 + dice.below(17);
-            let mut paid_last_year: i64 = 0;
-            for _ in 0..visits {
-                let days_open = (ctx.store_date - joined_on).num_days().max(1) as u64;
-                let day = joined_on + Days::new(dice.below(days_open));
-                if day >= ctx.store_date {
+        self.store.write(|tx| {
+            let mut purchases = 0;
+            let mut refunds = 0;
+            let mut receipt_seq: u64 = 0;
+            for i in 0..members {
+                let female = dice.below(100) < 55;
+                let surname = *dice.pick(SURNAMES);
+                let given = if female { *dice.pick(GIVEN_F) } else { *dice.pick(GIVEN_M) };
+                let phone_prefix =
+                    *dice.pick(&["138", "139", "135", "136", "150", "151", "158", "177", "186", "188", "199"]);
+                // A bijection of the index (7919 is prime to 10^8): every demo phone differs.
+                let phone = format!("{phone_prefix}{:08}", (i as u64 * 7_919 + 12_345_678) % 100_000_000);
+                let birthday = match dice.below(10) {
+                    0..=5 => format!("{}-{:02}-{:02}", 1950 + dice.below(55), 1 + dice.below(12), 1 + dice.below(28)),
+                    6 | 7 => format!("{:02}-{:02}", 1 + dice.below(12), 1 + dice.below(28)),
+                    _ => String::new(),
+                };
+                let input = MemberInput {
+                    name: format!("{surname}{given}"),
+                    phone,
+                    gender: (if female { "F" } else { "M" }).to_string(),
+                    lunar: !birthday.is_empty() && dice.below(6) == 0,
+                    birthday,
+                    contact_ok: Some(dice.below(20) != 0),
+                    notes: if dice.below(8) == 0 { dice.pick(NOTES).to_string() } else { String::new() },
+                    ..MemberInput::default()
+                };
+                let checked = match check_member(&input) {
+                    Ok(c) => c,
+                    Err(_) => continue,
+                };
+                if store::members::by_phone(&tx, &checked.phone)?.is_some() {
                     continue;
                 }
-                let fen =
-                    (1_000 + dice.below(40_000) + if dice.below(10) == 0 { dice.below(200_000) } else { 0 }) as i64;
-                let at: NaiveDateTime =
-                    day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
-                receipt_seq += 1;
-                let receipt_no = format!("D{}-{receipt_seq:07}", day.format("%Y%m%d"));
-                let sale_id = store::receipts::insert(
-                    &tx,
-                    &NewReceipt {
-                        receipt_no: &receipt_no,
-                        kind: "sale",
-                        member_id: id,
-                        refund_of: None,
-                        gross_fen: fen,
-                        discount_fen: 0,
-                        paid_fen: fen,
-                        multiplier: "1",
-                        points: 0,
-                        gift: None,
-                        coupon_id: None,
-                        history: true,
-                        at,
-                        staff_id: ctx.staff_id,
-                        created_at: &now,
-                    },
-                )?;
-                purchases += 1;
-                let mut kept = fen;
-                if dice.below(50) == 0 {
-                    let back = if dice.below(2) == 0 { fen } else { fen / 2 };
-                    let refund_no = format!("{receipt_no}-T");
-                    store::receipts::insert(
+                let joined_on = first_day + Days::new(dice.below(span_days));
+                let id = insert_member(&tx, ctx, &checked, "", joined_on)?;
+                // Purchases: between 2 and 18, from the joining day on, before the store date.
+                let visits = 2 + dice.below(17);
+                let mut paid_last_year: i64 = 0;
+                for _ in 0..visits {
+                    let days_open = (ctx.store_date - joined_on).num_days().max(1) as u64;
+                    let day = joined_on + Days::new(dice.below(days_open));
+                    if day >= ctx.store_date {
+                        continue;
+                    }
+                    let fen =
+                        (1_000 + dice.below(40_000) + if dice.below(10) == 0 { dice.below(200_000) } else { 0 }) as i64;
+                    let at: NaiveDateTime =
+                        day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
+                    receipt_seq += 1;
+                    let receipt_no = format!("D{}-{receipt_seq:07}", day.format("%Y%m%d"));
+                    let sale_id = store::receipts::insert(
                         &tx,
                         &NewReceipt {
-                            receipt_no: &refund_no,
-                            kind: "refund",
+                            receipt_no: &receipt_no,
+                            kind: "sale",
                             member_id: id,
-                            refund_of: Some(sale_id),
-                            gross_fen: back,
+                            refund_of: None,
+                            gross_fen: fen,
                             discount_fen: 0,
-                            paid_fen: back,
+                            paid_fen: fen,
                             multiplier: "1",
                             points: 0,
                             gift: None,
                             coupon_id: None,
                             history: true,
-                            at: at + chrono::Duration::days(1),
+                            at,
                             staff_id: ctx.staff_id,
                             created_at: &now,
                         },
                     )?;
-                    store::receipts::add_refunded(&tx, sale_id, back)?;
-                    refunds += 1;
-                    kept -= back;
+                    purchases += 1;
+                    let mut kept = fen;
+                    if dice.below(50) == 0 {
+                        let back = if dice.below(2) == 0 { fen } else { fen / 2 };
+                        let refund_no = format!("{receipt_no}-T");
+                        store::receipts::insert(
+                            &tx,
+                            &NewReceipt {
+                                receipt_no: &refund_no,
+                                kind: "refund",
+                                member_id: id,
+                                refund_of: Some(sale_id),
+                                gross_fen: back,
+                                discount_fen: 0,
+                                paid_fen: back,
+                                multiplier: "1",
+                                points: 0,
+                                gift: None,
+                                coupon_id: None,
+                                history: true,
+                                at: at + chrono::Duration::days(1),
+                                staff_id: ctx.staff_id,
+                                created_at: &now,
+                            },
+                        )?;
+                        store::receipts::add_refunded(&tx, sale_id, back)?;
+                        refunds += 1;
+                        kept -= back;
+                    }
+                    if (ctx.store_date - day).num_days() <= 365 {
+                        paid_last_year += kept;
+                    }
                 }
-                if (ctx.store_date - day).num_days() <= 365 {
-                    paid_last_year += kept;
+                // The carried-over balance: what the last year earned, less what was spent.
+                let carried = money::from_fen(paid_last_year).floor();
+                let carried = i64::try_from(carried.mantissa() / 10i128.pow(carried.scale())).unwrap_or(0);
+                let carried = carried * (30 + dice.below(70) as i64) / 100;
+                if carried > 0 {
+                    award(
+                        &tx,
+                        &Award {
+                            member_id: id,
+                            points: carried,
+                            kind: LedgerKind::Bonus,
+                            source: "opening",
+                            receipt_id: None,
+                            earned_on: ctx.store_date - Days::new(dice.below(300)),
+                            reason: "演示数据：旧系统积分转入",
+                            staff_id: ctx.staff_id,
+                            now: &now,
+                        },
+                        &settings,
+                    )?;
                 }
             }
-            // The carried-over balance: what the last year earned, less what was spent.
-            let carried = money::from_fen(paid_last_year).floor();
-            let carried = i64::try_from(carried.mantissa() / 10i128.pow(carried.scale())).unwrap_or(0);
-            let carried = carried * (30 + dice.below(70) as i64) / 100;
-            if carried > 0 {
-                award(
-                    &tx,
-                    &Award {
-                        member_id: id,
-                        points: carried,
-                        kind: LedgerKind::Bonus,
-                        source: "opening",
-                        receipt_id: None,
-                        earned_on: ctx.store_date - Days::new(dice.below(300)),
-                        reason: "演示数据：旧系统积分转入",
-                        staff_id: ctx.staff_id,
-                        now: &now,
-                    },
-                    &settings,
-                )?;
-            }
-        }
-        let accounts = if accounts { Desk::add_demo_accounts(&tx, ctx)? } else { Vec::new() };
-        tx.commit()?;
-        Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds, accounts })
+            let accounts = if accounts { Desk::add_demo_accounts(&tx, ctx)? } else { Vec::new() };
+            Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds, accounts })
+        })
     }
 }

@@ -60,6 +60,15 @@ pub enum ErrorCode {
     SignInRequired,
     /// The screen is locked after being idle: unlock with a PIN.
     SessionLocked,
+    /// The shared database server cannot be reached or refused the sign-in.
+    StoreUnreachable,
+    /// Counters kept colliding on the same rows past every retry (never seen in practice:
+    /// each conflict is retried inside the operation).
+    StoreConflict,
+    BranchNotFound,
+    BranchCodeTaken,
+    /// `migrate --to` a target that already holds data, or a copy that did not verify.
+    TargetNotEmpty,
     Internal,
 }
 
@@ -94,31 +103,45 @@ impl From<StoreError> for DeskError {
             StoreError::Damaged { .. } | StoreError::Unopenable { .. } => ErrorCode::DataFileDamaged,
             StoreError::TooNew { .. } => ErrorCode::DataFileTooNew,
             StoreError::Unwritable { .. } => ErrorCode::FileUnreadable,
-            StoreError::Sql(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
-            {
+            StoreError::Sql(d) if d.is_busy() => {
                 return DeskError::new(
                     ErrorCode::StoreBusy,
                     "数据正被另一项操作使用（例如正在导入），请稍后再试；本次未写入任何数据",
                 );
             }
-            StoreError::Sql(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
-            {
-                ErrorCode::DataFileDamaged
+            StoreError::Sql(d) if d.is_conflict() => {
+                return DeskError::new(
+                    ErrorCode::StoreConflict,
+                    "其他收银台正在同时修改同一笔数据，多次重试仍未完成，请再试一次；本次未写入任何数据",
+                );
             }
-            // A stored code this build does not know (a tier, a gender…): parsed once in the
-            // store, never read as a default.
-            StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(..)) => ErrorCode::DataFileDamaged,
+            StoreError::Unreachable { .. } => ErrorCode::StoreUnreachable,
+            StoreError::Sql(d) if d.is_unreachable() => {
+                return DeskError::new(
+                    ErrorCode::StoreUnreachable,
+                    format!("与共享数据库的连接中断：{}", store::redact_password(&d.to_string())),
+                );
+            }
+            // A damaged file, or a stored code this build does not know (a tier, a
+            // gender…): parsed once in the store, never read as a default.
+            StoreError::Sql(d) if d.is_damaged() => ErrorCode::DataFileDamaged,
+            StoreError::Copy(_) => ErrorCode::TargetNotEmpty,
             StoreError::Sql(_) | StoreError::Migration(_) => ErrorCode::Internal,
         };
-        DeskError::new(code, e.to_string())
+        DeskError::new(code, store::redact_password(&e.to_string()))
     }
 }
 
-impl From<rusqlite::Error> for DeskError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<store::db::Error> for DeskError {
+    fn from(e: store::db::Error) -> Self {
         DeskError::from(StoreError::from(e))
+    }
+}
+
+/// A conflict between counters is retried by `Store::write`; everything else is final.
+impl store::Retryable for DeskError {
+    fn is_conflict(&self) -> bool {
+        self.code == ErrorCode::StoreConflict
     }
 }
 
@@ -139,7 +162,7 @@ impl From<MemberError> for DeskError {
             MemberError::InvalidGender(_) => ErrorCode::InvalidGender,
             MemberError::NoteTooLong(_) => ErrorCode::InvalidInput,
         };
-        DeskError::new(code, e.to_string())
+        DeskError::new(code, store::redact_password(&e.to_string()))
     }
 }
 
@@ -149,7 +172,7 @@ impl From<SaleTimeError> for DeskError {
             SaleTimeError::AfterStoreDate { .. } => ErrorCode::DateInFuture,
             SaleTimeError::BeforeOpening { .. } => ErrorCode::DateBeforeOpening,
         };
-        DeskError::new(code, e.to_string())
+        DeskError::new(code, store::redact_password(&e.to_string()))
     }
 }
 
@@ -160,6 +183,6 @@ impl From<StoreDateError> for DeskError {
             StoreDateError::JumpNeedsConfirmation { .. } => ErrorCode::StoreDateJumpUnconfirmed,
             StoreDateError::JumpTooFar { .. } => ErrorCode::StoreDateJumpTooFar,
         };
-        DeskError::new(code, e.to_string())
+        DeskError::new(code, store::redact_password(&e.to_string()))
     }
 }

@@ -234,7 +234,7 @@ pub(crate) fn write_temporary(dest: &std::path::Path, bytes: &[u8]) -> DeskResul
 /// Gives the temporary file its name and commits the transaction that records it; when
 /// the commit fails the file is removed again, so the two never disagree.
 pub(crate) fn commit_with_file(
-    tx: rusqlite::Transaction<'_>,
+    tx: store::Transaction<'_>,
     tmp: &std::path::Path,
     dest: &std::path::Path,
 ) -> DeskResult<()> {

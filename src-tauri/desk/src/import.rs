@@ -219,9 +219,19 @@ impl Desk {
         &mut self,
         mut run: impl FnMut(&mut Desk, bool) -> DeskResult<ImportReport>,
     ) -> DeskResult<ImportReport> {
-        match run(self, false) {
-            Err(e) if e.code == ErrorCode::StoreBusy => run(self, true),
-            other => other,
+        let mut locked = false;
+        let mut conflicts = 0;
+        loop {
+            match run(self, locked) {
+                Err(e) if e.code == ErrorCode::StoreBusy && !locked => locked = true,
+                // Another counter wrote the same rows meanwhile (PostgreSQL): the import
+                // runs again from the start, as `Store::write` does for an operation.
+                Err(e) if e.code == ErrorCode::StoreConflict && conflicts < 20 => {
+                    conflicts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * conflicts));
+                }
+                other => return other,
+            }
         }
     }
 
@@ -687,7 +697,7 @@ impl Desk {
 
 /// Ends an import: its audit row, then commit — or, for a dry run, roll everything back.
 fn finish(
-    tx: rusqlite::Transaction<'_>,
+    tx: store::Transaction<'_>,
     ctx: &Ctx,
     action: &str,
     rows: usize,

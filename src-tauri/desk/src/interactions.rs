@@ -31,7 +31,7 @@ pub(crate) fn kind_label(kind: &str) -> &'static str {
 
 /// Records one interaction inside the caller's transaction.
 pub(crate) fn record(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     settings: &loyalty::ProgramSettings,
     member: &store::members::MemberRow,
@@ -91,23 +91,31 @@ impl Desk {
         ctx.require(Operation::RecordInteraction)?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let member = resolve(&tx, member_key)?;
-        if member.archived {
-            return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
-        }
-        let out =
-            record(&tx, ctx, &settings, &member, kind.trim(), date.unwrap_or(ctx.store_date), note.trim(), opening)?;
-        crate::audit(
-            &tx,
-            ctx,
-            "interaction",
-            "member",
-            Some(&member.member_no),
-            None,
-            Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
-        )?;
-        tx.commit()?;
-        Ok(out)
+        self.store.write(|tx| {
+            let member = resolve(&tx, member_key)?;
+            if member.archived {
+                return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", member.member_no)));
+            }
+            let out = record(
+                &tx,
+                ctx,
+                &settings,
+                &member,
+                kind.trim(),
+                date.unwrap_or(ctx.store_date),
+                note.trim(),
+                opening,
+            )?;
+            crate::audit(
+                &tx,
+                ctx,
+                "interaction",
+                "member",
+                Some(&member.member_no),
+                None,
+                Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
+            )?;
+            Ok(out)
+        })
     }
 }

@@ -1,10 +1,12 @@
 //! MemberDesk's operations: what staff do — open the store day, enrol, look up, check out,
-//! refund, adjust, import, export, back up. Each operation is one SQLite transaction that
+//! refund, adjust, import, export, back up. Each operation is one transaction (SQLite or
+//! PostgreSQL, retried inside when counters collide) that
 //! takes the store date and the acting staff member as inputs, applies the `loyalty` rules
 //! and writes through the `store` layer. The desktop commands and the CLI both call these
 //! functions and nothing else.
 
 pub mod backup;
+pub mod branches;
 pub mod checkout;
 pub mod contacts;
 pub mod coupons;
@@ -71,7 +73,7 @@ impl Ctx {
 /// Appends to the audit log: who (the context's staff member), when (its now), what. An
 /// entry about a member (`entity` "member") is filed under that member.
 pub(crate) fn audit(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     action: &str,
     entity: &str,
@@ -86,7 +88,7 @@ pub(crate) fn audit(
 /// The same, filed under the member it concerns (a receipt, a redemption, a call).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn audit_for(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     member_no: Option<&str>,
     action: &str,
@@ -114,7 +116,7 @@ pub(crate) fn audit_for(
 
 /// The program settings saved in the file; a saved value this build cannot read is an
 /// error, never a silent return to the defaults.
-fn read_settings(conn: &rusqlite::Connection) -> DeskResult<Option<ProgramSettings>> {
+fn read_settings(conn: &store::Connection) -> DeskResult<Option<ProgramSettings>> {
     match store::meta::get(conn, store::meta::PROGRAM_SETTINGS)? {
         None => Ok(None),
         Some(json) => serde_json::from_str(&json)
@@ -127,6 +129,7 @@ fn read_settings(conn: &rusqlite::Connection) -> DeskResult<Option<ProgramSettin
 pub struct Desk {
     pub(crate) store: Store,
     pub(crate) settings: ProgramSettings,
+    pub(crate) backup_folder: Option<std::path::PathBuf>,
 }
 
 impl Desk {
@@ -141,9 +144,9 @@ impl Desk {
         Desk::from_store(Store::open_in_memory()?)
     }
 
-    fn from_store(store: Store) -> DeskResult<Desk> {
+    pub(crate) fn from_store(store: Store) -> DeskResult<Desk> {
         let settings = read_settings(store.conn())?.unwrap_or_default();
-        Ok(Desk { store, settings })
+        Ok(Desk { store, settings, backup_folder: None })
     }
 
     /// Re-reads the program settings (another connection may have changed them).
@@ -168,7 +171,7 @@ impl Desk {
     }
 
     /// Read access for tests and checks.
-    pub fn conn(&self) -> &rusqlite::Connection {
+    pub fn conn(&self) -> &store::Connection {
         self.store.conn()
     }
 }

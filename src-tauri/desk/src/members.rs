@@ -8,9 +8,9 @@ use loyalty::lookup::{self, LookupQuery, MatchKind};
 use loyalty::member::{self, greeting, mask_phone, normalize_name, normalize_phone};
 use loyalty::name_keys::name_keys;
 use loyalty::{money, Birthday, Calendar, Gender};
-use rusqlite::Connection;
 use serde::Deserialize;
 use store::members::{MemberFields, MemberRow};
+use store::Connection;
 
 /// A member as typed on the enrol/edit form or on the command line.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -154,69 +154,69 @@ impl Desk {
         ctx.require(Operation::Enrol)?;
         let m = check_member(input)?;
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date)?;
-        let row = store::members::get(&tx, id)?.expect("just inserted");
-        crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
-        let row = store::members::get(&tx, id)?.expect("just inserted");
-        crate::audit(
-            &tx,
-            ctx,
-            "member.enroll",
-            "member",
-            Some(&row.member_no),
-            None,
-            Some(&format!("{} {}", row.name, row.phone.as_deref().unwrap_or(""))),
-        )?;
-        tx.commit()?;
-        self.card_of(ctx, &row)
+        self.store.write(|tx| {
+            let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date)?;
+            let row = store::members::get(&tx, id)?.expect("just inserted");
+            crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
+            let row = store::members::get(&tx, id)?.expect("just inserted");
+            crate::audit(
+                &tx,
+                ctx,
+                "member.enroll",
+                "member",
+                Some(&row.member_no),
+                None,
+                Some(&format!("{} {}", row.name, row.phone.as_deref().unwrap_or(""))),
+            )?;
+            self.card_of(ctx, &row)
+        })
     }
 
     /// Edits a member's contact data, birthday, consent and notes.
     pub fn update_member(&mut self, ctx: &Ctx, key: &str, input: &MemberInput) -> DeskResult<MemberCard> {
         ctx.require(Operation::EditMember)?;
         let m = check_member(input)?;
-        let tx = self.store.transaction()?;
-        let before = resolve(&tx, key)?;
-        if let Some(other) = store::members::by_phone(&tx, &m.phone)? {
-            if other.id != before.id {
-                return Err(phone_taken(&m.phone, &other));
+        self.store.write(|tx| {
+            let before = resolve(&tx, key)?;
+            if let Some(other) = store::members::by_phone(&tx, &m.phone)? {
+                if other.id != before.id {
+                    return Err(phone_taken(&m.phone, &other));
+                }
             }
-        }
-        store::members::update(&tx, before.id, &m.fields(), &ctx.now_text())?;
-        crate::audit(
-            &tx,
-            ctx,
-            "member.update",
-            "member",
-            Some(&before.member_no),
-            Some(&format!("{} {}", before.name, before.phone.as_deref().unwrap_or(""))),
-            Some(&format!("{} {}", m.name, m.phone)),
-        )?;
-        let row = store::members::get(&tx, before.id)?.expect("exists");
-        tx.commit()?;
-        self.card_of(ctx, &row)
+            store::members::update(&tx, before.id, &m.fields(), &ctx.now_text())?;
+            crate::audit(
+                &tx,
+                ctx,
+                "member.update",
+                "member",
+                Some(&before.member_no),
+                Some(&format!("{} {}", before.name, before.phone.as_deref().unwrap_or(""))),
+                Some(&format!("{} {}", m.name, m.phone)),
+            )?;
+            let row = store::members::get(&tx, before.id)?.expect("exists");
+            self.card_of(ctx, &row)
+        })
     }
 
     /// Archives (or brings back) a member: archived members are hidden from lookups and
     /// lists but keep their history.
     pub fn set_archived(&mut self, ctx: &Ctx, key: &str, archived: bool) -> DeskResult<MemberCard> {
         ctx.require(Operation::ArchiveMember)?;
-        let tx = self.store.transaction()?;
-        let row = resolve(&tx, key)?;
-        store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
-        crate::audit(
-            &tx,
-            ctx,
-            if archived { "member.archive" } else { "member.unarchive" },
-            "member",
-            Some(&row.member_no),
-            None,
-            None,
-        )?;
-        let row = store::members::get(&tx, row.id)?.expect("exists");
-        tx.commit()?;
-        self.card_of(ctx, &row)
+        self.store.write(|tx| {
+            let row = resolve(&tx, key)?;
+            store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
+            crate::audit(
+                &tx,
+                ctx,
+                if archived { "member.archive" } else { "member.unarchive" },
+                "member",
+                Some(&row.member_no),
+                None,
+                None,
+            )?;
+            let row = store::members::get(&tx, row.id)?.expect("exists");
+            self.card_of(ctx, &row)
+        })
     }
 
     /// The member card of a phone or member number.
@@ -224,7 +224,7 @@ impl Desk {
     /// while another counter writes.
     pub fn member_card(&self, ctx: &Ctx, key: &str) -> DeskResult<MemberCard> {
         ctx.require(Operation::Lookup)?;
-        let snapshot = self.store.conn().unchecked_transaction()?;
+        let snapshot = self.store.read_transaction()?;
         let row = resolve(&snapshot, key)?;
         let card = self.card_of(ctx, &row);
         snapshot.rollback()?;
@@ -235,14 +235,14 @@ impl Desk {
     pub fn set_notes(&mut self, ctx: &Ctx, key: &str, notes: &str) -> DeskResult<MemberCard> {
         ctx.require(Operation::EditNotes)?;
         let notes = loyalty::member::normalize_notes(notes)?;
-        let tx = self.store.transaction()?;
-        let row = resolve(&tx, key)?;
-        store::members::set_notes(&tx, row.id, &notes, &ctx.now_text())?;
-        crate::audit(&tx, ctx, "member.notes", "member", Some(&row.member_no), Some(&row.notes), Some(&notes))?;
-        let row =
-            store::members::get(&tx, row.id)?.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, "会员不存在"))?;
-        tx.commit()?;
-        self.card_of(ctx, &row)
+        self.store.write(|tx| {
+            let row = resolve(&tx, key)?;
+            store::members::set_notes(&tx, row.id, &notes, &ctx.now_text())?;
+            crate::audit(&tx, ctx, "member.notes", "member", Some(&row.member_no), Some(&row.notes), Some(&notes))?;
+            let row = store::members::get(&tx, row.id)?
+                .ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, "会员不存在"))?;
+            self.card_of(ctx, &row)
+        })
     }
 
     fn card_of(&self, ctx: &Ctx, row: &MemberRow) -> DeskResult<MemberCard> {

@@ -6,8 +6,8 @@ use crate::DeskResult;
 use chrono::NaiveDate;
 use loyalty::points::{lot_valid_until, split_award, take_first_expiring, take_for_clawback};
 use loyalty::ProgramSettings;
-use rusqlite::Connection;
 use store::ledger::{LedgerEntry, LedgerKind};
+use store::Connection;
 
 pub(crate) struct Award<'a> {
     pub member_id: i64,

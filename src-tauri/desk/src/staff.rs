@@ -24,6 +24,8 @@ pub struct StaffView {
     pub has_pin: bool,
     /// Set while five wrong PINs keep the account locked.
     pub locked_until: Option<String>,
+    /// The code of the branch the account belongs to; `None`: the whole chain.
+    pub branch: Option<String>,
 }
 
 /// Who is signed in: the context every operation of the session runs with.
@@ -63,6 +65,8 @@ pub struct StaffChange {
     pub role: Option<Role>,
     pub pin: Option<String>,
     pub active: Option<bool>,
+    /// Moves the account to the branch of this code (`""`: the whole chain).
+    pub branch: Option<String>,
 }
 
 /// The demo store's three accounts and their PINs, shown once.
@@ -96,13 +100,40 @@ fn view(r: &StaffRow) -> StaffView {
         active: r.active,
         has_pin: r.pin_hash.is_some(),
         locked_until: r.locked_until.map(|t| t.format(TIME).to_string()),
+        branch: r.branch_code.clone(),
     }
+}
+
+/// The acting account's own branch (`None`: the whole chain).
+fn own_branch(c: &store::Connection, ctx: &Ctx) -> DeskResult<Option<i64>> {
+    Ok(store::staff::get(c, ctx.staff_id)?.and_then(|r| r.branch_id))
+}
+
+/// Refuses a change to an account of another branch by a branch manager (rules §15).
+fn require_scope(c: &store::Connection, ctx: &Ctx, target: Option<i64>) -> DeskResult<()> {
+    if loyalty::staff::manages_staff_of(ctx.role, own_branch(c, ctx)?, target) {
+        Ok(())
+    } else {
+        Err(DeskError::new(ErrorCode::NotAllowed, "门店店长只能管理本门店的员工"))
+    }
+}
+
+/// The branch named by `code` (`""`: none, the whole chain).
+fn branch_of_code(c: &store::Connection, code: &str) -> DeskResult<Option<i64>> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    store::branches::by_code(c, code)?
+        .map(|b| Some(b.id))
+        .ok_or_else(|| DeskError::new(ErrorCode::BranchNotFound, format!("没有代码为“{code}”的门店")))
 }
 
 fn invalid(e: loyalty::staff::StaffError) -> DeskError {
     let code = match e {
         loyalty::staff::StaffError::PinForm => ErrorCode::InvalidPin,
         loyalty::staff::StaffError::NameForm => ErrorCode::InvalidName,
+        loyalty::staff::StaffError::BranchCode | loyalty::staff::StaffError::PlaceName => ErrorCode::InvalidInput,
     };
     DeskError::new(code, e.to_string())
 }
@@ -155,30 +186,30 @@ impl Desk {
     pub fn set_up_first_manager(&mut self, ctx: &Ctx, name: &str, pin: &str) -> DeskResult<SignedIn> {
         let name = normalise_staff_name(name).map_err(invalid)?;
         let hash = hash_pin(pin)?;
-        let tx = self.store.transaction()?;
-        if store::staff::any_pin(&tx)? {
-            return Err(DeskError::new(ErrorCode::NotAllowed, "本店已设置店长，请登录"));
-        }
-        let old = store::staff::list(&tx)?.into_iter().find(|r| r.role.is_manager() && r.active);
-        let id = match (old, store::staff::by_name(&tx, &name)?) {
-            (_, Some(same)) if !same.builtin => {
-                store::staff::set_role(&tx, same.id, Role::Manager)?;
-                store::staff::set_active(&tx, same.id, true)?;
-                same.id
+        self.store.write(|tx| {
+            if store::staff::any_pin(&tx)? {
+                return Err(DeskError::new(ErrorCode::NotAllowed, "本店已设置店长，请登录"));
             }
-            (_, Some(_)) => return Err(invalid(loyalty::staff::StaffError::NameForm)),
-            (Some(old), None) => {
-                store::staff::set_name(&tx, old.id, &name)?;
-                old.id
-            }
-            (None, None) => store::staff::insert(&tx, &name, Role::Manager, None, &ctx.now_text())?,
-        };
-        store::staff::set_pin(&tx, id, &hash)?;
-        let row = store::staff::get(&tx, id)?.ok_or_else(|| not_found(&name))?;
-        let acting = Ctx { staff_id: id, role: Role::Manager, ..*ctx };
-        audit_staff(&tx, &acting, "staff.setup", &name, None, Some("店长"))?;
-        tx.commit()?;
-        Ok(signed_in(&row))
+            let old = store::staff::list(&tx)?.into_iter().find(|r| r.role.is_manager() && r.active);
+            let id = match (old, store::staff::by_name(&tx, &name)?) {
+                (_, Some(same)) if !same.builtin => {
+                    store::staff::set_role(&tx, same.id, Role::Manager)?;
+                    store::staff::set_active(&tx, same.id, true)?;
+                    same.id
+                }
+                (_, Some(_)) => return Err(invalid(loyalty::staff::StaffError::NameForm)),
+                (Some(old), None) => {
+                    store::staff::set_name(&tx, old.id, &name)?;
+                    old.id
+                }
+                (None, None) => store::staff::insert(&tx, &name, Role::Manager, None, &ctx.now_text())?,
+            };
+            store::staff::set_pin(&tx, id, &hash)?;
+            let row = store::staff::get(&tx, id)?.ok_or_else(|| not_found(&name))?;
+            let acting = Ctx { staff_id: id, role: Role::Manager, ..*ctx };
+            audit_staff(&tx, &acting, "staff.setup", &name, None, Some("店长"))?;
+            Ok(signed_in(&row))
+        })
     }
 
     /// Signs a staff member in with their PIN: a right PIN on an active, unlocked account
@@ -204,58 +235,66 @@ impl Desk {
         if row.active && verdict == SignInVerdict::SignedIn && purpose == SignInPurpose::Command && clean {
             return Ok(signed_in(&row));
         }
-        let tx = self.store.transaction()?;
-        if !row.active {
-            audit_staff(&tx, &ctx, "staff.sign_in_refused", &row.name, None, Some("账号已停用"))?;
-            tx.commit()?;
-            return Err(DeskError::new(ErrorCode::NotAllowed, format!("账号“{}”已停用", row.name)));
-        }
-        let verdict = sign_in_verdict(row.locked_until, row.wrong_pins, || pin_matches(&hash, pin), now);
-        let outcome = match verdict {
-            SignInVerdict::SignedIn => {
-                store::staff::set_sign_in_state(&tx, row.id, 0, None)?;
-                let action = if purpose == SignInPurpose::Unlock { "staff.unlock" } else { "staff.sign_in" };
-                audit_staff(&tx, &ctx, action, &row.name, None, None)?;
-                Ok(signed_in(&row))
+        // A refused sign-in is recorded too: the outcome is committed either way.
+        let outcome = self.store.write(|tx| -> DeskResult<DeskResult<SignedIn>> {
+            if !row.active {
+                audit_staff(tx, &ctx, "staff.sign_in_refused", &row.name, None, Some("账号已停用"))?;
+                return Ok(Err(DeskError::new(ErrorCode::NotAllowed, format!("账号“{}”已停用", row.name))));
             }
-            SignInVerdict::WrongPin { left } => {
-                store::staff::set_sign_in_state(&tx, row.id, loyalty::staff::MAX_WRONG_PINS - left, None)?;
-                audit_staff(&tx, &ctx, "staff.sign_in_failed", &row.name, None, Some(&format!("还可再试 {left} 次")))?;
-                Err(DeskError::new(ErrorCode::WrongPin, format!("PIN 不正确，还可再试 {left} 次")))
-            }
-            SignInVerdict::LockedNow { until } => {
-                store::staff::set_sign_in_state(&tx, row.id, loyalty::staff::MAX_WRONG_PINS, Some(until))?;
-                audit_staff(&tx, &ctx, "staff.sign_in_failed", &row.name, None, Some("连续 5 次"))?;
-                let until = until.format(TIME).to_string();
-                audit_staff(&tx, &ctx, "staff.locked", &row.name, None, Some(&until))?;
-                Err(DeskError::new(
-                    ErrorCode::StaffLocked,
-                    format!("连续 5 次 PIN 错误，账号已锁定至 {}", &until[11..16]),
-                ))
-            }
-            SignInVerdict::StillLocked { until } => {
-                audit_staff(&tx, &ctx, "staff.sign_in_refused", &row.name, None, Some("账号锁定中"))?;
-                Err(DeskError::new(
-                    ErrorCode::StaffLocked,
-                    format!("账号已锁定至 {}，请稍后再试", until.format("%H:%M")),
-                ))
-            }
-        };
-        tx.commit()?;
+            let verdict = sign_in_verdict(row.locked_until, row.wrong_pins, || pin_matches(&hash, pin), now);
+            let outcome = match verdict {
+                SignInVerdict::SignedIn => {
+                    store::staff::set_sign_in_state(tx, row.id, 0, None)?;
+                    let action = if purpose == SignInPurpose::Unlock { "staff.unlock" } else { "staff.sign_in" };
+                    audit_staff(tx, &ctx, action, &row.name, None, None)?;
+                    Ok(signed_in(&row))
+                }
+                SignInVerdict::WrongPin { left } => {
+                    store::staff::set_sign_in_state(tx, row.id, loyalty::staff::MAX_WRONG_PINS - left, None)?;
+                    audit_staff(
+                        tx,
+                        &ctx,
+                        "staff.sign_in_failed",
+                        &row.name,
+                        None,
+                        Some(&format!("还可再试 {left} 次")),
+                    )?;
+                    Err(DeskError::new(ErrorCode::WrongPin, format!("PIN 不正确，还可再试 {left} 次")))
+                }
+                SignInVerdict::LockedNow { until } => {
+                    store::staff::set_sign_in_state(tx, row.id, loyalty::staff::MAX_WRONG_PINS, Some(until))?;
+                    audit_staff(tx, &ctx, "staff.sign_in_failed", &row.name, None, Some("连续 5 次"))?;
+                    let until = until.format(TIME).to_string();
+                    audit_staff(tx, &ctx, "staff.locked", &row.name, None, Some(&until))?;
+                    Err(DeskError::new(
+                        ErrorCode::StaffLocked,
+                        format!("连续 5 次 PIN 错误，账号已锁定至 {}", &until[11..16]),
+                    ))
+                }
+                SignInVerdict::StillLocked { until } => {
+                    audit_staff(tx, &ctx, "staff.sign_in_refused", &row.name, None, Some("账号锁定中"))?;
+                    Err(DeskError::new(
+                        ErrorCode::StaffLocked,
+                        format!("账号已锁定至 {}，请稍后再试", until.format("%H:%M")),
+                    ))
+                }
+            };
+            Ok(outcome)
+        })?;
         outcome
     }
 
     /// Records a sign-out or the idle lock of the screen.
     pub fn record_session(&mut self, ctx: &Ctx, event: SessionEvent) -> DeskResult<()> {
-        let tx = self.store.transaction()?;
-        let name = store::staff::get(&tx, ctx.staff_id)?.map(|r| r.name).unwrap_or_default();
-        let action = match event {
-            SessionEvent::SignOut => "staff.sign_out",
-            SessionEvent::ScreenLock => "staff.screen_lock",
-        };
-        audit_staff(&tx, ctx, action, &name, None, None)?;
-        tx.commit()?;
-        Ok(())
+        self.store.write(|tx| {
+            let name = store::staff::get(&tx, ctx.staff_id)?.map(|r| r.name).unwrap_or_default();
+            let action = match event {
+                SessionEvent::SignOut => "staff.sign_out",
+                SessionEvent::ScreenLock => "staff.screen_lock",
+            };
+            audit_staff(&tx, ctx, action, &name, None, None)?;
+            Ok(())
+        })
     }
 
     /// The account a context acts as (the CLI's `--staff` after its PIN was checked).
@@ -265,23 +304,49 @@ impl Desk {
 
     pub fn staff_list(&self, ctx: &Ctx) -> DeskResult<Vec<StaffView>> {
         ctx.require(Operation::ManageStaff)?;
-        Ok(store::staff::list(self.store.conn())?.iter().map(view).collect())
+        let c = self.store.conn();
+        let own = own_branch(c, ctx)?;
+        Ok(store::staff::list(c)?
+            .iter()
+            .filter(|r| loyalty::staff::manages_staff_of(ctx.role, own, r.branch_id) || r.id == ctx.staff_id)
+            .map(view)
+            .collect())
     }
 
     /// Adds an account (manager): a unique name, a role and a PIN.
-    pub fn staff_add(&mut self, ctx: &Ctx, name: &str, role: Role, pin: &str) -> DeskResult<StaffView> {
+    /// `branch`: the code of the account's branch; `None`: the acting manager's own
+    /// (a branch manager adds to their branch, a chain-wide one for the chain).
+    pub fn staff_add(
+        &mut self,
+        ctx: &Ctx,
+        name: &str,
+        role: Role,
+        pin: &str,
+        branch: Option<&str>,
+    ) -> DeskResult<StaffView> {
         ctx.require(Operation::ManageStaff)?;
         let name = normalise_staff_name(name).map_err(invalid)?;
         let hash = hash_pin(pin)?;
-        let tx = self.store.transaction()?;
-        if store::staff::by_name(&tx, &name)?.is_some() {
-            return Err(DeskError::new(ErrorCode::StaffNameTaken, format!("已有名为“{name}”的员工账号")));
-        }
-        let id = store::staff::insert(&tx, &name, role, Some(&hash), &ctx.now_text())?;
-        audit_staff(&tx, ctx, "staff.add", &name, None, Some(role.label()))?;
-        let row = store::staff::get(&tx, id)?.ok_or_else(|| not_found(&name))?;
-        tx.commit()?;
-        Ok(view(&row))
+        self.store.write(|tx| {
+            let branch_id = match branch {
+                Some(code) => branch_of_code(tx, code)?,
+                None => own_branch(tx, ctx)?,
+            };
+            require_scope(tx, ctx, branch_id)?;
+            if role == Role::Owner && ctx.role != Role::Owner && own_branch(tx, ctx)?.is_some() {
+                return Err(DeskError::new(ErrorCode::NotAllowed, "门店店长不能添加老板账号"));
+            }
+            if store::staff::by_name(&tx, &name)?.is_some() {
+                return Err(DeskError::new(ErrorCode::StaffNameTaken, format!("已有名为“{name}”的员工账号")));
+            }
+            let id = store::staff::insert(&tx, &name, role, Some(&hash), &ctx.now_text())?;
+            if branch_id.is_some() {
+                store::staff::set_branch(tx, id, branch_id)?;
+            }
+            audit_staff(&tx, ctx, "staff.add", &name, None, Some(role.label()))?;
+            let row = store::staff::get(&tx, id)?.ok_or_else(|| not_found(&name))?;
+            Ok(view(&row))
+        })
     }
 
     /// Renames, changes the role, resets the PIN or (de)activates an account (manager).
@@ -290,44 +355,57 @@ impl Desk {
         ctx.require(Operation::ManageStaff)?;
         let new_name = change.name.as_deref().map(normalise_staff_name).transpose().map_err(invalid)?;
         let hash = change.pin.as_deref().map(hash_pin).transpose()?;
-        let tx = self.store.transaction()?;
-        let row = store::staff::by_name(&tx, name)?.filter(|r| !r.builtin).ok_or_else(|| not_found(name))?;
-        let before = view(&row);
-        let stays_manager = change.role.map(|r| r.is_manager()).unwrap_or(row.role.is_manager());
-        let stays_active = change.active.unwrap_or(row.active);
-        if row.role.is_manager()
-            && row.active
-            && !(stays_manager && stays_active)
-            && store::staff::active_managers(&tx)? <= 1
-        {
-            return Err(DeskError::new(ErrorCode::LastManager, "这是最后一个在用的店长账号，不能停用或降级"));
-        }
-        if let Some(n) = new_name.as_deref().filter(|n| *n != row.name) {
-            if store::staff::by_name(&tx, n)?.is_some() {
-                return Err(DeskError::new(ErrorCode::StaffNameTaken, format!("已有名为“{n}”的员工账号")));
+        self.store.write(|tx| {
+            let row = store::staff::by_name(&tx, name)?.filter(|r| !r.builtin).ok_or_else(|| not_found(name))?;
+            require_scope(tx, ctx, row.branch_id)?;
+            let new_branch = change.branch.as_deref().map(|code| branch_of_code(tx, code)).transpose()?;
+            if let Some(target) = new_branch {
+                require_scope(tx, ctx, target)?;
             }
-            store::staff::set_name(&tx, row.id, n)?;
-        }
-        if let Some(role) = change.role {
-            store::staff::set_role(&tx, row.id, role)?;
-        }
-        if let Some(active) = change.active {
-            store::staff::set_active(&tx, row.id, active)?;
-        }
-        if let Some(hash) = &hash {
-            store::staff::set_pin(&tx, row.id, hash)?;
-        }
-        let after_row = store::staff::get(&tx, row.id)?.ok_or_else(|| not_found(name))?;
-        let after = view(&after_row);
-        let describe =
-            |v: &StaffView| format!("{} {} {}", v.name, v.role_label, if v.active { "在用" } else { "停用" });
-        let mut after_text = describe(&after);
-        if hash.is_some() {
-            after_text.push_str("（PIN 已重置）");
-        }
-        audit_staff(&tx, ctx, "staff.set", &after.name, Some(&describe(&before)), Some(&after_text))?;
-        tx.commit()?;
-        Ok(after)
+            if change.role == Some(Role::Owner) && ctx.role != Role::Owner && own_branch(tx, ctx)?.is_some() {
+                return Err(DeskError::new(ErrorCode::NotAllowed, "门店店长不能设置老板账号"));
+            }
+            let before = view(&row);
+            let stays_manager = change.role.map(|r| r.is_manager()).unwrap_or(row.role.is_manager());
+            let stays_active = change.active.unwrap_or(row.active);
+            if row.role.is_manager()
+                && row.active
+                && !(stays_manager && stays_active)
+                && store::staff::active_managers(&tx)? <= 1
+            {
+                return Err(DeskError::new(ErrorCode::LastManager, "这是最后一个在用的店长账号，不能停用或降级"));
+            }
+            if let Some(n) = new_name.as_deref().filter(|n| *n != row.name) {
+                if store::staff::by_name(&tx, n)?.is_some() {
+                    return Err(DeskError::new(ErrorCode::StaffNameTaken, format!("已有名为“{n}”的员工账号")));
+                }
+                store::staff::set_name(&tx, row.id, n)?;
+            }
+            if let Some(role) = change.role {
+                store::staff::set_role(&tx, row.id, role)?;
+            }
+            if let Some(active) = change.active {
+                store::staff::set_active(&tx, row.id, active)?;
+            }
+            if let Some(hash) = &hash {
+                store::staff::set_pin(&tx, row.id, hash)?;
+            }
+            if let Some(branch_id) = new_branch {
+                store::staff::set_branch(tx, row.id, branch_id)?;
+            }
+            let after_row = store::staff::get(&tx, row.id)?.ok_or_else(|| not_found(name))?;
+            let after = view(&after_row);
+            let describe = |v: &StaffView| {
+                let place = v.branch.as_deref().map(|b| format!(" 门店 {b}")).unwrap_or_default();
+                format!("{} {} {}{place}", v.name, v.role_label, if v.active { "在用" } else { "停用" })
+            };
+            let mut after_text = describe(&after);
+            if hash.is_some() {
+                after_text.push_str("（PIN 已重置）");
+            }
+            audit_staff(&tx, ctx, "staff.set", &after.name, Some(&describe(&before)), Some(&after_text))?;
+            Ok(after)
+        })
     }
 
     /// The audit log, filtered, newest first (manager); at most 5,000 entries.
@@ -381,7 +459,7 @@ impl Desk {
 
     /// The demo store's accounts — 店长, 前台小王, 客服小李 — with random 6-digit PINs,
     /// returned once to be shown. Only while no account has a PIN.
-    pub(crate) fn add_demo_accounts(tx: &rusqlite::Transaction<'_>, ctx: &Ctx) -> DeskResult<Vec<DemoAccount>> {
+    pub(crate) fn add_demo_accounts(tx: &store::Transaction<'_>, ctx: &Ctx) -> DeskResult<Vec<DemoAccount>> {
         if store::staff::any_pin(tx)? {
             return Ok(Vec::new());
         }
@@ -409,7 +487,7 @@ impl Desk {
 
 /// An audit entry about an account (entity "staff", the account's name as its id).
 fn audit_staff(
-    conn: &rusqlite::Connection,
+    conn: &store::Connection,
     ctx: &Ctx,
     action: &str,
     name: &str,

@@ -31,62 +31,76 @@ impl Desk {
                 tier_runs: Vec::new(),
             });
         }
-        let tx = self.store.transaction()?;
-        let latest = meta::get_date(&tx, meta::LATEST_STORE_DATE)?;
-        let days = check_advance(latest, date, confirmed, max_days)?;
-        let first_open = latest.is_none();
-        if first_open {
-            meta::set_date(&tx, meta::OPENING_DAY, date)?;
-        }
-        let mut lots_expired = 0;
-        let mut points_expired = 0;
-        let mut tier_runs = Vec::new();
-        if first_open || days > 0 {
-            for lot in store::lots::due_to_expire(&tx, loyalty::points::last_expired_day(date))? {
-                store::lots::take(&tx, lot.id, lot.remaining)?;
-                let expired_on = lot.valid_until + Days::new(1);
-                store::ledger::append(
-                    &tx,
-                    &LedgerEntry {
-                        member_id: lot.member_id,
-                        kind: LedgerKind::Expire,
-                        points: -lot.remaining,
-                        receipt_id: lot.receipt_id,
-                        lot_id: Some(lot.id),
-                        reason: &format!("{} 获得的积分已于 {} 到期", lot.earned_on, lot.valid_until),
-                        on_date: expired_on,
-                        staff_id: None,
-                        created_at: now_text,
-                    },
-                )?;
-                lots_expired += 1;
-                points_expired += lot.remaining;
+        // One counter at a time across the chain (PostgreSQL: an advisory lock); a counter
+        // that waited finds the day already made by the one before and writes nothing.
+        self.store.exclusive(store::locks::STORE_DAY, |tx| {
+            let latest = meta::get_date(&tx, meta::LATEST_STORE_DATE)?;
+            if latest == Some(date) {
+                let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);
+                return Ok(StoreDayReport {
+                    store_date: date,
+                    opening_day,
+                    first_open: false,
+                    days_advanced: 0,
+                    lots_expired: 0,
+                    points_expired: 0,
+                    tier_runs: Vec::new(),
+                });
             }
-            // Every day since the last store date (or the opening day itself), oldest first:
-            // the tier evaluation on each 1st, then that day's contact list (days the app
-            // was not opened are generated now, marked overdue).
-            let mut day = latest.map(|l| l + Days::new(1)).unwrap_or(date);
-            while day <= date {
-                if day.day() == 1 {
-                    tier_runs.push(crate::tiers::run_month(&tx, &self.settings, day, now_text)?.month);
+            let days = check_advance(latest, date, confirmed, max_days)?;
+            let first_open = latest.is_none();
+            if first_open {
+                meta::set_date(&tx, meta::OPENING_DAY, date)?;
+            }
+            let mut lots_expired = 0;
+            let mut points_expired = 0;
+            let mut tier_runs = Vec::new();
+            if first_open || days > 0 {
+                for lot in store::lots::due_to_expire(&tx, loyalty::points::last_expired_day(date))? {
+                    store::lots::take(&tx, lot.id, lot.remaining)?;
+                    let expired_on = lot.valid_until + Days::new(1);
+                    store::ledger::append(
+                        &tx,
+                        &LedgerEntry {
+                            member_id: lot.member_id,
+                            kind: LedgerKind::Expire,
+                            points: -lot.remaining,
+                            receipt_id: lot.receipt_id,
+                            lot_id: Some(lot.id),
+                            reason: &format!("{} 获得的积分已于 {} 到期", lot.earned_on, lot.valid_until),
+                            on_date: expired_on,
+                            staff_id: None,
+                            created_at: now_text,
+                        },
+                    )?;
+                    lots_expired += 1;
+                    points_expired += lot.remaining;
                 }
-                store::coupons::expire_due(&tx, day)?;
-                crate::contacts::generate_day(&tx, &ctx, &self.settings, day, day < date)?;
-                day = day + Days::new(1);
+                // Every day since the last store date (or the opening day itself), oldest first:
+                // the tier evaluation on each 1st, then that day's contact list (days the app
+                // was not opened are generated now, marked overdue).
+                let mut day = latest.map(|l| l + Days::new(1)).unwrap_or(date);
+                while day <= date {
+                    if day.day() == 1 {
+                        tier_runs.push(crate::tiers::run_month(&tx, &self.settings, day, now_text)?.month);
+                    }
+                    store::coupons::expire_due(&tx, day)?;
+                    crate::contacts::generate_day(&tx, &ctx, &self.settings, day, day < date)?;
+                    day = day + Days::new(1);
+                }
+                store::coupons::expire_due(&tx, date)?;
+                meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;
             }
-            store::coupons::expire_due(&tx, date)?;
-            meta::set_date(&tx, meta::LATEST_STORE_DATE, date)?;
-        }
-        let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);
-        tx.commit()?;
-        Ok(StoreDayReport {
-            store_date: date,
-            opening_day,
-            first_open,
-            days_advanced: days,
-            lots_expired,
-            points_expired,
-            tier_runs,
+            let opening_day = meta::get_date(&tx, meta::OPENING_DAY)?.unwrap_or(date);
+            Ok(StoreDayReport {
+                store_date: date,
+                opening_day,
+                first_open,
+                days_advanced: days,
+                lots_expired,
+                points_expired,
+                tier_runs,
+            })
         })
     }
 
@@ -98,6 +112,13 @@ impl Desk {
             members: store::members::count(c)?,
             receipts: store::receipts::count(c)?,
             data_file: self.store.path().map(|p| p.display().to_string()),
+            database: self.store.location().to_string(),
+            engine: match self.store.engine() {
+                store::Engine::Sqlite => "sqlite",
+                store::Engine::Postgres => "postgres",
+            },
+            branch: self.branch()?.code,
+            counter: self.store.conn().station().counter.clone(),
             daily_backup: self.last_daily_backup()?,
             sign_in_required: self.sign_in_required()?,
         })

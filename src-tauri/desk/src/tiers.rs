@@ -7,9 +7,9 @@ use chrono::{Datelike, Months, NaiveDate};
 use loyalty::money;
 use loyalty::tiers::{evaluate, first_of_month, next_tier_gap, window, TierInputs, TierSettings};
 use loyalty::{ProgramSettings, Tier};
-use rusqlite::Connection;
 use serde::Serialize;
 use std::time::Instant;
+use store::Connection;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierChangeView {
@@ -261,10 +261,10 @@ impl Desk {
             return Err(DeskError::new(ErrorCode::DateInFuture, format!("{} 的评定日 {day} 还没到", month_text(day))));
         }
         let settings = self.settings.clone();
-        let tx = self.store.transaction()?;
-        let view = run_month(&tx, &settings, day, &ctx.now_text())?;
-        tx.commit()?;
-        Ok(view)
+        self.store.write(|tx| {
+            let view = run_month(&tx, &settings, day, &ctx.now_text())?;
+            Ok(view)
+        })
     }
 
     /// The tier changes of a month's run.
@@ -318,20 +318,20 @@ impl Desk {
         ctx.require(Operation::EditSettings)?;
         settings.validate().map_err(|e| DeskError::new(ErrorCode::InvalidInput, e.to_string()))?;
         let json = serde_json::to_string(&settings).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
-        let tx = self.store.transaction()?;
-        store::settings::save(&tx, store::meta::PROGRAM_SETTINGS, &json, ctx.staff_id, &ctx.now_text())?;
-        crate::audit(
-            &tx,
-            ctx,
-            "settings.save",
-            "settings",
-            Some(store::meta::PROGRAM_SETTINGS),
-            Some(&serde_json::to_string(&self.settings).unwrap_or_default()),
-            Some(&json),
-        )?;
-        tx.commit()?;
-        self.settings = settings.clone();
-        Ok(settings)
+        self.store.write(|tx| {
+            store::settings::save(&tx, store::meta::PROGRAM_SETTINGS, &json, ctx.staff_id, &ctx.now_text())?;
+            crate::audit(
+                &tx,
+                ctx,
+                "settings.save",
+                "settings",
+                Some(store::meta::PROGRAM_SETTINGS),
+                Some(&serde_json::to_string(&self.settings).unwrap_or_default()),
+                Some(&json),
+            )?;
+            self.settings = settings.clone();
+            Ok(settings.clone())
+        })
     }
 
     /// Who changed the settings, when, and how (newest first).

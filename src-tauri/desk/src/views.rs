@@ -127,6 +127,13 @@ pub struct StoreStatus {
     pub members: i64,
     pub receipts: i64,
     pub data_file: Option<String>,
+    /// Where the store lives: the file's path, or the server's URL without its password.
+    pub database: String,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
+    /// The branch (code) and counter this door works at.
+    pub branch: String,
+    pub counter: String,
     /// The last daily backup's outcome; a failure stays here until a later one succeeds.
     pub daily_backup: Option<crate::backup::DailyBackupState>,
     /// Whether any account has a PIN (then every door asks who acts).

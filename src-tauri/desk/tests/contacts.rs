@@ -116,7 +116,7 @@ fn reasons_merge_into_one_entry_and_the_channel_follows_them() {
     member(&mut desk, &ctx, "张三", "13800000001", "F", "1990-09-25", false, false); // birthday on 中秋
     member(&mut desk, &ctx, "李四", "13800000002", "M", "", false, false);
     member(&mut desk, &ctx, "王五", "13800000003", "M", "", false, false);
-    desk.conn().execute("UPDATE members SET tier = 'core' WHERE member_no = 'M000003'", []).unwrap();
+    desk.conn().execute("UPDATE members SET tier = 'core' WHERE member_no = 'M000003'", ()).unwrap();
     let ctx = day(&mut desk, "2026-09-23");
     let l = list(&desk, &ctx, "2026-09-23");
     assert_eq!(l[0].0, "M000003", "Core before Regular");

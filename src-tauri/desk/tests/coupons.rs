@@ -163,7 +163,7 @@ fn a_referral_is_rewarded_once_even_if_the_first_checkout_is_sent_twice() {
 fn a_loyal_referrer_gets_200_points() {
     let (mut desk, ctx) = store_on("2026-11-02");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
-    desk.conn().execute("UPDATE members SET tier = 'loyal'", []).unwrap();
+    desk.conn().execute("UPDATE members SET tier = 'loyal'", ()).unwrap();
     desk.enroll(
         &ctx,
         &MemberInput {

@@ -23,7 +23,7 @@ fn regular_member_earns_a_point_per_yuan_in_a_lot_valid_twelve_months() {
 fn core_member_paying_199_99_earns_239() {
     let (mut desk, ctx) = store_without_pack("2026-11-23");
     let m = enroll(&mut desk, &ctx, "李四", "13900139000", "M");
-    desk.conn().execute("UPDATE members SET tier = 'core'", []).unwrap();
+    desk.conn().execute("UPDATE members SET tier = 'core'", ()).unwrap();
     let o = buy(&mut desk, &ctx, &m.member_no, "199.99", "R1");
     assert_eq!(o.points_earned, Some(239));
 }
@@ -102,12 +102,12 @@ fn bad_amounts_are_refused_and_write_nothing() {
 fn refunds_claw_back_by_the_formula_own_lot_first() {
     let (mut desk, ctx) = store_without_pack("2026-11-01");
     enroll(&mut desk, &ctx, "张三", "13800138000", "F");
-    desk.conn().execute("UPDATE members SET tier = 'core'", []).unwrap();
+    desk.conn().execute("UPDATE members SET tier = 'core'", ()).unwrap();
     buy(&mut desk, &ctx, "13800138000", "50.00", "R0"); // 60 points in an older lot
     let ctx = day(&mut desk, "2026-11-10");
     buy(&mut desk, &ctx, "13800138000", "199.99", "R1"); // 239 points
                                                          // Tier changes later must not change the multiplier used at the sale.
-    desk.conn().execute("UPDATE members SET tier = 'regular'", []).unwrap();
+    desk.conn().execute("UPDATE members SET tier = 'regular'", ()).unwrap();
     let r = refund(&mut desk, &ctx, "R1", "T1", "100.00");
     assert_eq!(r.points_clawed_back, Some(120), "239 − floor(99.99 × 1.2)");
     assert_eq!(r.points_balance, 60 + 239 - 120);
@@ -162,7 +162,7 @@ fn adjustments_need_a_reason_and_cannot_overdraw() {
     assert_eq!(desk.adjust(&ctx, "13800138000", -50, "纠错").unwrap().points_balance, 0);
     let audited: i64 = desk
         .conn()
-        .query_row("SELECT count(*) FROM audit_log WHERE action = 'points.adjust' AND before IS NOT NULL", [], |r| {
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'points.adjust' AND before IS NOT NULL", (), |r| {
             r.get(0)
         })
         .unwrap();

@@ -16,8 +16,8 @@ fn at(s: &str) -> chrono::NaiveDateTime {
 fn staffed() -> (Desk, Ctx) {
     let (mut desk, ctx) = store_on("2026-11-23");
     desk.set_up_first_manager(&ctx, "王店长", "2468").unwrap();
-    desk.staff_add(&ctx, "前台小张", Role::FrontDesk, "1111").unwrap();
-    desk.staff_add(&ctx, "客服小李", Role::CustomerService, "2222").unwrap();
+    desk.staff_add(&ctx, "前台小张", Role::FrontDesk, "1111", None).unwrap();
+    desk.staff_add(&ctx, "客服小李", Role::CustomerService, "2222", None).unwrap();
     (desk, ctx)
 }
 
@@ -39,7 +39,7 @@ fn the_first_manager_is_set_up_once_and_pins_are_argon2id_hashes() {
     assert_eq!(who.role, Role::Manager);
     assert!(desk.sign_in_required().unwrap());
     let hash: String =
-        desk.conn().query_row("SELECT pin_hash FROM staff WHERE name = '王店长'", [], |r| r.get(0)).unwrap();
+        desk.conn().query_row("SELECT pin_hash FROM staff WHERE name = '王店长'", (), |r| r.get(0)).unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("2468"), "{hash}");
     let again = desk.set_up_first_manager(&ctx, "李店长", "1357").unwrap_err();
     assert_eq!(again.code, ErrorCode::NotAllowed, "only while no account has a PIN");
@@ -96,14 +96,14 @@ fn the_last_active_manager_can_be_neither_deactivated_nor_demoted_and_nobody_is_
     let demote = StaffChange { role: Some(Role::FrontDesk), ..Default::default() };
     assert_eq!(desk.staff_set(&manager, "王店长", &off).unwrap_err().code, ErrorCode::LastManager);
     assert_eq!(desk.staff_set(&manager, "王店长", &demote).unwrap_err().code, ErrorCode::LastManager);
-    desk.staff_add(&manager, "赵经理", Role::Manager, "5555").unwrap();
+    desk.staff_add(&manager, "赵经理", Role::Manager, "5555", None).unwrap();
     desk.staff_set(&manager, "王店长", &demote).unwrap();
     assert_eq!(desk.staff_set(&manager, "赵经理", &off).unwrap_err().code, ErrorCode::LastManager);
     assert_eq!(desk.staff_list(&manager).unwrap().len(), 4, "accounts are never deleted");
     let renamed =
         desk.staff_set(&manager, "前台小张", &StaffChange { name: Some("前台小章".into()), ..Default::default() });
     assert_eq!(renamed.unwrap().name, "前台小章");
-    let taken = desk.staff_add(&manager, "客服小李", Role::CustomerService, "1234").unwrap_err();
+    let taken = desk.staff_add(&manager, "客服小李", Role::CustomerService, "1234", None).unwrap_err();
     assert_eq!(taken.code, ErrorCode::StaffNameTaken);
     let audit =
         desk.audit_entries(&manager, &AuditQuery { action: Some("staff.set".into()), ..Default::default() }).unwrap();
@@ -224,7 +224,7 @@ fn defect_1_a_refund_row_before_its_sale_at_the_same_time_is_applied_after_the_s
     assert_eq!((r.written, r.errors.len()), (2, 0), "{:?}", r.errors);
     let net: i64 = desk
         .conn()
-        .query_row("SELECT sum(CASE kind WHEN 'sale' THEN paid_fen ELSE -paid_fen END) FROM receipts", [], |r| r.get(0))
+        .query_row("SELECT sum(CASE kind WHEN 'sale' THEN paid_fen ELSE -paid_fen END) FROM receipts", (), |r| r.get(0))
         .unwrap();
     assert_eq!(net, 7000);
 }
@@ -243,7 +243,7 @@ fn defect_2_restore_and_check_refuse_a_file_with_a_damaged_index() {
     {
         let c = rusqlite::Connection::open(&damaged).unwrap();
         let (sql, root): (String, i64) = c
-            .query_row("SELECT sql, rootpage FROM sqlite_master WHERE name = 'members_name'", [], |r| {
+            .query_row("SELECT sql, rootpage FROM sqlite_master WHERE name = 'members_name'", (), |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
@@ -251,7 +251,7 @@ fn defect_2_restore_and_check_refuse_a_file_with_a_damaged_index() {
         drop(c);
         let c = rusqlite::Connection::open(&damaged).unwrap();
         c.execute_batch("UPDATE members SET name = '李四'").unwrap();
-        c.execute("PRAGMA writable_schema = ON", []).unwrap();
+        c.execute("PRAGMA writable_schema = ON", ()).unwrap();
         c.execute(
             "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES ('index', 'members_name', 'members', ?1, ?2)",
             rusqlite::params![root, sql],
@@ -259,7 +259,7 @@ fn defect_2_restore_and_check_refuse_a_file_with_a_damaged_index() {
         .unwrap();
         drop(c);
         let c = rusqlite::Connection::open(&damaged).unwrap();
-        let quick: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap();
+        let quick: String = c.query_row("PRAGMA quick_check", (), |r| r.get(0)).unwrap();
         assert_eq!(quick, "ok", "the damage a quick check does not see");
     }
     let (mut desk, ctx) = file_store(dir.path());
@@ -397,9 +397,12 @@ fn a_read_only_command_writes_nothing_on_open_so_lookups_answer_during_an_import
 fn a_stored_tier_this_build_does_not_know_is_an_error_never_a_silent_regular() {
     let (mut desk, ctx) = store_on("2026-11-23");
     enroll(&mut desk, &ctx, "张三", "13812345678", "F");
-    desk.conn()
-        .execute_batch("PRAGMA ignore_check_constraints = ON; UPDATE members SET tier = 'gold'; PRAGMA ignore_check_constraints = OFF;")
-        .unwrap();
+    let damage = if on_postgres() {
+        "ALTER TABLE members DROP CONSTRAINT members_tier_check; UPDATE members SET tier = 'gold';"
+    } else {
+        "PRAGMA ignore_check_constraints = ON; UPDATE members SET tier = 'gold'; PRAGMA ignore_check_constraints = OFF;"
+    };
+    desk.conn().execute_batch(damage).unwrap();
     let e = desk.member_card(&ctx, "13812345678").unwrap_err();
     assert_eq!(e.code, ErrorCode::DataFileDamaged);
     assert!(e.message.contains("gold"), "{}", e.message);

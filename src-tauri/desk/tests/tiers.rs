@@ -215,7 +215,7 @@ fn three_missed_months_run_in_order_each_as_of_its_own_1st() {
         .conn()
         .prepare("SELECT month || '@' || evaluation_day FROM tier_runs ORDER BY id")
         .unwrap()
-        .query_map([], |r| r.get(0))
+        .query_map((), |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect();

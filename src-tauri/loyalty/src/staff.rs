@@ -79,10 +79,12 @@ pub enum Operation {
     Demo,
     ManageStaff,
     ViewAudit,
+    /// Add branches to the chain and move the store to another database (rules §15).
+    ManageBranches,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 22] = [
+    pub const ALL: [Operation; 23] = [
         Operation::Lookup,
         Operation::Enrol,
         Operation::EditMember,
@@ -105,6 +107,7 @@ impl Operation {
         Operation::Demo,
         Operation::ManageStaff,
         Operation::ViewAudit,
+        Operation::ManageBranches,
     ];
 
     /// What the operation is called in a refusal.
@@ -132,6 +135,7 @@ impl Operation {
             Operation::Demo => "演示数据",
             Operation::ManageStaff => "员工管理",
             Operation::ViewAudit => "操作日志",
+            Operation::ManageBranches => "门店管理",
         }
     }
 }
@@ -159,6 +163,10 @@ pub enum StaffError {
     PinForm,
     #[error("员工姓名须为 1 到 20 个字，且不能与“命令行”同名")]
     NameForm,
+    #[error("门店代码须为 1 到 16 位字母、数字、- 或 _")]
+    BranchCode,
+    #[error("门店或收银台名称须为 1 到 30 个字")]
+    PlaceName,
 }
 
 /// A staff PIN: 4–8 ASCII digits.
@@ -224,6 +232,46 @@ pub fn sign_in_verdict(
     }
 }
 
+/// Which staff an account manages (rules §15): roles are chain-wide, except that a branch
+/// manager (an account of a branch) manages the staff of that branch only. An owner, and an
+/// account of no branch (a single store's manager), manage everyone. `target` is the
+/// branch the managed account belongs to, before and after the change.
+pub fn manages_staff_of(role: Role, own_branch: Option<i64>, target: Option<i64>) -> bool {
+    if !role.is_manager() {
+        return false;
+    }
+    match (role, own_branch) {
+        (Role::Owner, _) | (_, None) => true,
+        (_, Some(own)) => target == Some(own),
+    }
+}
+
+/// Whether an account acts for the whole chain (adds branches, sees every branch's
+/// figures): the owner, and a manager who belongs to no branch.
+pub fn is_chain_wide(role: Role, own_branch: Option<i64>) -> bool {
+    role == Role::Owner || (role.is_manager() && own_branch.is_none())
+}
+
+/// A branch code: 1 to 16 letters, digits, `-` or `_` (it goes on receipts and in files).
+pub fn check_branch_code(code: &str) -> Result<String, StaffError> {
+    let c = code.trim();
+    if (1..=16).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        Ok(c.to_string())
+    } else {
+        Err(StaffError::BranchCode)
+    }
+}
+
+/// A branch or counter name: 1 to 30 characters once trimmed.
+pub fn check_place_name(name: &str) -> Result<String, StaffError> {
+    let n = name.trim();
+    if (1..=30).contains(&n.chars().count()) && !n.chars().any(char::is_control) {
+        Ok(n.to_string())
+    } else {
+        Err(StaffError::PlaceName)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +330,27 @@ mod tests {
         assert_eq!(sign_in_verdict(Some(until), 5, || true, until), SignInVerdict::SignedIn);
         assert_eq!(sign_in_verdict(Some(until), 5, || false, until), SignInVerdict::WrongPin { left: 4 });
         assert_eq!(sign_in_verdict(None, 2, || true, now), SignInVerdict::SignedIn);
+    }
+
+    #[test]
+    fn a_branch_manager_manages_their_own_branch_only_and_the_owner_everyone() {
+        // Rules §15: 店长 of branch 2 manages branch 2's staff; 老板 sees all.
+        assert!(manages_staff_of(Role::Manager, Some(2), Some(2)));
+        assert!(!manages_staff_of(Role::Manager, Some(2), Some(3)));
+        assert!(!manages_staff_of(Role::Manager, Some(2), None), "not the chain-wide accounts");
+        assert!(manages_staff_of(Role::Owner, Some(2), Some(3)));
+        assert!(manages_staff_of(Role::Manager, None, Some(3)), "a single store's manager: everyone");
+        assert!(!manages_staff_of(Role::FrontDesk, None, None));
+        assert!(is_chain_wide(Role::Owner, Some(1)) && is_chain_wide(Role::Manager, None));
+        assert!(!is_chain_wide(Role::Manager, Some(1)) && !is_chain_wide(Role::CustomerService, None));
+    }
+
+    #[test]
+    fn branch_codes_and_names_are_checked() {
+        assert_eq!(check_branch_code(" sh-01 ").unwrap(), "sh-01");
+        assert!(check_branch_code("").is_err() && check_branch_code("上海").is_err());
+        assert!(check_branch_code(&"x".repeat(17)).is_err());
+        assert_eq!(check_place_name(" 南京路店 ").unwrap(), "南京路店");
+        assert!(check_place_name("  ").is_err());
     }
 }

@@ -2,8 +2,8 @@
 //! concerns, and before/after where it matters (settings, adjustments) — and the manager's
 //! filtered view of it.
 
+use crate::db::Connection;
 use crate::Result;
-use rusqlite::Connection;
 
 pub struct AuditEntry<'a> {
     pub at: &'a str,
@@ -18,10 +18,10 @@ pub struct AuditEntry<'a> {
 
 pub fn append(conn: &Connection, e: &AuditEntry<'_>) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO audit_log (at, staff_id, action, entity, entity_id, member_no, before, after)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit_log (at, staff_id, action, entity, entity_id, member_no, before, after, branch_id, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(rusqlite::params![
+    .execute(crate::params![
         e.at,
         e.staff_id,
         e.action,
@@ -29,7 +29,9 @@ pub fn append(conn: &Connection, e: &AuditEntry<'_>) -> Result<()> {
         e.entity_id,
         e.member_no,
         e.before,
-        e.after
+        e.after,
+        conn.station().branch_id,
+        conn.station().counter
     ])?;
     Ok(())
 }
@@ -68,16 +70,20 @@ pub struct AuditRow {
 pub fn query(conn: &Connection, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
     let to_end = f.to.map(|d| format!("{d} 99"));
     let action_like = f.action;
-    let mut stmt = conn.prepare_cached(
+    let contains = match conn.engine() {
+        crate::Engine::Sqlite => "instr(a.action, ?4) > 0",
+        crate::Engine::Postgres => "strpos(a.action, ?4) > 0",
+    };
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.id, a.at, s.name, a.action, a.entity, a.entity_id, a.member_no, a.before, a.after
          FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
-         WHERE (?1 IS NULL OR a.at >= ?1) AND (?2 IS NULL OR a.at <= ?2)
-           AND (?3 IS NULL OR a.staff_id = ?3) AND (?4 IS NULL OR instr(a.action, ?4) > 0)
-           AND (?5 IS NULL OR a.member_no = ?5)
-         ORDER BY a.at DESC, a.id DESC LIMIT ?6",
-    )?;
+         WHERE (CAST(?1 AS TEXT) IS NULL OR a.at >= ?1) AND (CAST(?2 AS TEXT) IS NULL OR a.at <= ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR a.staff_id = ?3) AND (CAST(?4 AS TEXT) IS NULL OR {contains})
+           AND (CAST(?5 AS TEXT) IS NULL OR a.member_no = ?5)
+         ORDER BY a.at DESC, a.id DESC LIMIT ?6"
+    ))?;
     let rows = stmt
-        .query_map(rusqlite::params![f.from, to_end, f.staff_id, action_like, f.member_no, f.limit], |r| {
+        .query_map(crate::params![f.from, to_end, f.staff_id, action_like, f.member_no, f.limit], |r| {
             Ok(AuditRow {
                 id: r.get(0)?,
                 at: r.get(1)?,
@@ -90,6 +96,6 @@ pub fn query(conn: &Connection, f: &AuditFilter<'_>) -> Result<Vec<AuditRow>> {
                 after: r.get(8)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }

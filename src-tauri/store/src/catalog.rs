@@ -1,8 +1,8 @@
 //! `catalog_items` and `redemptions`: what points buy, the stock, and who redeemed what.
 
+use crate::db::{params, Connection, OptionalExtension, Row};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemRow {
@@ -14,7 +14,7 @@ pub struct ItemRow {
     pub active: bool,
 }
 
-fn row_to_item(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
+fn row_to_item(r: &Row<'_>) -> crate::db::Result<ItemRow> {
     Ok(ItemRow {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -29,7 +29,7 @@ pub fn items(conn: &Connection, include_inactive: bool) -> Result<Vec<ItemRow>> 
     let mut stmt = conn.prepare(
         "SELECT id, name, points, stock, voucher_template_id, active FROM catalog_items WHERE ?1 OR active = 1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([include_inactive], row_to_item)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([include_inactive], row_to_item)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -53,11 +53,12 @@ pub fn take_one(conn: &Connection, id: i64) -> Result<bool> {
 
 pub fn save_item(conn: &Connection, i: &ItemRow) -> Result<i64> {
     if i.id == 0 {
-        conn.execute(
-            "INSERT INTO catalog_items (name, points, stock, voucher_template_id, active) VALUES (?1, ?2, ?3, ?4, ?5)",
+        conn.query_row(
+            "INSERT INTO catalog_items (name, points, stock, voucher_template_id, active) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![i.name, i.points, i.stock, i.voucher_template_id, i.active],
-        )?;
-        Ok(conn.last_insert_rowid())
+            |r| r.get(0),
+        )
+        .map_err(Into::into)
     } else {
         conn.execute(
             "UPDATE catalog_items SET name = ?2, points = ?3, stock = ?4, voucher_template_id = ?5, active = ?6 WHERE id = ?1",
@@ -78,10 +79,11 @@ pub fn record_redemption(
     staff_id: i64,
     now: &str,
 ) -> Result<i64> {
-    conn.execute(
-        "INSERT INTO redemptions (member_id, item_id, points, coupon_id, on_date, staff_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![member_id, item_id, points, coupon_id, on_date, staff_id, now],
-    )?;
-    Ok(conn.last_insert_rowid())
+    conn.query_row(
+        "INSERT INTO redemptions (member_id, item_id, points, coupon_id, on_date, staff_id, created_at, branch_id, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+        params![member_id, item_id, points, coupon_id, on_date, staff_id, now, conn.station().branch_id, conn.station().counter],
+        |r| r.get(0),
+    )
+    .map_err(Into::into)
 }

@@ -7,11 +7,11 @@
 //! own `last_sale_date` and `first_sale_id` (kept by a trigger). The day's SMS greetings
 //! live in [`crate::sms_batches`].
 
+use crate::db::{params, Connection, OptionalExtension, Row};
 use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
 use loyalty::contacts::Channel;
 use loyalty::{Birthday, Calendar, Gender, Tier};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A holiday of the contact list as stored, and as the manager's screen edits it (`id` 0:
 /// a new one).
@@ -30,7 +30,7 @@ pub struct HolidayRow {
 pub fn holidays(conn: &Connection) -> Result<Vec<HolidayRow>> {
     let mut stmt = conn.prepare("SELECT id, name, calendar, month, day, audience, active FROM holidays ORDER BY id")?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map((), |r| {
             Ok(HolidayRow {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -41,17 +41,18 @@ pub fn holidays(conn: &Connection) -> Result<Vec<HolidayRow>> {
                 active: r.get(6)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 pub fn save_holiday(conn: &Connection, h: &HolidayRow) -> Result<i64> {
     if h.id == 0 {
-        conn.execute(
-            "INSERT INTO holidays (name, calendar, month, day, audience, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        conn.query_row(
+            "INSERT INTO holidays (name, calendar, month, day, audience, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![h.name, h.calendar, h.month, h.day, h.audience, h.active],
-        )?;
-        Ok(conn.last_insert_rowid())
+            |r| r.get(0),
+        )
+        .map_err(Into::into)
     } else {
         conn.execute(
             "UPDATE holidays SET name = ?2, calendar = ?3, month = ?4, day = ?5, audience = ?6, active = ?7 WHERE id = ?1",
@@ -80,7 +81,7 @@ const CONTACTABLE: &str = "m.id, m.member_no, m.gender, m.tier, m.vip, m.birthda
     m.birthday_month, m.birthday_day, m.birthday_leap";
 const CAN_CONTACT: &str = "m.contact_ok = 1 AND m.archived = 0 AND m.phone IS NOT NULL";
 
-fn row_to_contactable(r: &Row<'_>) -> rusqlite::Result<Contactable> {
+fn row_to_contactable(r: &Row<'_>) -> crate::db::Result<Contactable> {
     Ok(Contactable {
         id: r.get(0)?,
         member_no: r.get(1)?,
@@ -112,9 +113,14 @@ pub struct HolidayAudienceRow {
 /// planner would otherwise walk the phone index and fetch every row: six times slower on
 /// 200,000 members).
 pub fn holiday_audience(conn: &Connection, person: bool) -> Result<Vec<HolidayAudienceRow>> {
+    // PostgreSQL's planner picks the index itself (an index-only scan of the partial index).
+    let hint = match conn.engine() {
+        crate::Engine::Sqlite => "INDEXED BY members_holiday_audience",
+        crate::Engine::Postgres => "",
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT m.id, m.tier, m.vip {}
-         FROM members m INDEXED BY members_holiday_audience WHERE {CAN_CONTACT}",
+         FROM members m {hint} WHERE {CAN_CONTACT}",
         if person {
             ", m.gender, m.birthday_calendar, m.birthday_year, m.birthday_month, m.birthday_day, m.birthday_leap"
         } else {
@@ -122,7 +128,7 @@ pub fn holiday_audience(conn: &Connection, person: bool) -> Result<Vec<HolidayAu
         }
     ))?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map((), |r| {
             let mut row = HolidayAudienceRow {
                 id: r.get(0)?,
                 tier: typed(r, 1, codes::tier)?,
@@ -140,7 +146,7 @@ pub fn holiday_audience(conn: &Connection, person: bool) -> Result<Vec<HolidayAu
             }
             Ok(row)
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -150,10 +156,10 @@ pub fn contactables(conn: &Connection, ids: &[i64]) -> Result<Vec<Contactable>> 
         return Ok(Vec::new());
     }
     let list = serde_json::to_string(ids).expect("ids serialise");
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {CONTACTABLE} FROM members m WHERE m.id IN (SELECT value FROM json_each(?1)) AND {CAN_CONTACT}"
-    ))?;
-    let rows = stmt.query_map([list], row_to_contactable)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let ids_of = crate::db::id_list(conn.engine());
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {CONTACTABLE} FROM members m WHERE m.id IN ({ids_of}) AND {CAN_CONTACT}"))?;
+    let rows = stmt.query_map([list], row_to_contactable)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -174,11 +180,11 @@ pub fn with_birthday(
 ) -> Result<Vec<Contactable>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {CONTACTABLE} FROM members m WHERE m.birthday_calendar = ?1 AND m.birthday_month = ?2
-         AND m.birthday_day = ?3 AND (?4 IS NULL OR m.birthday_leap = ?4) AND {CAN_CONTACT}"
+         AND m.birthday_day = ?3 AND (CAST(?4 AS BIGINT) IS NULL OR m.birthday_leap = ?4) AND {CAN_CONTACT}"
     ))?;
     let rows = stmt
         .query_map(params![calendar, month, day, leap], row_to_contactable)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -215,14 +221,14 @@ pub fn sales_for_follow_up(conn: &Connection, sale_day: NaiveDate, by: NaiveDate
                 first: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Members whose last sale was on `day` (consent: see [`sales_for_follow_up`]).
 pub fn last_visit_on(conn: &Connection, day: NaiveDate) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM members WHERE last_sale_date = ?1")?;
-    let rows = stmt.query_map([day], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    let rows = stmt.query_map([day], |r| r.get(0))?.collect::<crate::db::Result<Vec<i64>>>()?;
     Ok(rows)
 }
 
@@ -232,7 +238,7 @@ pub fn expiring_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, i64)>>
     let mut stmt = conn.prepare_cached(
         "SELECT member_id, sum(remaining) FROM points_lots WHERE valid_until = ?1 AND remaining > 0 GROUP BY member_id",
     )?;
-    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([day], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -245,7 +251,7 @@ pub fn tier_changes_on(conn: &Connection, day: NaiveDate) -> Result<Vec<(i64, Ti
     )?;
     let rows = stmt
         .query_map([day], |r| Ok((r.get(0)?, typed(r, 1, codes::tier)?, typed(r, 2, codes::tier)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -264,8 +270,8 @@ pub fn mark_day(
     duration_ms: i64,
 ) -> Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO contact_days (list_date, entries, overdue, generated_at, duration_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO contact_days (list_date, entries, overdue, generated_at, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         params![day, entries, overdue, now, duration_ms],
     )?;
     Ok(())
@@ -299,14 +305,21 @@ pub fn insert_entries(conn: &Connection, list_date: NaiveDate, overdue: bool, en
         return Ok(0);
     }
     let rows = serde_json::to_string(entries).expect("entries serialise");
-    Ok(conn
-        .prepare_cached(
+    let sql = match conn.engine() {
+        crate::Engine::Sqlite => {
             "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
-         SELECT ?1, e.value->>'member_id', e.value->>'channel', e.value->>'reasons', e.value->>'tier',
-                e.value->>'vip', ?1, ?2
-         FROM json_each(?3) e",
-        )?
-        .execute(params![list_date, overdue, rows])?)
+             SELECT ?1, e.value->>'member_id', e.value->>'channel', e.value->>'reasons', e.value->>'tier',
+                    e.value->>'vip', ?1, ?2
+             FROM json_each(?3) e"
+        }
+        crate::Engine::Postgres => {
+            "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
+             SELECT ?1, e.member_id, e.channel, e.reasons, e.tier, CASE WHEN e.vip THEN 1 ELSE 0 END, ?1, ?2
+             FROM jsonb_to_recordset(CAST(?3 AS JSONB))
+                  AS e(member_id BIGINT, channel TEXT, reasons TEXT, tier TEXT, vip BOOLEAN)"
+        }
+    };
+    Ok(conn.prepare_cached(sql)?.execute(params![list_date, overdue, rows])?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,7 +346,7 @@ pub struct EntryRow {
 const ENTRY: &str = "e.id, e.list_date, e.member_id, m.member_no, m.name, m.gender, m.phone, m.notes, e.channel,
     e.reasons, e.tier, e.vip, e.status, e.due_date, e.attempts, e.outcome_note, e.overdue";
 
-fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
+fn row_to_entry(r: &Row<'_>) -> crate::db::Result<EntryRow> {
     Ok(EntryRow {
         id: r.get(0)?,
         list_date: r.get(1)?,
@@ -360,7 +373,7 @@ pub fn entries_of_day(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id WHERE e.list_date = ?1"
     ))?;
-    let rows = stmt.query_map([day], row_to_entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([day], row_to_entry)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -372,7 +385,7 @@ pub fn open_entries(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>> 
          WHERE e.status IN ('pending', 'no_answer', 'rescheduled') AND e.due_date <= ?1
            AND m.contact_ok = 1 AND m.archived = 0"
     ))?;
-    let rows = stmt.query_map([day], row_to_entry)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([day], row_to_entry)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -390,9 +403,10 @@ pub fn batch_entries(
         return Ok(Vec::new());
     }
     let list = serde_json::to_string(ids).expect("ids serialise");
+    let ids_of = crate::db::id_list(conn.engine());
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT m.id, m.member_no, m.name, m.gender, m.phone, m.notes, m.tier, m.vip FROM members m
-         WHERE m.id IN (SELECT value FROM json_each(?1)) AND {CAN_CONTACT} ORDER BY m.id"
+         WHERE m.id IN ({ids_of}) AND {CAN_CONTACT} ORDER BY m.id"
     ))?;
     let rows = stmt
         .query_map([list], |r| {
@@ -416,7 +430,7 @@ pub fn batch_entries(
                 overdue,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -448,8 +462,9 @@ pub fn log_attempt(
     note: &str,
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO contact_attempts (entry_id, member_id, staff_id, at, outcome, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![entry_id, member_id, staff_id, at, outcome, note],
+        "INSERT INTO contact_attempts (entry_id, member_id, staff_id, at, outcome, note, branch_id, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![entry_id, member_id, staff_id, at, outcome, note, conn.station().branch_id, conn.station().counter],
     )?;
     Ok(())
 }
@@ -480,13 +495,14 @@ pub fn attempts_of_member(conn: &Connection, member_id: i64, limit: i64) -> Resu
                 list_date: r.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 pub fn scripts(conn: &Connection) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached("SELECT kind, text FROM contact_scripts ORDER BY rowid")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached("SELECT kind, text FROM contact_scripts ORDER BY CASE kind WHEN 'birthday' THEN 1 WHEN 'holiday' THEN 2
+         WHEN 'follow_up' THEN 3 WHEN 'lapsed' THEN 4 WHEN 'points_expiring' THEN 5 WHEN 'tier_change' THEN 6 ELSE 7 END, kind")?;
+    let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

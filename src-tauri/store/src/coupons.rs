@@ -1,10 +1,10 @@
 //! `coupon_templates`, `coupons` and `referral_rewards`: what the program issues, to whom,
 //! and its state.
 
+use crate::db::{params, Connection, OptionalExtension, Row};
 use crate::{codes, typed, Result};
 use chrono::NaiveDate;
 use loyalty::coupons::{CouponKind, CouponStatus};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateRow {
@@ -18,7 +18,7 @@ pub struct TemplateRow {
     pub active: bool,
 }
 
-fn row_to_template(r: &Row<'_>) -> rusqlite::Result<TemplateRow> {
+fn row_to_template(r: &Row<'_>) -> crate::db::Result<TemplateRow> {
     Ok(TemplateRow {
         id: r.get(0)?,
         key: r.get(1)?,
@@ -49,7 +49,7 @@ pub fn template(conn: &Connection, id: i64) -> Result<Option<TemplateRow>> {
 
 pub fn templates(conn: &Connection) -> Result<Vec<TemplateRow>> {
     let mut stmt = conn.prepare(&format!("SELECT {TEMPLATE_COLUMNS} FROM coupon_templates ORDER BY id"))?;
-    let rows = stmt.query_map([], row_to_template)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map((), row_to_template)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -82,7 +82,7 @@ pub struct CouponRow {
 const COUPON_COLUMNS: &str = "c.id, c.code, t.key, c.member_id, c.name, c.kind, c.value, c.min_spend_fen, c.valid_from,
     c.valid_until, c.status, c.reason, c.used_receipt";
 
-fn row_to_coupon(r: &Row<'_>) -> rusqlite::Result<CouponRow> {
+fn row_to_coupon(r: &Row<'_>) -> crate::db::Result<CouponRow> {
     Ok(CouponRow {
         id: r.get(0)?,
         code: r.get(1)?,
@@ -114,7 +114,7 @@ pub struct NewCoupon<'a> {
 pub fn issue(conn: &Connection, c: &NewCoupon<'_>, code_of: impl Fn(i64) -> String) -> Result<i64> {
     // The next id, read inside the caller's write transaction, so the code goes in with the
     // row (one insert into the code index, not a placeholder and a change).
-    let id: i64 = conn.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM coupons")?.query_row([], |r| r.get(0))?;
+    let id: i64 = conn.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM coupons")?.query_row((), |r| r.get(0))?;
     conn.prepare_cached(
         "INSERT INTO coupons (id, code, template_id, member_id, name, kind, value, min_spend_fen, valid_from,
             valid_until, reason, issued_at) VALUES (?11, ?12, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -160,7 +160,7 @@ pub fn of_member(conn: &Connection, member_id: i64) -> Result<Vec<CouponRow>> {
         "SELECT {COUPON_COLUMNS} FROM coupons c JOIN coupon_templates t ON t.id = c.template_id WHERE c.member_id = ?1
          ORDER BY c.status <> 'unused', CASE WHEN c.status = 'unused' THEN c.valid_until END, c.id DESC"
     ))?;
-    let rows = stmt.query_map([member_id], row_to_coupon)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([member_id], row_to_coupon)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -195,8 +195,8 @@ pub fn record_referral_reward(
     on_date: NaiveDate,
 ) -> Result<bool> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO referral_rewards (referee_id, referrer_id, receipt_id, points, coupon_id, on_date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO referral_rewards (referee_id, referrer_id, receipt_id, points, coupon_id, on_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         params![referee, referrer, receipt_id, points, coupon_id, on_date],
     )?;
     Ok(n == 1)
@@ -215,7 +215,7 @@ pub fn referees(conn: &Connection, referrer: i64, min_paid_fen: i64) -> Result<V
          FROM members m WHERE m.referred_by = ?1 ORDER BY m.member_no",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![referrer, min_paid_fen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .query_map(crate::params![referrer, min_paid_fen], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -1,8 +1,8 @@
 //! `interactions`: surveys, feedback, events and shares recorded by staff.
 
+use crate::db::{params, Connection};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
 
 #[allow(clippy::too_many_arguments)]
 pub fn insert(
@@ -17,8 +17,8 @@ pub fn insert(
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO interactions (member_id, kind, on_date, note, points, staff_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
     )?
-    .execute(params![member_id, kind, on_date, note, points, staff_id, now])?;
-    Ok(conn.last_insert_rowid())
+    .query_row(params![member_id, kind, on_date, note, points, staff_id, now], |r| r.get(0))
+    .map_err(Into::into)
 }

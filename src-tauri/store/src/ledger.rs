@@ -2,9 +2,9 @@
 //! an entry also moves the member's cached balance, in the same statement group, so the
 //! balance is always the sum of the ledger.
 
+use crate::db::{params, Connection};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {
@@ -90,7 +90,7 @@ pub fn rows(conn: &Connection, member_id: Option<i64>, limit: i64) -> Result<Vec
                 l.created_at
          FROM points_ledger l JOIN members m ON m.id = l.member_id
          LEFT JOIN receipts r ON r.id = l.receipt_id LEFT JOIN staff s ON s.id = l.staff_id
-         WHERE (?1 IS NULL OR l.member_id = ?1) ORDER BY l.id LIMIT ?2",
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR l.member_id = ?1) ORDER BY l.id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![member_id, limit], |r| {
@@ -107,6 +107,6 @@ pub fn rows(conn: &Connection, member_id: Option<i64>, limit: i64) -> Result<Vec
                 created_at: r.get(9)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }

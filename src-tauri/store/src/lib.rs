@@ -3,6 +3,7 @@
 //! per table. All SQL of the product lives in this crate; it holds no business rules.
 
 pub mod audit;
+pub mod branches;
 pub mod catalog;
 pub mod contacts;
 pub mod coupons;
@@ -17,7 +18,13 @@ pub mod sms_batches;
 pub mod staff;
 pub mod tiers;
 
-use rusqlite::{Connection, OpenFlags, Transaction};
+pub mod copy;
+pub mod db;
+mod postgres_schema;
+
+pub use db::{Connection, Engine, Station, Transaction, TransactionKind};
+
+use rusqlite::OpenFlags;
 use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
 
@@ -31,39 +38,190 @@ pub enum StoreError {
     Unopenable { path: String, detail: String },
     #[error("无法写入 {path}：{detail}")]
     Unwritable { path: String, detail: String },
+    /// The database server cannot be reached, or refused the sign-in. `server` is the
+    /// address without its password.
+    #[error("无法连接共享数据库 {server}：{detail}")]
+    Unreachable { server: String, detail: String },
     #[error("数据库错误：{0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] db::Error),
     #[error("数据库升级失败：{0}")]
     Migration(String),
+    /// A copy that does not match its source, or a target that is not empty.
+    #[error("{0}")]
+    Copy(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(db::Error::Sqlite(e))
+    }
+}
+
+impl StoreError {
+    /// A conflict between writers that running the operation again resolves.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Sql(e) if e.is_conflict())
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// A text column read as a typed value (a tier, a gender, a coupon kind…), parsed once
-/// here: a value this build does not know is an error naming it, never a silent default.
-pub(crate) fn typed<T>(r: &rusqlite::Row<'_>, idx: usize, parse: impl Fn(&str) -> Option<T>) -> rusqlite::Result<T> {
-    let text = r.get_ref(idx)?.as_str()?;
-    parse(text).ok_or_else(|| unknown_value(idx, text))
+/// Errors that say whether the failed transaction may simply run again.
+pub trait Retryable {
+    fn is_conflict(&self) -> bool;
 }
 
-/// The same for a column that may be NULL.
-pub(crate) fn typed_opt<T>(
-    r: &rusqlite::Row<'_>,
-    idx: usize,
-    parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<Option<T>> {
-    match r.get_ref(idx)?.as_str_or_null()? {
-        None => Ok(None),
-        Some(text) => parse(text).map(Some).ok_or_else(|| unknown_value(idx, text)),
+impl Retryable for StoreError {
+    fn is_conflict(&self) -> bool {
+        StoreError::is_conflict(self)
     }
 }
 
-fn unknown_value(idx: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        idx,
-        rusqlite::types::Type::Text,
-        format!("数据文件中有本程序不认识的值“{text}”").into(),
-    )
+/// Where the store lives: the embedded file of one PC, or a PostgreSQL server shared by
+/// counters and branches. `--db` and `MEMBERDESK_DB` take either.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Server(ServerUrl),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is a server; anything else is a file path.
+    pub fn parse(text: &str) -> Location {
+        let t = text.trim();
+        if t.starts_with("postgres://") || t.starts_with("postgresql://") {
+            Location::Server(ServerUrl(t.to_string()))
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Location::File(_) => Engine::Sqlite,
+            Location::Server(_) => Engine::Postgres,
+        }
+    }
+}
+
+/// What may be shown of a location: a file's path, a server's URL without its password.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(p) => write!(f, "{}", p.display()),
+            Location::Server(u) => write!(f, "{u}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({self})")
+    }
+}
+
+/// A `postgres://user:password@host:port/dbname` URL. Display and Debug never show the
+/// password (`postgres://md:***@127.0.0.1:5432/store`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerUrl(String);
+
+impl ServerUrl {
+    pub fn new(url: &str) -> ServerUrl {
+        ServerUrl(url.trim().to_string())
+    }
+
+    /// The full URL, for connecting only.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***` (or the URL itself when it has none).
+    pub fn redacted(&self) -> String {
+        redact_password(&self.0)
+    }
+
+    /// Whether the URL carries a password.
+    pub fn has_password(&self) -> bool {
+        self.redacted() != self.0
+    }
+
+    /// The same URL with `password` put in (the desk asks for it at start).
+    pub fn with_password(&self, password: &str) -> ServerUrl {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("postgres", &self.0));
+        let Some((userinfo, host)) = rest.rsplit_once('@') else { return self.clone() };
+        let user = userinfo.split(':').next().unwrap_or(userinfo);
+        let encoded: String = password
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        ServerUrl(format!("{scheme}://{user}:{encoded}@{host}"))
+    }
+
+    /// The same URL without its password (what the desk keeps in its settings file).
+    pub fn without_password(&self) -> ServerUrl {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("postgres", &self.0));
+        let Some((userinfo, host)) = rest.rsplit_once('@') else { return self.clone() };
+        let user = userinfo.split(':').next().unwrap_or(userinfo);
+        ServerUrl(format!("{scheme}://{user}@{host}"))
+    }
+}
+
+/// Replaces the password of any `scheme://user:password@` in `text` by `***`: for every
+/// message that might quote a connection URL.
+pub fn redact_password(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| c.is_whitespace() || c == '\'' || c == '"').unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match (authority.find('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..colon]);
+                out.push_str(":***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerUrl({})", self.redacted())
+    }
+}
+
+/// A text column read as a typed value (a tier, a gender, a coupon kind…), parsed once
+/// here: a value this build does not know is an error naming it, never a silent default.
+pub(crate) fn typed<T>(r: &db::Row<'_>, idx: usize, parse: impl Fn(&str) -> Option<T>) -> db::Result<T> {
+    let text: String = r.get(idx)?;
+    parse(&text).ok_or_else(|| unknown_value(idx, &text))
+}
+
+/// The same for a column that may be NULL.
+pub(crate) fn typed_opt<T>(r: &db::Row<'_>, idx: usize, parse: impl Fn(&str) -> Option<T>) -> db::Result<Option<T>> {
+    match r.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(text) => parse(&text).map(Some).ok_or_else(|| unknown_value(idx, &text)),
+    }
+}
+
+fn unknown_value(idx: usize, text: &str) -> db::Error {
+    db::Error::Conversion { column: idx, detail: format!("数据文件中有本程序不认识的值“{text}”") }
 }
 
 /// Parsers of the stored codes of the rule book's enums.
@@ -108,21 +266,39 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0004_contacts.sql")),
         M::up(include_str!("migrations/0005_contact_speed.sql")),
         M::up(include_str!("migrations/0006_staff_sign_in.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/0007_branches.sql")).foreign_key_check(),
     ])
 }
 
-/// Number of schema versions this build knows.
+/// Number of schema versions this build knows (the same on both engines: each engine's
+/// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    6
+    7
 }
 
-/// The open data file.
+/// Keys of PostgreSQL advisory locks: one job at a time across every counter.
+pub mod locks {
+    /// Bringing the chain up to a store date (expiry, the 1st's tier run, the day's list).
+    pub const STORE_DAY: i64 = 0x4d44_0001;
+    /// Applying schema migrations.
+    pub const MIGRATIONS: i64 = 0x4d44_0002;
+}
+
+/// The open store, of either engine.
 pub struct Store {
     conn: Connection,
-    path: Option<PathBuf>,
+    location: Location,
 }
 
 impl Store {
+    /// Opens the store at `location`: a file (see [`Store::open`]) or a server.
+    pub fn open_location(location: &Location) -> Result<Store> {
+        match location {
+            Location::File(p) => Store::open(p),
+            Location::Server(url) => Store::open_server(url),
+        }
+    }
+
     /// Opens (creating if missing) the data file at `path`: PRAGMAs, the structural check
     /// (see [`check_structure`]), then the migrations. A damaged file is reported, never
     /// re-created. The full page-by-page check is [`Store::check_integrity`].
@@ -134,76 +310,209 @@ impl Store {
                     .map_err(|e| StoreError::Unopenable { path: shown.clone(), detail: e.to_string() })?;
             }
         }
-        let conn = Connection::open_with_flags(
+        let conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::Unopenable { path: shown.clone(), detail: e.to_string() })?;
-        let damaged = |e: rusqlite::Error| StoreError::Damaged { path: shown.clone(), detail: e.to_string() };
+        // Wait for another counter's write rather than fail at once (the migrations' check
+        // and the journal mode both need a moment of the file).
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let damaged = |e: rusqlite::Error| {
+            if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy) {
+                return StoreError::Sql(db::Error::Sqlite(e));
+            }
+            StoreError::Damaged { path: shown.clone(), detail: e.to_string() }
+        };
         conn.pragma_update(None, "journal_mode", "WAL").map_err(damaged)?;
         check_structure(&conn, path, &shown)?;
-        let mut store = Store { conn, path: Some(path.to_path_buf()) };
-        store.prepare(&shown)?;
+        let mut store = Store { conn: Connection::sqlite(conn), location: Location::File(path.to_path_buf()) };
+        store.prepare()?;
+        Ok(store)
+    }
+
+    /// Connects to a PostgreSQL server and brings its schema to this build's version (one
+    /// counter at a time, under an advisory lock).
+    pub fn open_server(url: &ServerUrl) -> Result<Store> {
+        let unreachable =
+            |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
+        let mut config: postgres::Config =
+            url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        config.application_name("memberdesk");
+        let client = config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
+        let mut store = Store { conn: Connection::postgres(client), location: Location::Server(url.clone()) };
+        store.prepare()?;
         Ok(store)
     }
 
     /// An empty store in memory with every migration applied (tests).
     pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
-        let mut store = Store { conn, path: None };
-        store.prepare(":memory:")?;
+        let conn = rusqlite::Connection::open_in_memory()?;
+        let mut store = Store { conn: Connection::sqlite(conn), location: Location::File(PathBuf::from(":memory:")) };
+        store.prepare()?;
         Ok(store)
     }
 
-    fn prepare(&mut self, shown: &str) -> Result<()> {
-        // Migrations that rebuild a table run with foreign keys off (SQLite's documented
-        // procedure); each is checked with `foreign_key_check` before it commits.
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        // FULL: a committed checkout survives a power cut, not only a crash.
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        self.conn.pragma_update(None, "cache_size", -64_000)?;
-        let found = self.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-        if found > schema_version_supported() {
-            return Err(StoreError::TooNew { path: shown.to_string(), found, supported: schema_version_supported() });
+    fn prepare(&mut self) -> Result<()> {
+        let shown = self.location.to_string();
+        match self.conn.as_sqlite_mut() {
+            Some(conn) => {
+                // Migrations that rebuild a table run with foreign keys off (SQLite's
+                // documented procedure); each is checked with `foreign_key_check` before it
+                // commits.
+                conn.pragma_update(None, "foreign_keys", "OFF")?;
+                // FULL: a committed checkout survives a power cut, not only a crash.
+                conn.pragma_update(None, "synchronous", "FULL")?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.pragma_update(None, "cache_size", -64_000)?;
+                let found = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+                if found > schema_version_supported() {
+                    return Err(StoreError::TooNew { path: shown, found, supported: schema_version_supported() });
+                }
+                migrations().to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))?;
+                conn.pragma_update(None, "foreign_keys", "ON")?;
+                Ok(())
+            }
+            None => postgres_schema::migrate(&self.conn, &shown),
         }
-        migrations().to_latest(&mut self.conn).map_err(|e| StoreError::Migration(e.to_string()))?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        Ok(())
+    }
+
+    /// The schema version the store is at.
+    pub fn schema_version(&self) -> Result<usize> {
+        match self.conn.as_sqlite() {
+            Some(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize),
+            None => postgres_schema::version(&self.conn),
+        }
     }
 
     /// The full check: SQLite's `integrity_check` (every page, and every index against
-    /// its table) and `foreign_key_check`. Seconds on a large store.
+    /// its table) and `foreign_key_check`. Seconds on a large store. A PostgreSQL server
+    /// checks its own pages and constraints; there it is a connection check.
     pub fn check_integrity(&self) -> Result<()> {
-        let shown = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        check_full(&self.conn, &shown)
+        match self.conn.as_sqlite() {
+            Some(c) => check_full(c, &self.location.to_string()),
+            None => Ok(self.conn.execute_batch("SELECT 1")?),
+        }
     }
 
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    /// Starts the one transaction of an operation (IMMEDIATE: it takes the write lock at
-    /// once, so two writers never both read-then-write).
-    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    pub fn engine(&self) -> Engine {
+        self.conn.engine()
+    }
+
+    /// Says where this store's writes are made (see [`db::Station`]).
+    pub fn set_station(&mut self, station: db::Station) {
+        self.conn.set_station(station);
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Starts the one transaction of an operation: on SQLite IMMEDIATE (it takes the write
+    /// lock at once, so two writers never both read-then-write), on PostgreSQL SERIALIZABLE
+    /// (it ends as if it ran alone, or fails with a conflict that [`Store::write`] retries).
+    pub fn transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::begin(&self.conn, TransactionKind::Write)?)
     }
 
     /// A transaction that reads first and takes the write lock only at its first write
     /// (DEFERRED): a long check of an import holds no lock. If another connection committed
     /// in between, that first write fails busy (never on a stale read), and the caller
     /// starts again with [`Store::transaction`].
-    pub fn read_first_transaction(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?)
+    pub fn read_first_transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::begin(&self.conn, TransactionKind::ReadFirst)?)
+    }
+
+    /// A read-only transaction: every read in it sees the same moment.
+    pub fn read_transaction(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::begin(&self.conn, TransactionKind::Read)?)
+    }
+
+    /// Runs `work` in one write transaction and commits it. When two counters' transactions
+    /// conflict (PostgreSQL's serialization failure or deadlock), the loser's is rolled back
+    /// and `work` runs again from the start, so the cashier never sees the conflict and the
+    /// result is as if the two ran one after the other.
+    pub fn write<T, E>(
+        &self,
+        work: impl FnMut(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError> + Retryable,
+    {
+        self.run(true, work)
+    }
+
+    /// The same, committed only when `commit` (a preview runs the whole operation and rolls
+    /// it back).
+    pub fn run<T, E>(
+        &self,
+        commit: bool,
+        mut work: impl FnMut(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError> + Retryable,
+    {
+        let mut attempt = 0u32;
+        loop {
+            let result = self.transaction().map_err(E::from).and_then(|tx| {
+                let value = work(&tx)?;
+                if commit {
+                    tx.commit().map_err(|e| E::from(StoreError::Sql(e)))?;
+                } else {
+                    tx.rollback().map_err(|e| E::from(StoreError::Sql(e)))?;
+                }
+                Ok(value)
+            });
+            match result {
+                Err(e) if e.is_conflict() && attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(backoff(attempt));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `work` while holding the chain-wide lock `key` (PostgreSQL advisory lock, taken
+    /// before the transaction starts so the transaction sees everything committed under
+    /// the lock before). On SQLite the write transaction's own lock is the same thing.
+    pub fn exclusive<T, E>(
+        &self,
+        key: i64,
+        work: impl FnMut(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError> + Retryable,
+    {
+        if self.engine() == Engine::Sqlite {
+            return self.write(work);
+        }
+        self.conn.execute("SELECT pg_advisory_lock(?1)", [key]).map_err(|e| E::from(e.into()))?;
+        let result = self.write(work);
+        let unlocked = self.conn.execute("SELECT pg_advisory_unlock(?1)", [key]);
+        let value = result?;
+        unlocked.map_err(|e| E::from(e.into()))?;
+        Ok(value)
     }
 
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        match &self.location {
+            Location::File(p) if p.as_os_str() != ":memory:" => Some(p),
+            _ => None,
+        }
     }
 
-    /// Writes a consistent copy of the whole file to `dest` (works while in use).
-    /// A destination that cannot be written (its folder is a file, no permission) is
-    /// `Unwritable`, never a database error.
+    /// Writes a consistent copy of the whole store to the data file `dest` (works while in
+    /// use). For a server, the copy is a single-file store of the same schema, which
+    /// [`Store::restore_from`] and `migrate` read back. A destination that cannot be
+    /// written (its folder is a file, no permission) is `Unwritable`, never a database error.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         let unwritable = |detail: String| StoreError::Unwritable { path: dest.display().to_string(), detail };
         if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -216,7 +525,26 @@ impl Store {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(unwritable(e.to_string())),
             _ => {}
         }
-        self.conn.execute("VACUUM INTO ?1", [dest.to_string_lossy()]).map_err(|e| unwritable(e.to_string()))?;
+        match self.conn.as_sqlite() {
+            Some(c) => {
+                c.execute("VACUUM INTO ?1", [dest.to_string_lossy()]).map_err(|e| unwritable(e.to_string()))?;
+            }
+            None => {
+                let partial = dest.with_extension("partial");
+                let _ = std::fs::remove_file(&partial);
+                std::fs::write(&partial, b"").map_err(|e| unwritable(e.to_string()))?;
+                std::fs::remove_file(&partial).map_err(|e| unwritable(e.to_string()))?;
+                let copied = Store::open(&partial).and_then(|mut target| copy::copy_store(self, &mut target));
+                if let Err(e) = copied {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+                }
+                std::fs::rename(&partial, dest).map_err(|e| unwritable(e.to_string()))?;
+            }
+        }
         Ok(())
     }
 
@@ -225,28 +553,77 @@ impl Store {
     /// stays.
     pub fn restore_from(&mut self, source: &Path) -> Result<()> {
         let src = verify_data_file(source)?;
-        {
-            let backup = rusqlite::backup::Backup::new(&src, &mut self.conn)?;
-            backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+        match self.conn.as_sqlite_mut() {
+            Some(conn) => {
+                {
+                    let backup = rusqlite::backup::Backup::new(&src, conn)?;
+                    backup.run_to_completion(256, std::time::Duration::from_millis(0), None)?;
+                }
+                self.prepare()?;
+            }
+            None => {
+                drop(src);
+                let source_store = Store::open(source)?;
+                copy::replace_contents(&source_store, self)?;
+            }
         }
-        let shown_self = self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-        self.prepare(&shown_self)?;
         Ok(())
     }
+}
+
+const MAX_RETRIES: u32 = 40;
+
+/// How long to wait before the `attempt`-th retry: growing, capped, with jitter so two
+/// counters that collided do not collide again in step.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish() % 1000;
+    let base_us = (500u64 << attempt.min(6)).min(30_000);
+    std::time::Duration::from_micros(base_us / 2 + (base_us / 2) * jitter / 1000)
+}
+
+/// Connects to a server without changing it (no migration): the server's version, or why
+/// it cannot be reached. For the connection form's test.
+pub fn test_server(url: &ServerUrl) -> Result<String> {
+    let unreachable =
+        |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
+    let mut config: postgres::Config = url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
+    config.connect_timeout(std::time::Duration::from_secs(5));
+    let mut client = config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
+    let row =
+        client.query_one("SELECT current_setting('server_version')", &[]).map_err(|e| unreachable(e.to_string()))?;
+    let version: String = row.get(0);
+    Ok(format!("PostgreSQL {version}"))
+}
+
+/// A new, empty schema `name` on the server of `base` and the URL that works in it (its
+/// `search_path`): a fresh database for each test or benchmark on one throwaway cluster.
+pub fn create_schema(base: &ServerUrl, name: &str) -> Result<ServerUrl> {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(StoreError::Migration(format!("schema name {name}")));
+    }
+    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
+    let mut client =
+        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
+    client
+        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
+        .map_err(|e| unreachable(e.to_string()))?;
+    let sep = if base.secret().contains('?') { '&' } else { '?' };
+    Ok(ServerUrl::new(&format!("{}{sep}options=-c%20search_path%3D{name}", base.secret())))
 }
 
 /// Checks a file meant to be restored: it opens read-only, passes SQLite's full
 /// `integrity_check` and `foreign_key_check`, and is a MemberDesk file this build can read.
 /// Returns its open connection.
-pub fn verify_data_file(source: &Path) -> Result<Connection> {
+pub fn verify_data_file(source: &Path) -> Result<rusqlite::Connection> {
     {
         let shown = source.display().to_string();
-        let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        let src = rusqlite::Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
         check_full(&src, &shown)?;
         let version = src.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
         let has_members: bool = src
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'members'", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'members'", (), |r| r.get::<_, i64>(0))
             .map(|n| n == 1)
             .unwrap_or(false);
         if version == 0 || !has_members {
@@ -263,8 +640,9 @@ pub fn verify_data_file(source: &Path) -> Result<Connection> {
 /// for the background thread at start while the store is in use.
 pub fn check_file(path: &Path) -> Result<()> {
     let shown = path.display().to_string();
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
+    let conn =
+        rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
     conn.pragma_update(None, "cache_size", -64_000)?;
     check_integrity(&conn, &shown, None)
 }
@@ -272,7 +650,7 @@ pub fn check_file(path: &Path) -> Result<()> {
 /// What every open checks, in milliseconds whatever the size: the file is a database whose
 /// schema reads, it is not shorter than its page count says (a truncated copy), and the
 /// store's small tables of record (`store_meta`, `staff`) pass their page check.
-fn check_structure(conn: &Connection, path: &Path, shown: &str) -> Result<()> {
+fn check_structure(conn: &rusqlite::Connection, path: &Path, shown: &str) -> Result<()> {
     let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -297,7 +675,7 @@ fn check_structure(conn: &Connection, path: &Path, shown: &str) -> Result<()> {
 }
 
 /// `integrity_check` (pages, and indexes against their tables) and `foreign_key_check`.
-fn check_full(conn: &Connection, shown: &str) -> Result<()> {
+fn check_full(conn: &rusqlite::Connection, shown: &str) -> Result<()> {
     let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
     let rows: Vec<String> = conn
         .prepare("PRAGMA integrity_check")
@@ -326,7 +704,7 @@ fn check_full(conn: &Connection, shown: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_integrity(conn: &Connection, shown: &str, table: Option<&str>) -> Result<()> {
+fn check_integrity(conn: &rusqlite::Connection, shown: &str, table: Option<&str>) -> Result<()> {
     let damaged = |detail: String| StoreError::Damaged { path: shown.to_string(), detail };
     let sql = match table {
         Some(t) => format!("PRAGMA quick_check({t})"),
@@ -352,6 +730,34 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn both_engines_have_one_migration_per_version_and_the_copy_knows_every_table() {
+        let sqlite = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations")).unwrap().count();
+        let pg = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations_postgres")).unwrap().count();
+        assert_eq!((sqlite, pg), (schema_version_supported(), schema_version_supported()));
+        let store = Store::open_in_memory().unwrap();
+        let mut tables = copy::schema_tables(store.conn()).unwrap();
+        tables.sort();
+        let mut listed: Vec<String> = copy::TABLES.iter().map(|t| t.to_string()).collect();
+        listed.sort();
+        assert_eq!(tables, listed, "copy::TABLES lists every table of the schema");
+    }
+
+    #[test]
+    fn a_server_url_shows_without_its_password() {
+        let url = ServerUrl::new("postgres://md:p%40ss@10.0.0.5:5432/shop");
+        assert_eq!(url.to_string(), "postgres://md:***@10.0.0.5:5432/shop");
+        assert!(url.has_password());
+        assert_eq!(url.without_password().secret(), "postgres://md@10.0.0.5:5432/shop");
+        assert_eq!(
+            url.without_password().with_password("a b@c").secret(),
+            "postgres://md:a%20b%40c@10.0.0.5:5432/shop"
+        );
+        assert_eq!(redact_password("无法连接 postgres://x:y@h/d：拒绝"), "无法连接 postgres://x:***@h/d：拒绝");
+        assert_eq!(Location::parse("/tmp/a.db"), Location::File("/tmp/a.db".into()));
+        assert_eq!(Location::parse("postgresql://h/d").engine(), Engine::Postgres);
     }
 
     #[test]
@@ -394,7 +800,7 @@ mod tests {
 
     #[test]
     fn upgrading_to_version_5_finds_each_members_first_and_last_sale() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         migrations().to_version(&mut conn, 4).unwrap();
         conn.execute_batch(
             "INSERT INTO staff (id, name, role, created_at) VALUES (1, 'x', 'manager', '2026-01-01 00:00:00');
@@ -411,7 +817,7 @@ mod tests {
         // As Store::prepare does: table rebuilds run with foreign keys off, then checked.
         conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         migrations().to_latest(&mut conn).unwrap();
-        let read = |c: &Connection, id: i64| -> (Option<i64>, Option<String>) {
+        let read = |c: &rusqlite::Connection, id: i64| -> (Option<i64>, Option<String>) {
             c.query_row("SELECT first_sale_id, last_sale_date FROM members WHERE id = ?1", [id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -437,7 +843,7 @@ mod tests {
         let path = dir.join("v5.db");
         let _ = std::fs::remove_file(&path);
         {
-            let mut conn = Connection::open(&path).unwrap();
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
             migrations().to_version(&mut conn, 5).unwrap();
             conn.execute_batch(
                 "INSERT INTO staff (id, name, role, created_at) VALUES (1, '店长', 'manager', '2026-01-01 00:00:00');
@@ -450,9 +856,9 @@ mod tests {
         assert_eq!((rows.len(), rows[0].name.as_str(), rows[0].role), (1, "店长", loyalty::Role::Manager));
         assert_eq!(staff::command_line_account(store.conn()).unwrap().unwrap().name, "命令行");
         let member: Option<String> =
-            store.conn().query_row("SELECT member_no FROM audit_log", [], |r| r.get(0)).unwrap();
+            store.conn().query_row("SELECT member_no FROM audit_log", (), |r| r.get(0)).unwrap();
         assert_eq!(member.as_deref(), Some("M000001"), "old entries are filed under their member");
-        let fk: i64 = store.conn().pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        let fk: i64 = store.conn().query_row("PRAGMA foreign_keys", (), |r| r.get(0)).unwrap();
         assert_eq!(fk, 1, "foreign keys are on again after the migrations");
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -461,8 +867,8 @@ mod tests {
     fn ledger_and_audit_are_append_only() {
         let store = Store::open_in_memory().unwrap();
         let c = store.conn();
-        c.execute("INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01 00:00:00', 'x', 'y')", []).unwrap();
-        assert!(c.execute("DELETE FROM audit_log", []).is_err());
-        assert!(c.execute("UPDATE audit_log SET action = 'z'", []).is_err());
+        c.execute("INSERT INTO audit_log (at, action, entity) VALUES ('2026-01-01 00:00:00', 'x', 'y')", ()).unwrap();
+        assert!(c.execute("DELETE FROM audit_log", ()).is_err());
+        assert!(c.execute("UPDATE audit_log SET action = 'z'", ()).is_err());
     }
 }

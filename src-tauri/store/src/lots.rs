@@ -1,10 +1,10 @@
 //! `points_lots`: each award of points with the day it was earned, its last valid day and
 //! what is left of it.
 
+use crate::db::{params, Connection};
 use crate::Result;
 use chrono::NaiveDate;
 use loyalty::LotBalance;
-use rusqlite::{params, Connection};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LotRow {
@@ -29,10 +29,10 @@ pub fn insert(
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
     )?
-    .execute(params![member_id, receipt_id, source, earned_on, valid_until, points])?;
-    Ok(conn.last_insert_rowid())
+    .query_row(params![member_id, receipt_id, source, earned_on, valid_until, points], |r| r.get(0))
+    .map_err(Into::into)
 }
 
 /// Lots of a member that still hold points, as the spending rules see them.
@@ -43,7 +43,7 @@ pub fn open_balances(conn: &Connection, member_id: i64) -> Result<Vec<LotBalance
     )?;
     let rows = stmt
         .query_map([member_id], |r| Ok(LotBalance { lot_id: r.get(0)?, valid_until: r.get(1)?, remaining: r.get(2)? }))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -53,11 +53,11 @@ pub fn open_lots(conn: &Connection, member_id: i64) -> Result<Vec<LotRow>> {
         "SELECT id, member_id, receipt_id, source, earned_on, valid_until, points, remaining FROM points_lots
          WHERE member_id = ?1 AND remaining > 0 ORDER BY valid_until, id",
     )?;
-    let rows = stmt.query_map([member_id], row_to_lot)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([member_id], row_to_lot)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
-fn row_to_lot(r: &rusqlite::Row<'_>) -> rusqlite::Result<LotRow> {
+fn row_to_lot(r: &crate::db::Row<'_>) -> crate::db::Result<LotRow> {
     Ok(LotRow {
         id: r.get(0)?,
         member_id: r.get(1)?,
@@ -78,7 +78,7 @@ pub fn take(conn: &Connection, lot_id: i64, points: i64) -> Result<()> {
 
 /// The lot a receipt earned, if any.
 pub fn of_receipt(conn: &Connection, receipt_id: i64) -> Result<Option<i64>> {
-    use rusqlite::OptionalExtension;
+    use crate::db::OptionalExtension;
     Ok(conn
         .prepare_cached("SELECT id FROM points_lots WHERE receipt_id = ?1 AND source = 'checkout'")?
         .query_row([receipt_id], |r| r.get(0))
@@ -93,7 +93,7 @@ pub fn due_to_expire(conn: &Connection, through: NaiveDate) -> Result<Vec<LotRow
         "SELECT id, member_id, receipt_id, source, earned_on, valid_until, points, remaining FROM points_lots
          WHERE valid_until <= ?1 AND remaining > 0 ORDER BY valid_until, member_id, id",
     )?;
-    let rows = stmt.query_map([through], row_to_lot)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([through], row_to_lot)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

@@ -1,10 +1,10 @@
 //! `members` and `member_name_grams`: member rows, their search keys, and the lookups of
 //! the front desk (phone, last 4, member number, name pieces, pinyin).
 
+use crate::db::{params, Connection, OptionalExtension, Row};
 use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
 use loyalty::{Calendar, Gender, Tier};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A member row as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,7 @@ const M_COLUMNS: &str = "m.id, m.member_no, m.name, m.gender, m.phone, m.birthda
     m.birthday_month, m.birthday_day, m.birthday_leap, m.joined_on, m.referral_code, m.referred_by, m.contact_ok,
     m.vip, m.notes, m.tier, m.points_balance, m.archived";
 
-fn row_to_member(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
+fn row_to_member(r: &Row<'_>) -> crate::db::Result<MemberRow> {
     Ok(MemberRow {
         id: r.get(0)?,
         member_no: r.get(1)?,
@@ -98,7 +98,8 @@ fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool) -> Result<
     if replace {
         conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
     }
-    let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO member_name_grams (gram, member_id) VALUES (?1, ?2)")?;
+    let mut ins =
+        conn.prepare_cached("INSERT INTO member_name_grams (gram, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
     for g in name_grams(name) {
         ins.execute(params![g, id])?;
     }
@@ -115,33 +116,36 @@ pub fn insert(
     referred_by: Option<i64>,
     now: &str,
 ) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO members (member_no, name, gender, phone, phone_last4, birthday_calendar, birthday_year,
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO members (member_no, name, gender, phone, phone_last4, birthday_calendar, birthday_year,
             birthday_month, birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, notes,
             name_initials, name_pinyin, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
-    )?
-    .execute(params![
-        member_no,
-        f.name,
-        f.gender,
-        f.phone,
-        last4(f.phone),
-        f.birthday_calendar,
-        f.birthday_year,
-        f.birthday_month,
-        f.birthday_day,
-        f.birthday_leap,
-        joined_on,
-        referral_code,
-        referred_by,
-        f.contact_ok,
-        f.notes,
-        f.name_initials,
-        f.name_pinyin,
-        now
-    ])?;
-    let id = conn.last_insert_rowid();
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18) RETURNING id",
+        )?
+        .query_row(
+            params![
+                member_no,
+                f.name,
+                f.gender,
+                f.phone,
+                last4(f.phone),
+                f.birthday_calendar,
+                f.birthday_year,
+                f.birthday_month,
+                f.birthday_day,
+                f.birthday_leap,
+                joined_on,
+                referral_code,
+                referred_by,
+                f.contact_ok,
+                f.notes,
+                f.name_initials,
+                f.name_pinyin,
+                now
+            ],
+            |r| r.get::<_, i64>(0),
+        )?;
     write_grams(conn, id, f.name, false)?;
     Ok(id)
 }
@@ -221,9 +225,9 @@ pub fn by_referral_code(conn: &Connection, code: &str) -> Result<Option<MemberRo
         .optional()?)
 }
 
-fn query_members(conn: &Connection, sql_where: &str, p: impl rusqlite::Params) -> Result<Vec<MemberRow>> {
+fn query_members(conn: &Connection, sql_where: &str, p: impl crate::db::Params) -> Result<Vec<MemberRow>> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM members m WHERE {sql_where}"))?;
-    let rows = stmt.query_map(p, row_to_member)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map(p, row_to_member)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -265,7 +269,7 @@ pub fn by_name_piece(conn: &Connection, piece: &str, limit: i64) -> Result<Vec<M
     ))?;
     let rows = stmt
         .query_map(params![first2, n <= 2, pattern, limit], row_to_member)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -295,7 +299,7 @@ pub(crate) fn add_to_balance(conn: &Connection, id: i64, delta: i64) -> Result<i
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM members", [], |r| r.get(0))?)
+    Ok(conn.query_row("SELECT count(*) FROM members", (), |r| r.get(0))?)
 }
 
 /// All members in member-number order, for exports.
@@ -307,7 +311,7 @@ pub fn all(conn: &Connection, include_archived: bool) -> Result<Vec<MemberRow>> 
 pub fn phone_index(conn: &Connection) -> Result<std::collections::HashMap<String, i64>> {
     let mut stmt = conn.prepare("SELECT phone, id FROM members WHERE phone IS NOT NULL")?;
     let map =
-        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        stmt.query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<crate::db::Result<_>>()?;
     Ok(map)
 }
 

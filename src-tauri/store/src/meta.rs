@@ -1,9 +1,9 @@
 //! `store_meta`: facts about the store itself — the opening day, the latest store date it
 //! was brought up to, the member-number sequence, the program settings.
 
+use crate::db::{Connection, OptionalExtension};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension};
 
 pub const OPENING_DAY: &str = "opening_day";
 pub const LATEST_STORE_DATE: &str = "latest_store_date";

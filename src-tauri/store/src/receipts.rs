@@ -1,9 +1,9 @@
 //! `receipts`: sales and refunds, each under its receipt number (unique in the store).
 //! A sale keeps what was refunded of it so far.
 
+use crate::db::{params, Connection, OptionalExtension, Row};
 use crate::Result;
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptRow {
@@ -46,7 +46,7 @@ pub struct NewReceipt<'a> {
 const COLUMNS: &str = "id, receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, refunded_fen,
     multiplier, points, gift, coupon_id, history, at, staff_id";
 
-fn row_to_receipt(r: &Row<'_>) -> rusqlite::Result<ReceiptRow> {
+fn row_to_receipt(r: &Row<'_>) -> crate::db::Result<ReceiptRow> {
     Ok(ReceiptRow {
         id: r.get(0)?,
         receipt_no: r.get(1)?,
@@ -70,34 +70,39 @@ fn row_to_receipt(r: &Row<'_>) -> rusqlite::Result<ReceiptRow> {
 pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
-            points, gift, coupon_id, history, at, sale_date, staff_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
     )?
-    .execute(params![
-        n.receipt_no,
-        n.kind,
-        n.member_id,
-        n.refund_of,
-        n.gross_fen,
-        n.discount_fen,
-        n.paid_fen,
-        n.multiplier,
-        n.points,
-        n.gift,
-        n.coupon_id,
-        n.history,
-        n.at,
-        n.at.date(),
-        n.staff_id,
-        n.created_at
-    ])?;
-    Ok(conn.last_insert_rowid())
+    .query_row(
+        params![
+            n.receipt_no,
+            n.kind,
+            n.member_id,
+            n.refund_of,
+            n.gross_fen,
+            n.discount_fen,
+            n.paid_fen,
+            n.multiplier,
+            n.points,
+            n.gift,
+            n.coupon_id,
+            n.history,
+            n.at,
+            n.at.date(),
+            n.staff_id,
+            n.created_at,
+            conn.station().branch_id,
+            conn.station().counter
+        ],
+        |r| r.get(0),
+    )
+    .map_err(Into::into)
 }
 
 pub fn by_no(conn: &Connection, receipt_no: &str) -> Result<Option<ReceiptRow>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM receipts WHERE receipt_no = ?1"))?
-        .query_row([receipt_no], row_to_receipt)
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM receipts WHERE receipt_no = ?1 AND branch_id = ?2"))?
+        .query_row(params![receipt_no, conn.station().branch_id], row_to_receipt)
         .optional()?)
 }
 
@@ -119,7 +124,7 @@ pub fn of_member(conn: &Connection, member_id: i64, limit: i64) -> Result<Vec<Re
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM receipts WHERE member_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![member_id, limit], row_to_receipt)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map(params![member_id, limit], row_to_receipt)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -136,19 +141,21 @@ pub fn sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
 pub fn paid_sale_count(conn: &Connection, member_id: i64, min_paid_fen: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen >= ?2")?
-        .query_row(rusqlite::params![member_id, min_paid_fen], |r| r.get(0))?)
+        .query_row(crate::params![member_id, min_paid_fen], |r| r.get(0))?)
 }
 
 /// Receipt numbers that start with `prefix`, for suggesting the next one.
 pub fn count_with_prefix(conn: &Connection, prefix: &str) -> Result<i64> {
     let hi = format!("{prefix}\u{7f}");
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM receipts WHERE receipt_no >= ?1 AND receipt_no < ?2")?
-        .query_row(params![prefix, hi], |r| r.get(0))?)
+        .prepare_cached("SELECT count(*) FROM receipts WHERE branch_id = ?3 AND receipt_no >= ?1 AND receipt_no < ?2")?
+        .query_row(params![prefix, hi, conn.station().branch_id], |r| r.get(0))?)
 }
 
 pub fn exists(conn: &Connection, receipt_no: &str) -> Result<bool> {
-    Ok(conn.prepare_cached("SELECT 1 FROM receipts WHERE receipt_no = ?1")?.exists([receipt_no])?)
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM receipts WHERE receipt_no = ?1 AND branch_id = ?2")?
+        .exists(params![receipt_no, conn.station().branch_id])?)
 }
 
 /// The date of a member's last sale (kept on the member by the `receipts_sale_visits`
@@ -162,5 +169,5 @@ pub fn last_sale_date(conn: &Connection, member_id: i64) -> Result<Option<NaiveD
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?)
+    Ok(conn.query_row("SELECT count(*) FROM receipts", (), |r| r.get(0))?)
 }

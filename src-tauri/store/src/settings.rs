@@ -1,8 +1,8 @@
 //! Settings kept as JSON in `store_meta`, each change recorded in the append-only
 //! `settings_history` (who, when, before, after).
 
+use crate::db::{params, Connection};
 use crate::Result;
-use rusqlite::{params, Connection};
 
 pub fn save(conn: &Connection, key: &str, json: &str, staff_id: i64, at: &str) -> Result<()> {
     let before = crate::meta::get(conn, key)?;
@@ -31,6 +31,6 @@ pub fn history(conn: &Connection, key: &str) -> Result<Vec<SettingsChange>> {
         .query_map([key], |r| {
             Ok(SettingsChange { at: r.get(0)?, staff: r.get(1)?, key: r.get(2)?, before: r.get(3)?, after: r.get(4)? })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -5,9 +5,9 @@
 //! The blob holds the ids in ascending order, each as the LEB128 varint of its gap to the
 //! one before (the first from 0): consecutive members take one byte each.
 
+use crate::db::{params, Connection, Row};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, Row};
 
 /// Packs member ids (any order, duplicates dropped) into the blob.
 pub fn pack_ids(ids: &[i64]) -> Vec<u8> {
@@ -68,8 +68,8 @@ pub fn insert(conn: &Connection, b: &NewSmsBatch<'_>) -> Result<bool> {
     let blob = pack_ids(b.members);
     let n = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO contact_sms_batches (list_date, reasons, recipients, count, overdue)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO contact_sms_batches (list_date, reasons, recipients, count, overdue)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
         .execute(params![b.list_date, b.reasons, blob, b.members.len() as i64, b.overdue])?;
     Ok(n == 1)
@@ -88,7 +88,7 @@ pub struct SmsBatchRow {
 
 const BATCH: &str = "b.id, b.list_date, b.reasons, b.count, b.overdue, b.exported_at, s.name";
 
-fn row_to_batch(r: &Row<'_>) -> rusqlite::Result<SmsBatchRow> {
+fn row_to_batch(r: &Row<'_>) -> crate::db::Result<SmsBatchRow> {
     Ok(SmsBatchRow {
         id: r.get(0)?,
         list_date: r.get(1)?,
@@ -106,7 +106,7 @@ pub fn of_day(conn: &Connection, day: NaiveDate) -> Result<Vec<SmsBatchRow>> {
         "SELECT {BATCH} FROM contact_sms_batches b LEFT JOIN staff s ON s.id = b.exported_by
          WHERE b.list_date = ?1 ORDER BY b.id"
     ))?;
-    let rows = stmt.query_map([day], row_to_batch)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([day], row_to_batch)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -116,7 +116,7 @@ pub fn not_exported(conn: &Connection, day: NaiveDate) -> Result<Vec<SmsBatchRow
         "SELECT {BATCH} FROM contact_sms_batches b LEFT JOIN staff s ON s.id = b.exported_by
          WHERE b.exported_at IS NULL AND b.list_date <= ?1 ORDER BY b.list_date, b.id"
     ))?;
-    let rows = stmt.query_map([day], row_to_batch)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([day], row_to_batch)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -126,11 +126,10 @@ pub fn recipients(conn: &Connection, batch_id: i64) -> Result<Vec<i64>> {
         .prepare_cached("SELECT recipients FROM contact_sms_batches WHERE id = ?1")?
         .query_row([batch_id], |r| r.get(0))?;
     unpack_ids(&blob).ok_or_else(|| {
-        crate::StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Blob,
-            format!("短信批次 {batch_id} 的收件人数据无法读取").into(),
-        ))
+        crate::StoreError::Sql(crate::db::Error::Conversion {
+            column: 0,
+            detail: format!("短信批次 {batch_id} 的收件人数据无法读取"),
+        })
     })
 }
 

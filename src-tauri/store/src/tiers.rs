@@ -3,9 +3,9 @@
 //! day), interactions in the window, and successful referrals (the referee's first paid
 //! checkout) in the window and ever.
 
+use crate::db::{params, Connection, OptionalExtension};
 use crate::Result;
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// What one member did in a window.
@@ -34,36 +34,37 @@ pub fn window_facts(
          FROM receipts s
          LEFT JOIN (SELECT refund_of, sum(paid_fen) AS refunded FROM receipts
                     WHERE kind = 'refund' AND sale_date < ?2 GROUP BY refund_of) r ON r.refund_of = s.id
-         WHERE s.kind = 'sale' AND s.sale_date >= ?1 AND s.sale_date < ?2 AND (?3 IS NULL OR s.member_id = ?3)
+         WHERE s.kind = 'sale' AND s.sale_date >= ?1 AND s.sale_date < ?2 AND (CAST(?3 AS BIGINT) IS NULL OR s.member_id = ?3)
          GROUP BY s.member_id",
     )?;
-    let mut rows = spend.query(params![start, until, member])?;
-    while let Some(r) = rows.next()? {
-        let f = facts.entry(r.get(0)?).or_default();
-        f.net_fen = r.get(1)?;
-        f.visits = r.get(2)?;
+    for row in spend.query_map(params![start, until, member], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+        let (id, net_fen, visits) = row?;
+        let f = facts.entry(id).or_default();
+        f.net_fen = net_fen;
+        f.visits = visits;
     }
     let mut inter = conn.prepare_cached(
         "SELECT member_id, count(*) FROM interactions WHERE on_date >= ?1 AND on_date < ?2
-         AND (?3 IS NULL OR member_id = ?3) GROUP BY member_id",
+         AND (CAST(?3 AS BIGINT) IS NULL OR member_id = ?3) GROUP BY member_id",
     )?;
-    let mut rows = inter.query(params![start, until, member])?;
-    while let Some(r) = rows.next()? {
-        facts.entry(r.get(0)?).or_default().interactions = r.get(1)?;
+    for row in inter.query_map(params![start, until, member], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (id, n) = row?;
+        facts.entry(id).or_default().interactions = n;
     }
     let mut refs = conn.prepare_cached(
-        "SELECT referrer, sum(first >= ?1), count(*) FROM (
+        "SELECT referrer, sum(CASE WHEN first >= ?1 THEN 1 ELSE 0 END), count(*) FROM (
             SELECT m.referred_by AS referrer,
                    (SELECT min(s.sale_date) FROM receipts s
                     WHERE s.member_id = m.id AND s.kind = 'sale' AND s.paid_fen >= ?4) AS first
-            FROM members m WHERE m.referred_by IS NOT NULL AND (?3 IS NULL OR m.referred_by = ?3))
+            FROM members m WHERE m.referred_by IS NOT NULL AND (CAST(?3 AS BIGINT) IS NULL OR m.referred_by = ?3)) firsts
          WHERE first < ?2 GROUP BY referrer",
     )?;
-    let mut rows = refs.query(params![start, until, member, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN])?;
-    while let Some(r) = rows.next()? {
-        let f = facts.entry(r.get(0)?).or_default();
-        f.referrals = r.get(1)?;
-        f.ever_referred = r.get::<_, i64>(2)? > 0;
+    let params = params![start, until, member, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN];
+    for row in refs.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?)))? {
+        let (id, referrals, count) = row?;
+        let f = facts.entry(id).or_default();
+        f.referrals = referrals;
+        f.ever_referred = count > 0;
     }
     Ok(facts)
 }
@@ -71,7 +72,7 @@ pub fn window_facts(
 /// Every member still in the program, with their tier.
 pub fn active_members(conn: &Connection) -> Result<Vec<(i64, String)>> {
     let mut stmt = conn.prepare("SELECT id, tier FROM members WHERE archived = 0 ORDER BY id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -103,12 +104,13 @@ pub struct NewRun<'a> {
 }
 
 pub fn insert_run(conn: &Connection, r: &NewRun<'_>) -> Result<i64> {
-    conn.execute(
+    conn.query_row(
         "INSERT INTO tier_runs (month, evaluation_day, evaluated, changed, duration_ms, settings, distribution, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![r.month, r.evaluation_day, r.evaluated, r.changed, r.duration_ms, r.settings, r.distribution, r.created_at],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )
+    .map_err(Into::into)
 }
 
 pub fn finish_run(conn: &Connection, run_id: i64, changed: i64, duration_ms: i64, distribution: &str) -> Result<()> {
@@ -138,7 +140,7 @@ pub fn insert_change(
     Ok(())
 }
 
-fn row_to_run(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+fn row_to_run(r: &crate::db::Row<'_>) -> crate::db::Result<RunRow> {
     Ok(RunRow {
         id: r.get(0)?,
         month: r.get(1)?,
@@ -165,7 +167,7 @@ pub fn latest_run(conn: &Connection) -> Result<Option<RunRow>> {
         .query_row(
             "SELECT id, month, evaluation_day, evaluated, changed, duration_ms, distribution FROM tier_runs
              ORDER BY month DESC LIMIT 1",
-            [],
+            (),
             row_to_run,
         )
         .optional()?)
@@ -177,7 +179,7 @@ pub fn runs_between(conn: &Connection, from: &str, to: &str) -> Result<Vec<RunRo
         "SELECT id, month, evaluation_day, evaluated, changed, duration_ms, distribution FROM tier_runs
          WHERE month >= ?1 AND month <= ?2 ORDER BY month",
     )?;
-    let rows = stmt.query_map([from, to], row_to_run)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt.query_map([from, to], row_to_run)?.collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
@@ -209,7 +211,7 @@ pub fn changes_of_run(conn: &Connection, run_id: i64) -> Result<Vec<ChangeRow>> 
                 interaction: r.get(6)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(rows)
 }
 

@@ -1,4 +1,7 @@
-//! Shared set-up for the desk tests: an in-memory store opened on a store date.
+//! Shared set-up for the desk tests: a fresh store of either engine opened on a store date.
+//! `MEMBERDESK_TEST_ENGINE=postgres` (with `MEMBERDESK_TEST_PG`, the throwaway cluster's
+//! admin URL that `.ci/test` starts) runs every test on its own PostgreSQL schema;
+//! otherwise each gets an in-memory SQLite store.
 
 #![allow(dead_code)]
 
@@ -11,9 +14,56 @@ pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// Which engine the tests run on.
+pub fn on_postgres() -> bool {
+    std::env::var("MEMBERDESK_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// The throwaway cluster's admin URL, when the test run has one. Tests that need
+/// PostgreSQL itself (several counters at once) fail under CI without it.
+pub fn test_server() -> Option<store::ServerUrl> {
+    match std::env::var("MEMBERDESK_TEST_PG") {
+        Ok(u) if !u.trim().is_empty() => Some(store::ServerUrl::new(&u)),
+        _ => {
+            assert!(std::env::var("CI").is_err(), "CI runs with MEMBERDESK_TEST_PG (.ci/test starts a cluster)");
+            eprintln!("MEMBERDESK_TEST_PG is not set: this PostgreSQL test is skipped");
+            None
+        }
+    }
+}
+
+/// A new, empty schema on the test server (a fresh database of its own).
+pub fn fresh_server_location(server: &store::ServerUrl) -> store::Location {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+    store::Location::Server(store::create_schema(server, &name).unwrap())
+}
+
+/// A fresh, empty store of the engine under test: where two connections can meet (a
+/// temporary file, or a schema on the test server). The guard keeps the file's folder.
+pub fn fresh_location() -> (store::Location, Option<tempfile::TempDir>) {
+    if on_postgres() {
+        let server = test_server().expect("MEMBERDESK_TEST_ENGINE=postgres needs MEMBERDESK_TEST_PG");
+        (fresh_server_location(&server), None)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        (store::Location::File(dir.path().join("store.db")), Some(dir))
+    }
+}
+
+/// A fresh store of the engine under test.
+pub fn fresh_desk() -> Desk {
+    if on_postgres() {
+        Desk::open_location(&fresh_location().0).unwrap()
+    } else {
+        Desk::open_in_memory().unwrap()
+    }
+}
+
 /// A new store opened on `date`, with the manager's context on that date.
 pub fn store_on(date: &str) -> (Desk, Ctx) {
-    let mut desk = Desk::open_in_memory().unwrap();
+    let mut desk = fresh_desk();
     let ctx = day(&mut desk, date);
     (desk, ctx)
 }
@@ -59,7 +109,7 @@ pub fn refund(desk: &mut Desk, ctx: &Ctx, of: &str, receipt: &str, amount: &str)
 }
 
 pub fn count(desk: &Desk, table: &str) -> i64 {
-    desk.conn().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    desk.conn().query_row(&format!("SELECT count(*) FROM {table}"), (), |r| r.get(0)).unwrap()
 }
 
 /// Checks the ledger invariant for every member: balance = sum of ledger; lots hold the
@@ -69,14 +119,14 @@ pub fn assert_ledger_invariants(desk: &Desk) {
     let mut stmt = c
         .prepare(
             "SELECT m.id, m.points_balance,
-                (SELECT coalesce(sum(points), 0) FROM points_ledger l WHERE l.member_id = m.id),
-                (SELECT coalesce(sum(remaining), 0) FROM points_lots p WHERE p.member_id = m.id),
+                CAST((SELECT coalesce(sum(points), 0) FROM points_ledger l WHERE l.member_id = m.id) AS BIGINT),
+                CAST((SELECT coalesce(sum(remaining), 0) FROM points_lots p WHERE p.member_id = m.id) AS BIGINT),
                 (SELECT count(*) FROM points_lots p WHERE p.member_id = m.id AND (remaining < 0 OR remaining > points))
              FROM members m",
         )
         .unwrap();
     let rows: Vec<(i64, i64, i64, i64, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();

@@ -1,0 +1,289 @@
+//! Several counters on one store at once (rules §15): each counter is a thread with its own
+//! connection, as a PC is. On SQLite the write transactions queue for the file's lock; on
+//! PostgreSQL they run side by side and conflicts are retried inside the operation. Either
+//! way the result must be as if they ran one after the other: no points lost or doubled, no
+//! lot overdrawn, no stock below zero, each receipt and each phone recorded once, each
+//! month's tier run and each day's list made once.
+
+mod common;
+
+use common::*;
+use desk::checkout::{CheckoutInput, RefundInput};
+use desk::members::MemberInput;
+use desk::{Desk, ErrorCode};
+use std::sync::{Arc, Barrier};
+
+/// A counter: its own connection to the shared store, at a branch and counter.
+fn counter(location: &store::Location, branch: Option<&str>, name: &str) -> Desk {
+    let mut desk = Desk::open_location(location).unwrap();
+    desk.set_station(branch, name).unwrap();
+    desk
+}
+
+fn scalar(desk: &Desk, sql: &str) -> i64 {
+    desk.conn().query_row(sql, (), |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn counters_checking_out_refunding_redeeming_and_enrolling_at_once_end_as_if_one_after_the_other() {
+    let (location, _dir) = fresh_location();
+    let mut first = counter(&location, None, "前台1");
+    let ctx = day(&mut first, "2026-12-01");
+    let phones = ["13800000001", "13800000002", "13800000003"];
+    for (i, p) in phones.iter().enumerate() {
+        enroll(&mut first, &ctx, &format!("会员{}", ["甲", "乙", "丙"][i]), p, "F");
+    }
+    const COUNTERS: usize = 6;
+    const ROUNDS: usize = 25;
+    let barrier = Arc::new(Barrier::new(COUNTERS));
+    // Each counter connects first, then all start at once.
+    let desks: Vec<Desk> = (0..COUNTERS).map(|c| counter(&location, None, &format!("前台{c}"))).collect();
+    let handles: Vec<_> = desks
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut desk)| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut refused = Vec::new();
+                barrier.wait();
+                for round in 0..ROUNDS {
+                    let member = phones[(c + round) % phones.len()];
+                    let receipt = format!("C{c}-{round}");
+                    // The same receipt is also sent by the next counter: recorded once.
+                    let shared = format!("S{}-{round}", c / 2);
+                    for (no, who) in [(receipt.as_str(), member), (shared.as_str(), phones[round % phones.len()])] {
+                        let input = CheckoutInput {
+                            member: who.into(),
+                            amount: "600".into(),
+                            receipt: no.into(),
+                            ..Default::default()
+                        };
+                        if let Err(e) = desk.checkout(&ctx, &input) {
+                            refused.push(e);
+                        }
+                    }
+                    if round % 3 == 0 {
+                        let r = RefundInput {
+                            of: receipt.clone(),
+                            receipt: format!("R{c}-{round}"),
+                            amount: "600".into(),
+                            at: None,
+                        };
+                        if let Err(e) = desk.refund(&ctx, &r) {
+                            refused.push(e);
+                        }
+                    }
+                    if round % 4 == 1 {
+                        // The gift (1,000 points, 10 in stock) races the refunds.
+                        if let Err(e) = desk.redeem(&ctx, member, 3) {
+                            refused.push(e);
+                        }
+                    }
+                    if round % 5 == 2 {
+                        // Two branches enrolling the same phone: one member.
+                        let m = MemberInput {
+                            name: "新会员".into(),
+                            phone: format!("139000000{round:02}"),
+                            gender: "M".into(),
+                            ..Default::default()
+                        };
+                        if let Err(e) = desk.enroll(&ctx, &m) {
+                            refused.push(e);
+                        }
+                    }
+                }
+                refused
+            })
+        })
+        .collect();
+    let mut refusals = Vec::new();
+    for h in handles {
+        refusals.extend(h.join().expect("no counter panics"));
+    }
+    for e in &refusals {
+        assert!(
+            matches!(e.code, ErrorCode::PhoneTaken | ErrorCode::PointsInsufficient | ErrorCode::OutOfStock),
+            "only the rules refuse, never the collision: {e:?}"
+        );
+    }
+    let check = counter(&location, None, "检查");
+    assert_ledger_invariants(&check);
+    // Each receipt once: 6 counters × 25 own receipts + the shared ones (3 pairs × 25).
+    assert_eq!(
+        scalar(&check, "SELECT count(*) FROM receipts WHERE kind = 'sale'"),
+        (COUNTERS * ROUNDS + 3 * ROUNDS) as i64
+    );
+    assert_eq!(
+        scalar(&check, "SELECT count(DISTINCT receipt_no) FROM receipts"),
+        scalar(&check, "SELECT count(*) FROM receipts")
+    );
+    // Every refund of a whole receipt was recorded once and clawed its points back.
+    assert_eq!(
+        scalar(&check, "SELECT count(*) FROM receipts WHERE kind = 'refund'"),
+        (COUNTERS * ROUNDS.div_ceil(3)) as i64
+    );
+    // Stock never below zero; redemptions + stock = the 10 there were.
+    let stock = scalar(&check, "SELECT stock FROM catalog_items WHERE id = 3");
+    let redeemed = scalar(&check, "SELECT count(*) FROM redemptions WHERE item_id = 3");
+    assert!(stock >= 0);
+    assert_eq!(stock + redeemed, 10);
+    // Each new phone enrolled once.
+    let new_phones = scalar(&check, "SELECT count(*) FROM members WHERE phone LIKE '139%'");
+    assert_eq!(new_phones, (0..ROUNDS).filter(|r| r % 5 == 2).count() as i64);
+    assert_eq!(
+        refusals.iter().filter(|e| e.code == ErrorCode::PhoneTaken).count() as i64,
+        COUNTERS as i64 * new_phones - new_phones
+    );
+    // The points the members hold are exactly those the ledger says were earned and spent.
+    let held = scalar(&check, "SELECT CAST(sum(points_balance) AS BIGINT) FROM members");
+    let ledger = scalar(&check, "SELECT CAST(sum(points) AS BIGINT) FROM points_ledger");
+    assert_eq!(held, ledger);
+}
+
+#[test]
+fn five_counters_starting_the_1st_at_nine_make_the_months_run_and_the_days_list_once() {
+    let (location, _dir) = fresh_location();
+    let mut first = counter(&location, None, "前台1");
+    let ctx = day(&mut first, "2026-10-20");
+    enroll(&mut first, &ctx, "张三", "13812345678", "F");
+    buy(&mut first, &ctx, "13812345678", "3000", "A1");
+    drop(first);
+    let barrier = Arc::new(Barrier::new(5));
+    let desks: Vec<Desk> = (0..5).map(|c| counter(&location, None, &format!("前台{c}"))).collect();
+    let reports: Vec<_> = desks
+        .into_iter()
+        .map(|mut desk| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                desk.bring_up_to(d("2026-11-01"), true, "2026-11-01 09:00:00").unwrap()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(reports.iter().filter(|r| r.days_advanced > 0).count(), 1, "one counter made the day: {reports:?}");
+    assert_eq!(reports.iter().map(|r| r.tier_runs.len()).sum::<usize>(), 1);
+    let check = counter(&location, None, "检查");
+    assert_eq!(scalar(&check, "SELECT count(*) FROM tier_runs WHERE month = '2026-11'"), 1);
+    assert_eq!(scalar(&check, "SELECT count(*) FROM contact_days WHERE list_date = '2026-11-01'"), 1);
+    assert_eq!(scalar(&check, "SELECT count(*) FROM contact_days"), 13, "each day from 10-20 to 11-01 once");
+    assert_ledger_invariants(&check);
+}
+
+#[test]
+fn receipt_numbers_are_unique_per_branch_and_members_are_chain_wide() {
+    let (location, _dir) = fresh_location();
+    let mut hq = counter(&location, None, "前台1");
+    let ctx = day(&mut hq, "2026-12-01");
+    let added = hq.branch_add(&ctx, "sh01", "上海南京路店").unwrap();
+    assert_eq!((added.code.as_str(), added.name.as_str()), ("sh01", "上海南京路店"));
+    assert_eq!(hq.branch_add(&ctx, "sh01", "又一家").unwrap_err().code, ErrorCode::BranchCodeTaken);
+    assert_eq!(hq.branch_add(&ctx, "上海", "x").unwrap_err().code, ErrorCode::InvalidInput);
+    let codes: Vec<String> = hq.branch_list(&ctx).unwrap().into_iter().map(|b| b.code).collect();
+    assert_eq!(codes, ["main", "sh01"]);
+    enroll(&mut hq, &ctx, "张三", "13812345678", "F");
+    let at_hq = buy(&mut hq, &ctx, "13812345678", "100", "0001");
+    let mut sh = counter(&location, Some("sh01"), "前台A");
+    // The same number at another branch is another receipt; the member and points are one.
+    let at_sh = buy(&mut sh, &ctx, "13812345678", "200", "0001");
+    assert!(!at_sh.duplicate);
+    assert_eq!(at_sh.points_balance, at_hq.points_balance + at_sh.points_earned.unwrap());
+    // At the same branch it is the same receipt.
+    assert!(buy(&mut sh, &ctx, "13812345678", "200", "0001").duplicate);
+    let refund = sh
+        .refund(&ctx, &RefundInput { of: "0001".into(), receipt: "R1".into(), amount: "200".into(), at: None })
+        .unwrap();
+    assert_eq!(refund.points_clawed_back, at_sh.points_earned, "the refund finds its own branch's receipt");
+    let place: (i64, String) = sh
+        .conn()
+        .query_row(
+            "SELECT b.id, r.counter FROM receipts r JOIN branches b ON b.id = r.branch_id WHERE r.receipt_no = 'R1'",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(place.1, "前台A", "the receipt records its counter");
+    assert_eq!(sh.status().unwrap().branch, "sh01");
+    let mut elsewhere = Desk::open_location(&location).unwrap();
+    assert_eq!(elsewhere.set_station(Some("nowhere"), "x").unwrap_err().code, ErrorCode::BranchNotFound);
+}
+
+#[test]
+fn migrate_copies_a_store_into_an_empty_database_verifies_it_and_refuses_one_with_data() {
+    let Some(server) = test_server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let source = store::Location::File(dir.path().join("shop.db"));
+    let mut desk = Desk::open_location(&source).unwrap();
+    let ctx = day(&mut desk, "2026-11-01");
+    desk.fill_demo(&ctx, 60, 4, 7).unwrap();
+    let ctx = day(&mut desk, "2026-12-01");
+    let target = fresh_server_location(&server);
+    let report = desk.migrate_to(&ctx, &target).unwrap();
+    assert!(report.verified);
+    assert_eq!(report.members, 60);
+    let copy = Desk::open_location(&target).unwrap();
+    assert_ledger_invariants(&copy);
+    for table in ["members", "receipts", "points_lots", "points_ledger", "coupons", "contact_entries", "tier_runs"] {
+        assert_eq!(count(&copy, table), count(&desk, table), "{table}");
+    }
+    assert_eq!(count(&copy, "audit_log") + 1, count(&desk, "audit_log"), "the source's audit records the copy");
+    let card = desk.member_card(&ctx, "M000001").unwrap();
+    let copied = copy.member_card(&ctx, "M000001").unwrap();
+    assert_eq!((copied.points_balance, copied.lots.len()), (card.points_balance, card.lots.len()));
+    // New rows on the server continue after the copied ids.
+    let mut server_desk = Desk::open_location(&target).unwrap();
+    enroll(&mut server_desk, &ctx, "新会员", "13900009999", "M");
+    // A target with data is refused, and left as it was.
+    let again = desk.migrate_to(&ctx, &target).unwrap_err();
+    assert_eq!(again.code, ErrorCode::TargetNotEmpty);
+    assert_eq!(count(&server_desk, "members"), 61);
+    // The way back: a single-file copy of the shared store.
+    let back = store::Location::File(dir.path().join("copy.db"));
+    let report = server_desk.migrate_to(&ctx, &back).unwrap();
+    assert_eq!(report.members, 61);
+    let file_copy = Desk::open_location(&back).unwrap();
+    assert_eq!(count(&file_copy, "receipts"), count(&server_desk, "receipts"));
+    assert_ledger_invariants(&file_copy);
+}
+
+#[test]
+fn a_shared_store_is_backed_up_to_a_file_and_restored_from_it() {
+    let Some(server) = test_server() else { return };
+    let location = fresh_server_location(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let mut desk = Desk::open_location(&location).unwrap();
+    desk.set_backup_folder(dir.path().to_path_buf());
+    let ctx = day(&mut desk, "2026-12-01");
+    enroll(&mut desk, &ctx, "张三", "13812345678", "F");
+    let balance = buy(&mut desk, &ctx, "13812345678", "300", "A1").points_balance;
+    let backup = desk.backup(&ctx, None).unwrap();
+    assert!(backup.file.starts_with(&dir.path().display().to_string()));
+    enroll(&mut desk, &ctx, "李四", "13912345678", "M");
+    let restored = desk.restore(&ctx, std::path::Path::new(&backup.file)).unwrap();
+    assert_eq!(restored.members, 1, "back to the backup's one member");
+    assert!(restored.previous_data_kept_at.is_some(), "the data before the restore is kept");
+    assert_ledger_invariants(&desk);
+    assert_eq!(desk.member_card(&ctx, "13812345678").unwrap().points_balance, balance);
+    // The daily backup happens on a shared store too.
+    assert!(desk.daily_backup(&ctx).unwrap().is_some());
+}
+
+#[test]
+fn the_servers_password_never_shows_in_an_error() {
+    let Some(server) = test_server() else { return };
+    // A port where nothing listens, with a password in the URL.
+    let url = store::ServerUrl::new("postgres://md:Secret-Pw-42@127.0.0.1:9/nothing");
+    let e = Desk::open_location(&store::Location::Server(url.clone())).err().expect("nothing listens there");
+    assert_eq!(e.code, ErrorCode::StoreUnreachable);
+    assert!(!e.message.contains("Secret-Pw-42"), "{}", e.message);
+    assert!(e.message.contains("postgres://md:***@127.0.0.1:9/nothing"), "{}", e.message);
+    assert_eq!(format!("{url}"), "postgres://md:***@127.0.0.1:9/nothing");
+    assert!(!format!("{:?}", store::Location::Server(url)).contains("Secret"));
+    // A refused sign-in names the server, not the password.
+    let base = server.secret().replace("postgres://md@", "postgres://nobody:Wrong-Pw-7@");
+    let e = Desk::open_location(&store::Location::parse(&base)).err().expect("no such role");
+    assert_eq!(e.code, ErrorCode::StoreUnreachable);
+    assert!(!e.message.contains("Wrong-Pw-7"), "{}", e.message);
+}

@@ -1,0 +1,765 @@
+//! The two engines behind one connection type. [`Connection`] is either the embedded SQLite
+//! file or a PostgreSQL server; the table modules write their SQL once, in the common
+//! dialect of both (`?1` placeholders, `ON CONFLICT`, `RETURNING`, `CAST(.. AS BIGINT)`),
+//! and ask [`Connection::engine`] for the few statements that differ. Values cross as
+//! [`Value`]: integers, text, blobs, NULL — money is whole fen, dates are `YYYY-MM-DD` text
+//! on both engines, so both hold the same rows.
+//!
+//! The API mirrors the part of rusqlite the store used (`prepare_cached`, `query_row`,
+//! `query_map`, `optional`), so a table module reads the same for either engine.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Which database server holds the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// An error of either engine, sorted into what the operations need to tell apart.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("查询没有结果")]
+    QueryReturnedNoRows,
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    /// A stored value this build cannot read (an unknown code, a malformed date).
+    #[error("第 {column} 列：{detail}")]
+    Conversion { column: usize, detail: String },
+}
+
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}（{}）", db.message(), db.code().code()),
+        // Connection errors never carry the URL, so no password can show here.
+        None => e.to_string(),
+    }
+}
+
+impl Error {
+    /// Another writer holds the store (SQLite's lock, after the busy timeout).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    }
+
+    /// Two transactions that could not both commit as if one ran after the other
+    /// (PostgreSQL's serialization failure or deadlock): running the operation again is
+    /// always safe and gives the serial result.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Error::Postgres(e) => e.code().is_some_and(|c| {
+                *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == postgres::error::SqlState::UNIQUE_VIOLATION
+            }),
+            _ => false,
+        }
+    }
+
+    /// The file is not a database or is damaged, or a stored value is unreadable.
+    pub fn is_damaged(&self) -> bool {
+        match self {
+            Error::Conversion { .. } => true,
+            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            }
+            Error::Sqlite(rusqlite::Error::FromSqlConversionFailure(..)) => true,
+            _ => false,
+        }
+    }
+
+    /// The server cannot be reached or closed the connection.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Error::Postgres(e) => e.is_closed() || (e.as_db_error().is_none() && e.code().is_none()),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A value as both engines store it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// What can be bound to a placeholder.
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, |v| v.to_value())
+    }
+}
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value { Value::Int(*self as i64) }
+        }
+    )*};
+}
+int_value!(i64, i32, i16, u8, u16, u32, u64, usize);
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(*self as i64)
+    }
+}
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+impl ToValue for std::borrow::Cow<'_, str> {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+impl ToValue for NaiveDate {
+    fn to_value(&self) -> Value {
+        Value::Text(self.format("%Y-%m-%d").to_string())
+    }
+}
+impl ToValue for NaiveDateTime {
+    fn to_value(&self) -> Value {
+        Value::Text(self.format("%Y-%m-%d %H:%M:%S%.f").to_string())
+    }
+}
+
+/// What a read column can become.
+pub trait FromValue: Sized {
+    fn from_value(v: Value) -> std::result::Result<Self, String>;
+}
+
+impl FromValue for Value {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        Ok(v)
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+fn int_of(v: Value) -> std::result::Result<i64, String> {
+    match v {
+        Value::Int(i) => Ok(i),
+        Value::Real(f) if f.fract() == 0.0 => Ok(f as i64),
+        other => Err(format!("应为整数，实际是 {other:?}")),
+    }
+}
+macro_rules! int_from {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: Value) -> std::result::Result<Self, String> {
+                let i = int_of(v)?;
+                <$t>::try_from(i).map_err(|_| format!("整数 {i} 超出范围"))
+            }
+        }
+    )*};
+}
+int_from!(i64, i32, u32, u64, usize);
+impl FromValue for bool {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        Ok(int_of(v)? != 0)
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(i as f64),
+            Value::Real(f) => Ok(f),
+            other => Err(format!("应为数字，实际是 {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s),
+            other => Err(format!("应为文字，实际是 {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Blob(b) => Ok(b),
+            Value::Text(s) => Ok(s.into_bytes()),
+            other => Err(format!("应为二进制，实际是 {other:?}")),
+        }
+    }
+}
+impl FromValue for NaiveDate {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        let s = String::from_value(v)?;
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| format!("日期“{s}”无法读取"))
+    }
+}
+impl FromValue for NaiveDateTime {
+    fn from_value(v: Value) -> std::result::Result<Self, String> {
+        let s = String::from_value(v)?;
+        ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(&s, f).ok())
+            .ok_or_else(|| format!("时间“{s}”无法读取"))
+    }
+}
+
+/// The values of a statement's placeholders, in order.
+pub trait Params {
+    fn values(&self) -> Vec<Value>;
+}
+impl Params for () {
+    fn values(&self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+impl Params for &[&dyn ToValue] {
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+impl<T: ToValue, const N: usize> Params for [T; N] {
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(|v| v.to_value()).collect()
+    }
+}
+impl Params for Vec<Value> {
+    fn values(&self) -> Vec<Value> {
+        self.clone()
+    }
+}
+
+/// `params![a, b, c]`: placeholders' values of mixed types.
+#[macro_export]
+macro_rules! params {
+    () => { () };
+    ($($v:expr),+ $(,)?) => { &[$(&$v as &dyn $crate::db::ToValue),+] as &[&dyn $crate::db::ToValue] };
+}
+pub use crate::params;
+
+/// `.optional()` on a single-row read: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A column position (`usize` only, so `r.get(0)` needs no annotation).
+pub trait RowIndex {
+    fn index(self) -> usize;
+}
+impl RowIndex for usize {
+    fn index(self) -> usize {
+        self
+    }
+}
+
+/// One row of a result, read by column position.
+pub struct Row<'a> {
+    inner: RowInner<'a>,
+}
+
+enum RowInner<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    /// The column as a [`Value`].
+    pub fn value(&self, idx: usize) -> Result<Value> {
+        match &self.inner {
+            RowInner::Sqlite(r) => Ok(match r.get_ref(idx)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
+                rusqlite::types::ValueRef::Real(f) => Value::Real(f),
+                rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            }),
+            RowInner::Postgres(r) => pg_value(r, idx),
+        }
+    }
+
+    /// The column converted to `T` (`r.get::<_, i64>(0)`, as rusqlite spells it).
+    pub fn get<I: RowIndex, T: FromValue>(&self, idx: I) -> Result<T> {
+        let idx = idx.index();
+        T::from_value(self.value(idx)?).map_err(|detail| Error::Conversion { column: idx, detail })
+    }
+
+    pub fn column_count(&self) -> usize {
+        match &self.inner {
+            RowInner::Sqlite(r) => r.as_ref().column_count(),
+            RowInner::Postgres(r) => r.len(),
+        }
+    }
+}
+
+fn pg_value(r: &postgres::Row, idx: usize) -> Result<Value> {
+    use postgres::types::Type;
+    let ty = r
+        .columns()
+        .get(idx)
+        .map(|c| c.type_().clone())
+        .ok_or(Error::Conversion { column: idx, detail: "没有这一列".into() })?;
+    let v = match ty {
+        Type::INT8 => r.try_get::<_, Option<i64>>(idx)?.map(Value::Int),
+        Type::INT4 => r.try_get::<_, Option<i32>>(idx)?.map(|i| Value::Int(i.into())),
+        Type::INT2 => r.try_get::<_, Option<i16>>(idx)?.map(|i| Value::Int(i.into())),
+        Type::BOOL => r.try_get::<_, Option<bool>>(idx)?.map(|b| Value::Int(b as i64)),
+        Type::FLOAT8 => r.try_get::<_, Option<f64>>(idx)?.map(Value::Real),
+        Type::FLOAT4 => r.try_get::<_, Option<f32>>(idx)?.map(|f| Value::Real(f.into())),
+        Type::NUMERIC => r.try_get::<_, Option<rust_decimal::Decimal>>(idx)?.map(|d| {
+            use rust_decimal::prelude::ToPrimitive;
+            if d.fract().is_zero() {
+                d.to_i64().map(Value::Int).unwrap_or_else(|| Value::Real(d.to_f64().unwrap_or(f64::NAN)))
+            } else {
+                Value::Real(d.to_f64().unwrap_or(f64::NAN))
+            }
+        }),
+        Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(idx)?.map(Value::Blob),
+        _ => r.try_get::<_, Option<String>>(idx)?.map(Value::Text),
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+/// How [`Value`]s go to PostgreSQL: whatever type the server inferred for the placeholder,
+/// the value is written as that type (an integer to a `bool`, text to `jsonb`…).
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use bytes::BufMut;
+        use postgres::types::{IsNull, Type};
+        let text_like = |t: &Type| matches!(*t, Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN);
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::NUMERIC => rust_decimal::Decimal::from(*i).to_sql(ty, out),
+                ref t if text_like(t) => i.to_string().to_sql(ty, out),
+                ref t => Err(format!("整数不能写入 {t} 列").into()),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => f.to_sql(ty, out),
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                Type::NUMERIC => rust_decimal::Decimal::try_from(*f)?.to_sql(ty, out),
+                ref t if text_like(t) => f.to_string().to_sql(ty, out),
+                ref t => Err(format!("小数不能写入 {t} 列").into()),
+            },
+            Value::Text(s) => match *ty {
+                Type::JSONB => {
+                    out.put_u8(1);
+                    out.put_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                Type::JSON => {
+                    out.put_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => s.parse::<i32>()?.to_sql(ty, out),
+                Type::BYTEA => s.as_bytes().to_sql(ty, out),
+                _ => s.as_str().to_sql(ty, out),
+            },
+            Value::Blob(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// `?1` placeholders (and bare `?`) become PostgreSQL's `$1`; quoted text is left alone.
+pub(crate) fn pg_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut next_bare = 1;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                out.push('$');
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                if digits.is_empty() {
+                    out.push_str(&next_bare.to_string());
+                    next_bare += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A subquery giving the ids of the JSON array in placeholder `?1` (`[3, 5, 8]`).
+pub fn id_list(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => "SELECT value FROM json_each(?1)",
+        Engine::Postgres => "SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(?1 AS JSONB))",
+    }
+}
+
+/// The PostgreSQL side of a connection: the client and its prepared statements.
+pub(crate) struct PgConn {
+    pub(crate) client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+/// Where a connection's writes are made: the branch (its row id) and the counter (a PC's
+/// name). Receipts, redemptions, contact attempts and the audit record it; receipt numbers
+/// are looked up within the branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Station {
+    pub branch_id: i64,
+    pub counter: String,
+}
+
+impl Default for Station {
+    /// The first branch (a single store's only one), no counter name.
+    fn default() -> Self {
+        Station { branch_id: 1, counter: String::new() }
+    }
+}
+
+/// An open connection to the store, of either engine.
+pub struct Connection {
+    inner: Inner,
+    station: Station,
+}
+
+enum Inner {
+    Sqlite(rusqlite::Connection),
+    Postgres(PgConn),
+}
+
+impl Connection {
+    pub(crate) fn sqlite(conn: rusqlite::Connection) -> Connection {
+        Connection { inner: Inner::Sqlite(conn), station: Station::default() }
+    }
+
+    pub(crate) fn postgres(client: postgres::Client) -> Connection {
+        Connection {
+            inner: Inner::Postgres(PgConn { client: RefCell::new(client), statements: RefCell::new(HashMap::new()) }),
+            station: Station::default(),
+        }
+    }
+
+    /// Where this connection's writes are made.
+    pub fn station(&self) -> &Station {
+        &self.station
+    }
+
+    pub(crate) fn set_station(&mut self, station: Station) {
+        self.station = station;
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.inner {
+            Inner::Sqlite(_) => Engine::Sqlite,
+            Inner::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite connection (PRAGMAs, the backup API, migrations); `None` on PostgreSQL.
+    pub(crate) fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.inner {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    pub(crate) fn as_sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.inner {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    /// Runs statements without parameters (migrations, transaction control).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Postgres(p) => Ok(p.client.borrow_mut().batch_execute(sql)?),
+        }
+    }
+
+    /// A statement, prepared once per connection and kept.
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement { inner: StatementInner::Sqlite(c.prepare_cached(sql)?) }),
+            Inner::Postgres(p) => {
+                let text = pg_sql(sql);
+                let cached = p.statements.borrow().get(&text).cloned();
+                let stmt = match cached {
+                    Some(s) => s,
+                    None => {
+                        let s = p.client.borrow_mut().prepare(&text).inspect_err(|e| {
+                            if std::env::var_os("MEMBERDESK_SQL_DEBUG").is_some() {
+                                eprintln!("PostgreSQL refused a statement: {}\n{text}\n-----", pg_message(e));
+                            }
+                        })?;
+                        p.statements.borrow_mut().insert(text, s.clone());
+                        s
+                    }
+                };
+                Ok(Statement { inner: StatementInner::Postgres(p, stmt) })
+            }
+        }
+    }
+
+    /// The same; kept for statements run once (they are cached all the same).
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        self.prepare_cached(sql)
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<P: Params, T>(&self, sql: &str, params: P, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// A prepared statement.
+pub struct Statement<'c> {
+    inner: StatementInner<'c>,
+}
+
+enum StatementInner<'c> {
+    Sqlite(rusqlite::CachedStatement<'c>),
+    Postgres(&'c PgConn, postgres::Statement),
+}
+
+fn pg_params(values: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect()
+}
+
+impl Statement<'_> {
+    /// Runs it; the number of rows changed.
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let values = params.values();
+        match &mut self.inner {
+            StatementInner::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?),
+            StatementInner::Postgres(p, s) => Ok(p.client.borrow_mut().execute(&*s, &pg_params(&values))? as usize),
+        }
+    }
+
+    /// Every row, each converted by `f`.
+    pub fn query_map<P: Params, T>(
+        &mut self,
+        params: P,
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<std::vec::IntoIter<Result<T>>> {
+        let values = params.values();
+        let mut out = Vec::new();
+        match &mut self.inner {
+            StatementInner::Sqlite(s) => {
+                let mut rows = s.query(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?;
+                while let Some(r) = rows.next()? {
+                    out.push(f(&Row { inner: RowInner::Sqlite(r) }));
+                }
+            }
+            StatementInner::Postgres(p, s) => {
+                let rows = p.client.borrow_mut().query(&*s, &pg_params(&values))?;
+                for r in &rows {
+                    out.push(f(&Row { inner: RowInner::Postgres(r) }));
+                }
+            }
+        }
+        Ok(out.into_iter())
+    }
+
+    /// Whether the query gives any row.
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        match self.query_row(params, |_| Ok(())) {
+            Ok(()) => Ok(true),
+            Err(Error::QueryReturnedNoRows) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The first row; no row is [`Error::QueryReturnedNoRows`].
+    pub fn query_row<P: Params, T>(&mut self, params: P, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
+        let values = params.values();
+        match &mut self.inner {
+            StatementInner::Sqlite(s) => {
+                let mut rows = s.query(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?;
+                match rows.next()? {
+                    Some(r) => f(&Row { inner: RowInner::Sqlite(r) }),
+                    None => Err(Error::QueryReturnedNoRows),
+                }
+            }
+            StatementInner::Postgres(p, s) => {
+                let rows = p.client.borrow_mut().query(&*s, &pg_params(&values))?;
+                match rows.first() {
+                    Some(row) => f(&Row { inner: RowInner::Postgres(row) }),
+                    None => Err(Error::QueryReturnedNoRows),
+                }
+            }
+        }
+    }
+}
+
+fn sqlite_value(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Int(i) => rusqlite::types::Value::Integer(*i),
+        Value::Real(f) => rusqlite::types::Value::Real(*f),
+        Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Value::Blob(b) => rusqlite::types::Value::Blob(b.clone()),
+    }
+}
+
+/// How a transaction takes its locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionKind {
+    /// Reads and writes, and ends as if it ran alone: SQLite takes the write lock at once
+    /// (IMMEDIATE); PostgreSQL runs it SERIALIZABLE.
+    Write,
+    /// Reads first; SQLite takes the write lock at the first write (DEFERRED).
+    ReadFirst,
+    /// Reads only, from one snapshot.
+    Read,
+}
+
+/// One transaction on a [`Connection`]; rolled back when dropped without [`commit`].
+///
+/// [`commit`]: Transaction::commit
+pub struct Transaction<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Transaction<'c> {
+    pub(crate) fn begin(conn: &'c Connection, kind: TransactionKind) -> Result<Transaction<'c>> {
+        let sql = match (conn.engine(), kind) {
+            (Engine::Sqlite, TransactionKind::Write) => "BEGIN IMMEDIATE",
+            (Engine::Sqlite, _) => "BEGIN DEFERRED",
+            (Engine::Postgres, TransactionKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            (Engine::Postgres, _) => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        };
+        conn.execute_batch(sql)?;
+        Ok(Transaction { conn, open: true })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.open = false;
+        match self.conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        self.conn.execute_batch("ROLLBACK")
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl std::ops::Deref for Transaction<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_dollar_numbers_outside_quotes() {
+        assert_eq!(pg_sql("SELECT ?1, '?2', ?12 FROM t WHERE a = ?"), "SELECT $1, '?2', $12 FROM t WHERE a = $1");
+    }
+}
