@@ -453,3 +453,94 @@ fn a_backup_into_a_folder_that_is_a_file_is_refused_as_a_file_error() {
     let e = cli_json_as(&db, "2026-11-23", None, &["backup", "--out", out.to_str().unwrap()], 2);
     assert_eq!(e["error"]["code"], "file_unreadable", "{e}");
 }
+
+#[test]
+fn branches_and_counters_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chain.db");
+    let t = "2026-12-01";
+    let added = cli_json(&db, t, &["branch", "add", "--code", "sh01", "--name", "上海店"], 0);
+    assert_eq!(added["code"], "sh01");
+    let list = cli_json(&db, t, &["branch", "list"], 0);
+    let codes: Vec<&str> = list["branches"].as_array().unwrap().iter().map(|b| b["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["main", "sh01"]);
+    assert_eq!(
+        cli_json(&db, t, &["branch", "add", "--code", "sh01", "--name", "x"], 2)["error"]["code"],
+        "branch_code_taken"
+    );
+    cli_json(&db, t, &["enroll", "--name", "张三", "--phone", "13812345678"], 0);
+    // The same receipt number at two branches: two receipts; at one branch: a duplicate.
+    let buy = |branch: &str| {
+        cli_json(
+            &db,
+            t,
+            &[
+                "--branch",
+                branch,
+                "--counter",
+                "前台1",
+                "checkout",
+                "--member",
+                "13812345678",
+                "--amount",
+                "100",
+                "--receipt",
+                "0001",
+            ],
+            0,
+        )
+    };
+    assert_eq!(buy("main")["duplicate"], false);
+    assert_eq!(buy("sh01")["duplicate"], false);
+    assert_eq!(buy("sh01")["duplicate"], true);
+    let status = cli_json(&db, t, &["--branch", "sh01", "--counter", "前台1", "status"], 0);
+    assert_eq!((status["branch"].as_str(), status["counter"].as_str()), (Some("sh01"), Some("前台1")));
+    assert_eq!(cli_json(&db, t, &["--branch", "nowhere", "status"], 2)["error"]["code"], "branch_not_found");
+    // `--branch` after `staff` is the account's branch.
+    cli_json(
+        &db,
+        t,
+        &["staff", "add", "--name", "王店长", "--role", "manager", "--pin", "4321", "--branch", "sh01"],
+        0,
+    );
+    let staff = cli_json_as(&db, t, Some(("王店长", "4321")), &["staff", "list"], 0);
+    let names: Vec<&str> = staff["staff"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["王店长"], "a branch manager sees their branch's staff: {staff}");
+    let e = cli_json_as(&db, t, Some(("王店长", "4321")), &["branch", "add", "--code", "bj01", "--name", "北京店"], 2);
+    assert_eq!(e["error"]["code"], "not_allowed");
+}
+
+#[test]
+fn migrate_copies_the_file_to_a_server_and_a_server_back_to_a_file() {
+    let Some(server) = fresh_server_db() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shop.db");
+    let t = "2026-12-01";
+    let run = |db: &str, args: &[&str], exit: i32| -> serde_json::Value {
+        let out = Command::new(BIN)
+            .args(["--db", db, "--today", t, "--json"])
+            .args(args)
+            .env_remove("MEMBERDESK_DB")
+            .env_remove("MEMBERDESK_PIN")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(exit), "{}", String::from_utf8_lossy(&out.stdout));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let f = file.to_str().unwrap();
+    run(f, &["demo", "--members", "40", "--months", "3"], 0);
+    let report = run(f, &["migrate", "--to", &server], 0);
+    assert_eq!((report["members"].as_i64(), report["verified"].as_bool()), (Some(40), Some(true)));
+    let again = run(f, &["migrate", "--to", &server], 2);
+    assert_eq!(again["error"]["code"], "target_not_empty");
+    let on_server = run(&server, &["member", "show", "M000001"], 0);
+    let on_file = run(f, &["member", "show", "M000001"], 0);
+    assert_eq!(on_server["points_balance"], on_file["points_balance"]);
+    let back = dir.path().join("back.db");
+    let report = run(&server, &["migrate", "--to", back.to_str().unwrap()], 0);
+    assert_eq!(report["members"].as_i64(), Some(40));
+    // A password in the URL never shows in a message.
+    let e = run("postgres://md:Hidden-77@127.0.0.1:9/x", &["status"], 2);
+    assert_eq!(e["error"]["code"], "store_unreachable");
+    assert!(!e.to_string().contains("Hidden-77"), "{e}");
+}

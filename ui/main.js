@@ -6,6 +6,7 @@ import { openNotes, submitNotes, openRedeem, openRefund, openSelected, renderRes
 import { exportReview, loadReview, renderReview, runReview, saveSettings } from "./manager.js";
 import { exportContacts, recordContact } from "./service.js";
 import { gate, signedInStaff, wireSession } from "./session.js";
+import { openConnect, wireConnection } from "./connection.js";
 
 // ---- wiring -------------------------------------------------------------------------
 
@@ -125,7 +126,16 @@ function wire() {
 async function start() {
   wire();
   wireSession();
+  wireConnection(() => window.location.reload());
   applyI18n();
+  // A shared server that cannot be reached (or needs its password) is dealt with first.
+  const conn = await invoke("store_connection").catch(() => null);
+  if (conn && conn.error) {
+    if (await openConnect()) {
+      window.location.reload();
+      return;
+    }
+  }
   await loadStatus();
   // Nothing of the store answers until somebody signs in (the first start sets up the
   // manager, or fills the demo store with its three accounts).

@@ -3,6 +3,7 @@
 
 import { $, errorText, invoke, state, t, toast } from "./core.js";
 import { openSessionManager } from "./session.js";
+import { showManagerDatabase } from "./connection.js";
 
 // ---- manager: catalog and coupon templates ------------------------------------------
 
@@ -271,6 +272,7 @@ function openManager() {
   loadProgram();
   loadContactSettings();
   openSessionManager();
+  showManagerDatabase();
 }
 
 // ---- manager: holidays and scripts --------------------------------------------------

@@ -1,5 +1,7 @@
 //! Shared helpers for the app's integration tests: running the real binary on a scratch
-//! data file.
+//! store. `MEMBERDESK_TEST_ENGINE=postgres` (with `MEMBERDESK_TEST_PG`, the throwaway
+//! cluster's admin URL) gives each scratch data file path a fresh schema on the server
+//! instead, so the same tests run on both engines.
 
 #![allow(dead_code)]
 
@@ -18,10 +20,54 @@ pub fn cli(db: &Path, today: &str, args: &[&str]) -> Output {
     cli_as(db, today, Some(MANAGER), args)
 }
 
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("MEMBERDESK_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// The throwaway cluster's admin URL (`.ci/test` starts it); under CI it must be there.
+pub fn test_server() -> Option<String> {
+    match std::env::var("MEMBERDESK_TEST_PG") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(std::env::var("CI").is_err(), "CI runs with MEMBERDESK_TEST_PG (.ci/test starts a cluster)");
+            eprintln!("MEMBERDESK_TEST_PG is not set: this PostgreSQL test is skipped");
+            None
+        }
+    }
+}
+
+/// A fresh schema on the test server, as a `--db` URL.
+pub fn fresh_server_db() -> Option<String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let server = store::ServerUrl::new(&test_server()?);
+    let name = format!("c{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+    Some(store::create_schema(&server, &name).unwrap().secret().to_string())
+}
+
+/// What `--db` gets for a scratch data file: the file, or (on PostgreSQL) the schema that
+/// stands for it, the same one each time.
+pub fn db_arg(db: &Path) -> std::ffi::OsString {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SCHEMAS: Mutex<Option<HashMap<std::path::PathBuf, String>>> = Mutex::new(None);
+    // A path that exists is a data file the test made itself (a damaged one): kept as is.
+    if !on_postgres() || db.exists() {
+        return db.as_os_str().to_owned();
+    }
+    let mut map = SCHEMAS.lock().unwrap();
+    let map = map.get_or_insert_with(HashMap::new);
+    map.entry(db.to_path_buf())
+        .or_insert_with(|| fresh_server_db().expect("MEMBERDESK_TEST_ENGINE=postgres needs MEMBERDESK_TEST_PG"))
+        .clone()
+        .into()
+}
+
 /// The same as a given account (or as nobody: no `--staff`, no PIN).
 pub fn cli_as(db: &Path, today: &str, staff: Option<(&str, &str)>, args: &[&str]) -> Output {
     let mut c = Command::new(BIN);
-    c.arg("--db").arg(db).args(["--today", today, "--json"]);
+    c.arg("--db").arg(db_arg(db)).args(["--today", today, "--json"]);
     c.env_remove("MEMBERDESK_TODAY").env_remove("MEMBERDESK_DB").env_remove("MEMBERDESK_PIN");
     if let Some((name, pin)) = staff {
         c.args(["--staff", name]).env("MEMBERDESK_PIN", pin);
