@@ -202,6 +202,12 @@ fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
         ("sign_in", json!({ "name": "x", "pin": "1234" }), None),
         ("session_lock", json!({}), None),
         ("sign_out", json!({}), None),
+        // Which store the window works on: shown to anybody, changed by a manager only
+        // (an address that is no server is refused before anything changes).
+        ("store_connect", json!({ "form": { "url": "mysql://x" } }), Some(ManageBranches)),
+        ("store_connection", json!({}), None),
+        ("store_connection_test", json!({ "form": { "url": "mysql://x" } }), None),
+        ("store_disconnect", json!({}), None),
     ]
 }
 
