@@ -508,6 +508,9 @@ fn branches_and_counters_from_the_command_line() {
     assert_eq!(names, ["王店长"], "a branch manager sees their branch's staff: {staff}");
     let e = cli_json_as(&db, t, Some(("王店长", "4321")), &["branch", "add", "--code", "bj01", "--name", "北京店"], 2);
     assert_eq!(e["error"]["code"], "not_allowed");
+    let copy = dir.path().join("copy.db");
+    let e = cli_json_as(&db, t, Some(("王店长", "4321")), &["migrate", "--to", copy.to_str().unwrap()], 2);
+    assert_eq!(e["error"]["code"], "not_allowed", "a branch manager does not move the chain's store");
 }
 
 #[test]

@@ -105,6 +105,10 @@ impl Desk {
     /// sum. A target that holds data is refused and left as it was.
     pub fn migrate_to(&mut self, ctx: &Ctx, target: &Location) -> DeskResult<MigrateReport> {
         ctx.require(Operation::ManageBranches)?;
+        let own = store::staff::get(self.store.conn(), ctx.staff_id)?.and_then(|r| r.branch_id);
+        if !loyalty::staff::is_chain_wide(ctx.role, own) {
+            return Err(DeskError::new(ErrorCode::NotAllowed, "只有老板或总部店长可以迁移整个数据库"));
+        }
         if target == self.store.location() {
             return Err(DeskError::new(ErrorCode::InvalidInput, "目标就是当前的数据库"));
         }
