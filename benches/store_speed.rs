@@ -6,13 +6,23 @@
 //!
 //! Run: `cargo bench --bench store_speed` (the first run builds the demo store once into
 //! target/bench-store/, which takes a few minutes). `BENCH_MEMBERS` overrides the size.
+//!
+//! Both engines (issue 10): with `BENCH_PG=postgres://…/postgres` (an admin URL of a server
+//! with fsync on, such as `PG_FSYNC=on .ci/pg start DIR` gives) the same benchmarks run on
+//! PostgreSQL: the SQLite demo store is copied once into the database `bench_fixture_N` with
+//! `migrate`, and each working copy is `CREATE DATABASE … TEMPLATE` of it. Results of each
+//! engine are kept in target/bench-store/results-ENGINE.txt, and every run ends with a table
+//! of both side by side against the PostgreSQL targets (lookups and a checkout within 3× of
+//! SQLite's, the tier run under 10 s, a day's contact list under 300 ms).
 
 use chrono::{Datelike, NaiveDate};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use desk::checkout::CheckoutInput;
 use desk::Desk;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use store::{Location, ServerUrl};
 
 const TODAY: &str = "2026-11-23";
 
@@ -24,10 +34,23 @@ fn today() -> NaiveDate {
     TODAY.parse().unwrap()
 }
 
-/// The demo store, built once and kept.
-fn fixture() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
-    std::fs::create_dir_all(&dir).unwrap();
+/// The PostgreSQL server to run on (`BENCH_PG`), or none: SQLite.
+fn server() -> Option<ServerUrl> {
+    std::env::var("BENCH_PG").ok().filter(|v| !v.trim().is_empty()).map(|v| ServerUrl::new(&v))
+}
+
+/// The engine's name in the reports.
+fn engine() -> &'static str {
+    if server().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// The SQLite demo store, built once and kept.
+fn sqlite_fixture() -> PathBuf {
+    let dir = bench_dir();
     let path = dir.join(format!("demo-{}.db", members()));
     if !path.exists() {
         let tmp = dir.join("building.db");
@@ -52,17 +75,95 @@ fn fixture() -> PathBuf {
     path
 }
 
-/// A working copy of the fixture for benchmarks that write.
-fn working_copy(fixture: &Path) -> PathBuf {
-    let copy = fixture.with_file_name("working.db");
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", copy.display()));
+fn bench_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-store");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The demo store on the engine benchmarked: the SQLite file, or (with `BENCH_PG`) the
+/// database `bench_fixture_N` on the server, made once from the file by `migrate`.
+fn fixture() -> Location {
+    let file = sqlite_fixture();
+    let Some(base) = server() else { return Location::File(file) };
+    let name = format!("bench_fixture_{}", members());
+    if !store::database_exists(&base, &name).unwrap() {
+        let started = Instant::now();
+        // Built under another name and copied at the end, so that a run stopped halfway
+        // leaves no half-filled fixture behind.
+        let building = store::create_database(&base, "bench_building", None).unwrap();
+        let source = working_copy(&Location::File(file));
+        let mut desk = Desk::open_location(&source).unwrap();
+        let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+        let report = desk.migrate_to(&ctx, &Location::Server(building.clone())).unwrap();
+        assert!(report.verified);
+        drop(desk);
+        let built = Desk::open_location(&Location::Server(building)).unwrap();
+        built.conn().execute_batch("VACUUM ANALYZE").unwrap();
+        drop(built);
+        store::create_database(&base, &name, Some("bench_building")).unwrap();
+        store::create_database(&base, "bench_building", None).unwrap();
+        eprintln!("copied the demo store ({} members) to PostgreSQL in {:.0?}", report.members, started.elapsed());
     }
-    std::fs::copy(fixture, &copy).unwrap();
-    // Written to disk before any timing: otherwise the first commit's fsync pays for the
-    // copy's half a gigabyte of write-back.
-    std::fs::File::open(&copy).unwrap().sync_all().unwrap();
-    copy
+    Location::Server(fixture_url(&base, &name))
+}
+
+/// The URL of database `name` on the server of `base`.
+fn fixture_url(base: &ServerUrl, name: &str) -> ServerUrl {
+    let url = base.secret();
+    let (server, _) = url.rsplit_once('/').unwrap();
+    ServerUrl::new(&format!("{server}/{name}"))
+}
+
+/// A working copy of the fixture for benchmarks that write: a copy of the file, or on
+/// PostgreSQL a new database made from the fixture as its template.
+fn working_copy(fixture: &Location) -> Location {
+    match fixture {
+        Location::File(fixture) => {
+            let copy = fixture.with_file_name("working.db");
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", copy.display()));
+            }
+            std::fs::copy(fixture, &copy).unwrap();
+            // Written to disk before any timing: otherwise the first commit's fsync pays for the
+            // copy's half a gigabyte of write-back.
+            std::fs::File::open(&copy).unwrap().sync_all().unwrap();
+            Location::File(copy)
+        }
+        Location::Server(_) => {
+            let base = server().unwrap();
+            let name = format!("bench_fixture_{}", members());
+            Location::Server(store::create_database(&base, "bench_working", Some(&name)).unwrap())
+        }
+    }
+}
+
+/// Figures of this run kept for the side-by-side table: `name value` lines in
+/// target/bench-store/results-ENGINE.txt.
+fn record(name: &str, value: f64) {
+    let path = bench_dir().join(format!("results-{}.txt", engine()));
+    let mut figures = read_results(&path);
+    figures.insert(name.to_string(), value);
+    let text: String = figures.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+fn read_results(path: &Path) -> BTreeMap<String, f64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+        .collect()
+}
+
+/// Criterion's median of a benchmark of this run, in milliseconds.
+fn criterion_median_ms(group: &str, name: &str) -> Option<f64> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/criterion/{group}/{name}/new/estimates.json"));
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(json["median"]["point_estimate"].as_f64()? / 1e6)
 }
 
 /// `BENCH_ONLY=contacts` (or `tiers`, `speed`) runs one part.
@@ -76,17 +177,20 @@ fn benches(c: &mut Criterion) {
     }
     let fixture = fixture();
     let copy = working_copy(&fixture);
+    let mut group = c.benchmark_group(engine());
 
-    c.bench_function("open_store", |b| {
+    group.bench_function("open_store", |b| {
         b.iter(|| {
-            let desk = Desk::open(&copy).unwrap();
+            let desk = Desk::open_location(&copy).unwrap();
             criterion::black_box(desk.status().unwrap());
         })
     });
 
-    c.bench_function("full_check_background", |b| b.iter(|| store::check_file(&copy).unwrap()));
+    if let Location::File(file) = &copy {
+        group.bench_function("full_check_background", |b| b.iter(|| store::check_file(file).unwrap()));
+    }
 
-    let mut desk = Desk::open(&copy).unwrap();
+    let mut desk = Desk::open_location(&copy).unwrap();
     desk.bring_up_to(today(), true, "").unwrap();
     let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
     // Real keys from the store: a phone, its last 4, a member number, a name and its pinyin.
@@ -114,11 +218,11 @@ fn benches(c: &mut Criterion) {
     for (label, query) in lookups {
         let hits = desk.search(&ctx, &query, 20).unwrap();
         assert!(!hits.is_empty(), "{label} “{query}” finds someone");
-        c.bench_function(label, |b| b.iter(|| criterion::black_box(desk.search(&ctx, &query, 20).unwrap())));
+        group.bench_function(label, |b| b.iter(|| criterion::black_box(desk.search(&ctx, &query, 20).unwrap())));
     }
 
     let mut n = 0u64;
-    c.bench_function("checkout_durable", |b| {
+    group.bench_function("checkout_durable", |b| {
         b.iter_batched(
             || {
                 n += 1;
@@ -133,6 +237,7 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    group.finish();
 }
 
 /// The monthly tier evaluation of all 200,000 members (each sample on a fresh copy of the
@@ -143,29 +248,32 @@ fn tier_evaluation(c: &mut Criterion) {
         return;
     }
     let fixture = fixture();
-    c.bench_function("tier_evaluation_200k", |b| {
+    let mut group = c.benchmark_group(engine());
+    group.sample_size(10);
+    group.bench_function("tier_evaluation", |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let copy = working_copy(&fixture);
-                let mut desk = Desk::open(&copy).unwrap();
+                let mut desk = Desk::open_location(&copy).unwrap();
                 desk.bring_up_to(today(), true, "").unwrap();
                 let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
                 let started = Instant::now();
                 let run = desk.evaluate_tiers(&ctx, Some("2026-11")).unwrap();
                 total += started.elapsed();
-                assert!(run.ran_now && run.evaluated >= 199_000);
+                assert!(run.ran_now && run.evaluated as f64 >= members() as f64 * 0.99);
             }
             total
         })
     });
+    group.finish();
 
     // Lookups while an evaluation runs on the writer connection.
     let copy = working_copy(&fixture);
-    let mut desk = Desk::open(&copy).unwrap();
+    let mut desk = Desk::open_location(&copy).unwrap();
     desk.bring_up_to(today(), true, "").unwrap();
     let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
-    let reader = Desk::open(&copy).unwrap();
+    let reader = Desk::open_location(&copy).unwrap();
     let phones: Vec<String> = reader
         .conn()
         .prepare("SELECT phone FROM members ORDER BY id LIMIT 500")
@@ -193,6 +301,8 @@ fn tier_evaluation(c: &mut Criterion) {
     }
     let (took, evaluated, changed) = writer.join().unwrap();
     latencies.sort();
+    record("tier_run_s", took.as_secs_f64());
+    record("lookup_during_tier_run_max_ms", latencies[latencies.len() - 1].as_secs_f64() * 1e3);
     eprintln!(
         "tier evaluation of {evaluated} members ({changed} changed) took {took:.2?}; lookups meanwhile: {} answered, median {:.2?}, max {:.2?}",
         latencies.len(),
@@ -211,7 +321,7 @@ fn contact_list(_c: &mut Criterion) {
     }
     let fixture = fixture();
     let copy = working_copy(&fixture);
-    let mut desk = Desk::open(&copy).unwrap();
+    let mut desk = Desk::open_location(&copy).unwrap();
     desk.bring_up_to(today(), true, "").unwrap();
     let (mut made_in, mut opened_in) = (Vec::new(), Vec::new());
     let mut date = today();
@@ -241,6 +351,9 @@ fn contact_list(_c: &mut Criterion) {
     }
     made_in.sort();
     opened_in.sort();
+    record("contact_list_median_ms", made_in[made_in.len() / 2].0 as f64);
+    record("contact_list_max_ms", made_in[made_in.len() - 1].0 as f64);
+    record("day_opened_max_ms", opened_in[opened_in.len() - 1].0.as_secs_f64() * 1e3);
     eprintln!(
         "contact list, {} days: made in median {} ms, max {} ms ({}); days opened (not the 1st) median {:.2?}, max {:.2?} ({})",
         made_in.len(),
@@ -251,6 +364,62 @@ fn contact_list(_c: &mut Criterion) {
         opened_in[opened_in.len() - 1].0,
         opened_in[opened_in.len() - 1].1
     );
+}
+
+/// Both engines side by side, from this run and the last run of the other engine, with the
+/// PostgreSQL targets of issue 10.
+fn side_by_side(_c: &mut Criterion) {
+    let mut figures: [BTreeMap<String, f64>; 2] = ["sqlite", "postgres"].map(|e| {
+        let mut f = read_results(&bench_dir().join(format!("results-{e}.txt")));
+        for name in [
+            "open_store",
+            "lookup_phone",
+            "lookup_last4",
+            "lookup_member_no",
+            "lookup_name_exact",
+            "lookup_name_piece",
+            "lookup_one_character",
+            "lookup_pinyin_initials",
+            "lookup_full_pinyin",
+            "checkout_durable",
+        ] {
+            if let Some(ms) = criterion_median_ms(e, name) {
+                f.insert(format!("{name}_ms"), ms);
+            }
+        }
+        f
+    });
+    if let Some(s) = criterion_median_ms("sqlite", "tier_evaluation") {
+        figures[0].entry("tier_run_s".into()).or_insert(s / 1e3);
+    }
+    let names: std::collections::BTreeSet<String> = figures.iter().flat_map(|f| f.keys().cloned()).collect();
+    eprintln!("\n{} members — SQLite and PostgreSQL side by side", members());
+    eprintln!("{:<32} {:>12} {:>12} {:>8}  target (PostgreSQL)", "figure", "SQLite", "PostgreSQL", "ratio");
+    for name in names {
+        let (lite, pg) = (figures[0].get(&name).copied(), figures[1].get(&name).copied());
+        let ratio = match (lite, pg) {
+            (Some(l), Some(p)) if l > 0.0 => format!("{:.2}×", p / l),
+            _ => "—".into(),
+        };
+        let target = match name.as_str() {
+            n if n.starts_with("lookup_") && n.ends_with("_ms") && !n.contains("during") => {
+                verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite")
+            }
+            "checkout_durable_ms" => verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite"),
+            "tier_run_s" => verdict(pg, Some(10.0), "< 10 s"),
+            "contact_list_max_ms" => verdict(pg, Some(300.0), "< 300 ms"),
+            _ => String::new(),
+        };
+        let show = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into());
+        eprintln!("{name:<32} {:>12} {:>12} {ratio:>8}  {target}", show(lite), show(pg));
+    }
+}
+
+fn verdict(measured: Option<f64>, limit: Option<f64>, label: &str) -> String {
+    match (measured, limit) {
+        (Some(m), Some(l)) => format!("{label}: {}", if m <= l { "ok" } else { "MISSED" }),
+        _ => format!("{label}: not measured"),
+    }
 }
 
 criterion_group! {
@@ -270,4 +439,9 @@ criterion_group! {
     config = Criterion::default();
     targets = contact_list
 }
-criterion_main!(speed, monthly, daily);
+criterion_group! {
+    name = summary;
+    config = Criterion::default();
+    targets = side_by_side
+}
+criterion_main!(speed, monthly, daily, summary);

@@ -547,3 +547,60 @@ fn migrate_copies_the_file_to_a_server_and_a_server_back_to_a_file() {
     assert_eq!(e["error"]["code"], "store_unreachable");
     assert!(!e.to_string().contains("Hidden-77"), "{e}");
 }
+
+/// `report figures` (interface: "The manager's program"): the shape, money and rates as
+/// strings, an empty base as null; `interaction --score` feeds NPS; a bad score and a
+/// non-manager are refused with exit 2.
+#[test]
+fn report_figures_gives_the_months_figures_and_nps_from_scored_surveys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    cli_json(&db, "2026-10-05", &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "F"], 0);
+    cli_json(&db, "2026-10-05", &["checkout", "--member", "13800138000", "--amount", "199.99", "--receipt", "R1"], 0);
+    let scored =
+        cli_json(&db, "2026-10-06", &["interaction", "--member", "13800138000", "--kind", "survey", "--score", "9"], 0);
+    assert_eq!(scored["score"], 9);
+    let bad = cli_json(
+        &db,
+        "2026-10-06",
+        &["interaction", "--member", "13800138000", "--kind", "survey", "--score", "11"],
+        2,
+    );
+    assert_eq!(bad["error"]["code"], "invalid_input");
+
+    let f = cli_json(&db, "2026-11-02", &["report", "figures"], 0);
+    assert_eq!((f["from"].as_str(), f["to"].as_str()), (Some("2026-10"), Some("2026-10")), "{f}");
+    assert_eq!(f["members"]["total"], 1);
+    assert_eq!(f["members"]["new"], 1);
+    assert_eq!(f["members"]["active"], 1);
+    assert_eq!(f["sales"]["net_spend"], "199.99");
+    assert_eq!(f["sales"]["visits"], 1);
+    assert_eq!(f["sales"]["spend_per_visit"], "199.99");
+    assert_eq!(f["repurchase_rate"], "0.0");
+    assert!(f["retention_rate"].is_null(), "nobody visited in September: {f}");
+    assert_eq!(f["top20_share"], "100.0");
+    assert_eq!(f["nps"]["score"], "100.0");
+    assert_eq!(f["nps"]["n"], 1);
+    // 50 welcome points, 199 for the receipt and 20 for the survey.
+    assert_eq!(f["points"]["issued"], 269);
+    assert_eq!(f["points"]["outstanding"], 269);
+    assert_eq!(f["points"]["liability"], "26.90");
+    for key in ["coupons", "referrals", "contacts", "stored_value", "months_before"] {
+        assert!(!f[key].is_null(), "{key} in {f}");
+    }
+    assert_eq!(f["months_before"].as_array().unwrap().len(), 12);
+    let range = cli_json(
+        &db,
+        "2026-11-02",
+        &["report", "figures", "--from", "2026-09", "--to", "2026-10", "--branch", "main"],
+        0,
+    );
+    assert_eq!((range["from"].as_str(), range["branch"].as_str()), (Some("2026-09"), Some("main")));
+    let wrong = cli_json(&db, "2026-11-02", &["report", "figures", "--from", "2026-9"], 2);
+    assert_eq!(wrong["error"]["code"], "invalid_input");
+
+    cli_json(&db, "2026-11-02", &["staff", "add", "--name", "店长", "--role", "manager", "--pin", "1234"], 0);
+    cli_json(&db, "2026-11-02", &["staff", "add", "--name", "收银小王", "--role", "front_desk", "--pin", "5555"], 0);
+    let refused = cli_json_as(&db, "2026-11-02", Some(("收银小王", "5555")), &["report", "figures"], 2);
+    assert_eq!(refused["error"]["code"], "not_allowed");
+}

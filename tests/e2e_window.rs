@@ -671,3 +671,116 @@ async fn customer_service_works_the_list_and_sees_the_full_number_of_the_entry_b
     assert_eq!(queue[0]["phone"], "138****5678", "the list itself is masked");
     w.close().await;
 }
+
+fn borrowed(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Two app processes on one PostgreSQL database (issue 10): the front desk's checkout at
+/// one counter shows on the card customer service has open at the other, and each window
+/// says which counter it is.
+#[tokio::test]
+async fn two_counters_on_one_postgresql_database_see_each_others_checkouts() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(url) = fresh_server_db() else { return };
+    let shared = |db: &Path| bind_to_server(db, &url);
+    let counter = |name: &'static str, data: &Path| {
+        vec![
+            ("MEMBERDESK_DB".to_string(), url.clone()),
+            ("MEMBERDESK_COUNTER".to_string(), name.to_string()),
+            // Each PC keeps its own copies of the shared store.
+            ("XDG_DATA_HOME".to_string(), data.display().to_string()),
+        ]
+    };
+    let data = tempfile::tempdir().unwrap();
+    let (front_env, office_env) =
+        (counter("一号收银台", &data.path().join("a")), counter("客服室", &data.path().join("b")));
+    let front_env = borrowed(&front_env);
+    let front = Window::start(TODAY, &front_env, |db| {
+        shared(db);
+        two_members(db);
+        with_manager(db, TODAY);
+        cli_json(db, TODAY, &["staff", "add", "--name", "收银小王", "--role", "front_desk", "--pin", "5555"], 0);
+    })
+    .await;
+    let office_env = borrowed(&office_env);
+    let office = Window::start(TODAY, &office_env, shared).await;
+
+    office.sign_in(MANAGER.0, MANAGER.1).await;
+    office.wait_text("#store-station", "客服室").await;
+    office.type_into("#search", &format!("5678{}", enter())).await;
+    office.wait_text("#card-greeting", "张女士").await;
+    office.wait_text("#card-balance", "50").await;
+
+    front.sign_in("收银小王", "5555").await;
+    front.wait_text("#store-station", "本店 · 一号收银台").await;
+    front.type_into("#search", &format!("5678{}", enter())).await;
+    front.wait_text("#card-greeting", "张女士").await;
+    front.type_into("#checkout-amount", &format!("200{}", enter())).await;
+    front.wait_text("#checkout-result", "积分 +200").await;
+    front.wait_text("#card-balance", "250").await;
+    front.shot("shared-front-desk").await;
+
+    // The back office looks the member up again and sees the front desk's sale.
+    office.type_into("#search", &format!("13812345678{}", enter())).await;
+    office.wait_text("#card-balance", "250").await;
+    office.wait_text("#card-visits", "200.00").await;
+    office.shot("shared-back-office").await;
+
+    let db = front.db.clone();
+    front.close().await;
+    office.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    assert_eq!(card["points_balance"], 250, "one sale, counted once, in the shared database");
+}
+
+/// The first-start screen connects to a shared database (issue 10): a server that can't be
+/// reached gets a clear message without the password, the right one connects, and the
+/// connection is remembered without its password.
+#[tokio::test]
+async fn a_new_pc_connects_to_the_shared_database_from_the_first_start_screen() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(url) = fresh_server_db() else { return };
+    let with_password = url.replacen("://md@", "://md:geheim@", 1);
+    let data = tempfile::tempdir().unwrap();
+    let data_home = data.path().display().to_string();
+    let w = Window::start(TODAY, &[("XDG_DATA_HOME", &data_home)], |_| {}).await;
+    w.wait_visible("#gate-setup").await;
+    w.click("#setup-connect").await;
+    w.wait_visible("#dlg-connect").await;
+    w.wait_text("#conn-current", "本机数据文件").await;
+
+    w.type_into("#conn-url", "postgres://md:geheim@127.0.0.1:1/postgres").await;
+    w.click("#conn-test").await;
+    let refused = w.wait_text("#conn-message", "无法连接共享数据库").await;
+    assert!(refused.contains("md:***@127.0.0.1:1") && !refused.contains("geheim"), "{refused}");
+    w.shot("connect-unreachable").await;
+
+    w.type_into("#conn-url", &with_password).await;
+    w.type_into("#conn-counter", "二号收银台").await;
+    w.click("#conn-test").await;
+    w.wait_text("#conn-message", "连接成功：PostgreSQL").await;
+    w.shot("connect-dialog").await;
+    w.click("#conn-form button[type=submit]").await;
+    // The window reloads on the server: an empty database asks for its manager first.
+    w.wait_hidden("#dlg-connect").await;
+    w.wait_visible("#gate-setup").await;
+    w.type_into("#setup-name", "王店长").await;
+    w.type_into("#setup-pin", "2468").await;
+    w.type_into("#setup-pin2", &format!("2468{}", enter())).await;
+    w.wait_hidden("#gate").await;
+    w.wait_text("#store-station", "本店 · 二号收银台").await;
+    w.shot("connected-shared").await;
+    w.close().await;
+
+    let saved = std::fs::read_to_string(data.path().join("MemberDesk/connection.json")).unwrap();
+    assert!(saved.contains("二号收银台") && saved.contains("127.0.0.1") && !saved.contains("geheim"), "{saved}");
+    let out = Command::new(BIN)
+        .args(["--db", &url, "--today", TODAY, "--json", "--staff", "王店长"])
+        .env("MEMBERDESK_PIN", "2468")
+        .args(["staff", "list"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["staff"][0]["name"], "王店长", "the manager was made on the server");
+}

@@ -79,6 +79,10 @@ async function loadStatus(confirm) {
     const s = await invoke("app_status", { confirm: !!confirm });
     $("#store-date").textContent = s.store_date_now;
     $("#store-counts").textContent = t("counts", { members: s.members, receipts: s.receipts });
+    // On a shared database, where this door works: the branch and the counter.
+    const station = $("#store-station");
+    station.classList.toggle("hidden", s.engine !== "postgres" && !s.counter);
+    station.textContent = t("station", { branch: s.branch_name, counter: s.counter || t("station.none") });
     // The full check of the data file runs in the background after start.
     if (s.integrity.state === "checking") setTimeout(loadStatus, 2000);
     const banner = $("#banner");

@@ -390,14 +390,23 @@ async function submitInteraction(ev) {
   ev.preventDefault();
   if (!state.card) return;
   $("#interaction-error").textContent = "";
+  const kind = $("#interaction-kind").value;
+  const scoreText = $("#interaction-score").value.trim();
+  const score = kind === "survey" && scoreText !== "" ? Number(scoreText) : null;
+  if (score !== null && !Number.isInteger(score)) {
+    $("#interaction-error").textContent = t("interaction.badScore");
+    return;
+  }
   try {
     const o = await invoke("interaction_record", {
       member: state.card.member_no,
-      kind: $("#interaction-kind").value,
+      kind,
       date: null,
       note: $("#interaction-note").value,
+      score,
     });
     $("#interaction-note").value = "";
+    $("#interaction-score").value = "";
     toast(t("interaction.done", { points: o.points }), true);
     openMember(state.card.member_no);
   } catch (e) {

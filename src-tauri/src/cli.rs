@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: TiersAction,
     },
+    /// The manager's reports.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
+    },
     /// Record an interaction (survey, feedback, event, share): points and tier value.
     Interaction {
         #[arg(long)]
@@ -115,6 +120,9 @@ enum Command {
         at: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
+        /// A survey's recommend score, 0–10 (rules §13: NPS).
+        #[arg(long, allow_negative_numbers = true)]
+        score: Option<i64>,
     },
     /// Import a CSV file.
     Import {
@@ -291,6 +299,23 @@ enum TiersAction {
     },
 }
 
+#[derive(Subcommand)]
+enum ReportAction {
+    /// The program figures (rules §13) of a month or a range of months (default: the last
+    /// full month), with each of the 12 months before it.
+    Figures {
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month, YYYY-MM.
+        #[arg(long)]
+        to: Option<String>,
+        /// Count this branch's receipts only (`--branch` after `report`).
+        #[arg(long = "report-branch")]
+        branch: Option<String>,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ImportKind {
     Members,
@@ -348,6 +373,69 @@ fn parse_at(at: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, DeskEr
             .map(Some)
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("时间“{t}”无效，应为 YYYY-MM-DD HH:MM"))),
     }
+}
+
+/// The figures as the manager reads them in a terminal.
+fn figures_text(r: &desk::figures::FiguresReport) -> String {
+    let f = &r.period;
+    let pct = |v: &Option<String>| v.as_ref().map(|v| format!("{v}%")).unwrap_or_else(|| "—".into());
+    let period = if f.from == f.to { f.from.clone() } else { format!("{} 至 {}", f.from, f.to) };
+    let mut lines = vec![
+        format!("效果评估 {period}{}", r.branch.as_ref().map(|b| format!("（门店 {b}）")).unwrap_or_default()),
+        format!(
+            "会员 {}（新增 {}，活跃 {}，流失 {}）",
+            f.members.total, f.members.new, f.members.active, f.members.lapsed
+        ),
+        format!(
+            "会员消费 ¥{}，到店 {} 次，客单价 {}",
+            f.sales.net_spend,
+            f.sales.visits,
+            f.sales.spend_per_visit.as_ref().map(|v| format!("¥{v}")).unwrap_or_else(|| "—".into())
+        ),
+        format!(
+            "复购率 {}，留存率 {}，前 20% 会员消费占比 {}",
+            pct(&f.repurchase_rate),
+            pct(&f.retention_rate),
+            pct(&f.top20_share)
+        ),
+        format!(
+            "积分 发放 {}，兑换 {}，过期 {}，扣回 {}，调整 {}；余额 {}（负债 ¥{}）",
+            f.points.issued,
+            f.points.redeemed,
+            f.points.expired,
+            f.points.clawed_back,
+            f.points.adjusted,
+            f.points.outstanding,
+            f.points.liability
+        ),
+        format!(
+            "推荐 新会员 {}，成功 {}，消费 ¥{}",
+            f.referrals.enrolled, f.referrals.successful, f.referrals.net_spend
+        ),
+        format!(
+            "联系清单 应联系 {}，完成 {}，未接 {}，放弃 {}，勿扰 {}，完成率 {}",
+            f.contacts.due,
+            f.contacts.done,
+            f.contacts.no_answer,
+            f.contacts.given_up,
+            f.contacts.do_not_call,
+            pct(&f.contacts.completion)
+        ),
+        format!("NPS {}（{} 份评分）", f.nps.score.clone().unwrap_or_else(|| "—".into()), f.nps.n),
+    ];
+    for c in &f.coupons {
+        lines.push(format!(
+            "券 {}：发放 {}，使用 {}，过期 {}，使用率 {}，优惠 ¥{}，带动消费 ¥{}",
+            c.template,
+            c.issued,
+            c.used,
+            c.expired,
+            pct(&c.use_rate),
+            c.discount,
+            c.net_spend
+        ));
+    }
+    lines.join("\n")
 }
 
 fn tier_run_text(run: &TierRunView) -> String {
@@ -420,15 +508,21 @@ fn audit_filter_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     }
     for a in iter {
         let text = a.to_string_lossy().to_string();
-        // After `staff`, `--branch` is the account's branch, not where the command is made.
-        if command.as_deref() == Some("staff") {
+        // After `staff`, `--branch` is the account's branch, and after `report` the branch
+        // whose figures are wanted, not where the command is made.
+        let own_branch = match command.as_deref() {
+            Some("staff") => Some("--staff-branch"),
+            Some("report") => Some("--report-branch"),
+            _ => None,
+        };
+        if let Some(own) = own_branch {
             match text.strip_prefix("--branch") {
                 Some("") => {
-                    out.push("--staff-branch".into());
+                    out.push(own.into());
                     continue;
                 }
                 Some(v) if v.starts_with('=') => {
-                    out.push(format!("--staff-branch{v}").into());
+                    out.push(format!("{own}{v}").into());
                     continue;
                 }
                 _ => {}
@@ -761,16 +855,24 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = tier_run_text(&run);
             out(&run, text)
         }
-        Command::Interaction { member, kind, at, note } => {
+        Command::Report { action: ReportAction::Figures { from, to, branch } } => {
+            let r = desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref())?;
+            let text = figures_text(&r);
+            out(&r, text)
+        }
+        Command::Interaction { member, kind, at, note, score } => {
             let date = match at.as_deref() {
                 None => None,
                 Some(t) => Some(parse_time(t).map(|d| d.date()).ok_or_else(|| {
                     DeskError::new(ErrorCode::InvalidInput, format!("日期“{t}”无效，应为 YYYY-MM-DD"))
                 })?),
             };
-            let o = desk.record_interaction(ctx, &member, &kind, date, &note)?;
-            let text =
-                format!("{} 互动 {}（{}）积分 +{}，余额 {}", o.member_no, o.kind, o.date, o.points, o.points_balance);
+            let o = desk.record_interaction(ctx, &member, &kind, date, &note, score)?;
+            let scored = o.score.map(|s| format!("，评分 {s}")).unwrap_or_default();
+            let text = format!(
+                "{} 互动 {}（{}）积分 +{}，余额 {}{scored}",
+                o.member_no, o.kind, o.date, o.points, o.points_balance
+            );
             out(&o, text)
         }
         Command::Backup { out: dest } => {

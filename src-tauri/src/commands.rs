@@ -313,8 +313,9 @@ pub async fn interaction_record(
     kind: String,
     date: Option<chrono::NaiveDate>,
     note: String,
+    score: Option<i64>,
 ) -> DeskResult<InteractionOutcome> {
-    state.with_desk(|desk, ctx| desk.record_interaction(ctx, &member, &kind, date, &note))
+    state.with_desk(|desk, ctx| desk.record_interaction(ctx, &member, &kind, date, &note, score))
 }
 
 #[tauri::command]

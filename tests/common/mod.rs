@@ -6,8 +6,10 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_memberdesk");
 
@@ -43,26 +45,37 @@ pub fn fresh_server_db() -> Option<String> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let server = store::ServerUrl::new(&test_server()?);
     let name = format!("c{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
-    Some(store::create_schema(&server, &name).unwrap().secret().to_string())
+    // On a thread of its own: the PostgreSQL client blocks, which a test's async runtime
+    // (the window tests) does not allow on its own threads.
+    let made = std::thread::spawn(move || store::create_schema(&server, &name).map(|u| u.secret().to_string()));
+    Some(made.join().expect("the schema thread").unwrap())
 }
 
 /// What `--db` gets for a scratch data file: the file, or (on PostgreSQL) the schema that
 /// stands for it, the same one each time.
 pub fn db_arg(db: &Path) -> std::ffi::OsString {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static SCHEMAS: Mutex<Option<HashMap<std::path::PathBuf, String>>> = Mutex::new(None);
+    let mut map = SCHEMAS.lock().unwrap();
+    let map = map.get_or_insert_with(HashMap::new);
+    if let Some(url) = map.get(db) {
+        return url.into();
+    }
     // A path that exists is a data file the test made itself (a damaged one): kept as is.
     if !on_postgres() || db.exists() {
         return db.as_os_str().to_owned();
     }
-    let mut map = SCHEMAS.lock().unwrap();
-    let map = map.get_or_insert_with(HashMap::new);
     map.entry(db.to_path_buf())
         .or_insert_with(|| fresh_server_db().expect("MEMBERDESK_TEST_ENGINE=postgres needs MEMBERDESK_TEST_PG"))
         .clone()
         .into()
 }
+
+/// Makes the scratch data file path `db` stand for the database `url` in every CLI call of
+/// this test process, whatever the engine the suite runs on (tests of a shared server).
+pub fn bind_to_server(db: &Path, url: &str) {
+    SCHEMAS.lock().unwrap().get_or_insert_with(HashMap::new).insert(db.to_path_buf(), url.to_string());
+}
+
+static SCHEMAS: Mutex<Option<HashMap<std::path::PathBuf, String>>> = Mutex::new(None);
 
 /// The same as a given account (or as nobody: no `--staff`, no PIN).
 pub fn cli_as(db: &Path, today: &str, staff: Option<(&str, &str)>, args: &[&str]) -> Output {

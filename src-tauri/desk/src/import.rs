@@ -688,7 +688,7 @@ impl Desk {
         good.sort_by_key(|g| g.1);
         for (member_id, date, kind, note) in &good {
             let member = store::members::get(&tx, *member_id)?.expect("indexed");
-            crate::interactions::record(&tx, ctx, &settings, &member, kind, *date, note, opening)?;
+            crate::interactions::record(&tx, ctx, &settings, &member, kind, *date, note, None, opening)?;
         }
         finish(tx, ctx, "import.interactions", table.rows.len(), good.len(), options.dry_run)?;
         Ok(report(good.len()))

@@ -18,6 +18,8 @@ pub struct InteractionOutcome {
     pub date: NaiveDate,
     pub points: i64,
     pub points_balance: i64,
+    /// A survey's 0–10 recommend score, when one was given.
+    pub score: Option<u8>,
 }
 
 pub(crate) fn kind_label(kind: &str) -> &'static str {
@@ -38,6 +40,7 @@ pub(crate) fn record(
     kind: &str,
     date: NaiveDate,
     note: &str,
+    score: Option<i64>,
     opening: Option<NaiveDate>,
 ) -> DeskResult<InteractionOutcome> {
     let Some(i) = KINDS.iter().position(|k| *k == kind) else {
@@ -46,6 +49,13 @@ pub(crate) fn record(
             format!("互动类型“{kind}”无效：应为 survey、feedback、event 或 share"),
         ));
     };
+    let score = score
+        .map(loyalty::figures::check_score)
+        .transpose()
+        .map_err(|e| DeskError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    if score.is_some() && kind != "survey" {
+        return Err(DeskError::new(ErrorCode::InvalidInput, "推荐意愿评分只随问卷（survey）记录"));
+    }
     if date > ctx.store_date {
         return Err(DeskError::new(ErrorCode::DateInFuture, format!("日期 {date} 晚于营业日期 {}", ctx.store_date)));
     }
@@ -53,7 +63,7 @@ pub(crate) fn record(
     let earns = opening.is_none_or(|o| date >= o);
     let points = if earns { settings.interaction_points[i] } else { 0 };
     let now = ctx.now_text();
-    store::interactions::insert(conn, member.id, kind, date, note, points, ctx.staff_id, &now)?;
+    store::interactions::insert(conn, member.id, kind, date, note, points, score, ctx.staff_id, &now)?;
     let balance = award(
         conn,
         &Award {
@@ -75,6 +85,7 @@ pub(crate) fn record(
         date,
         points,
         points_balance: balance,
+        score,
     })
 }
 
@@ -87,6 +98,7 @@ impl Desk {
         kind: &str,
         date: Option<NaiveDate>,
         note: &str,
+        score: Option<i64>,
     ) -> DeskResult<InteractionOutcome> {
         ctx.require(Operation::RecordInteraction)?;
         let opening = self.opening_day()?;
@@ -104,6 +116,7 @@ impl Desk {
                 kind.trim(),
                 date.unwrap_or(ctx.store_date),
                 note.trim(),
+                score,
                 opening,
             )?;
             crate::audit(
@@ -113,7 +126,10 @@ impl Desk {
                 "member",
                 Some(&member.member_no),
                 None,
-                Some(&format!("{} {} +{}", out.kind, out.date, out.points)),
+                Some(&match out.score {
+                    Some(s) => format!("{} {} +{} 评分 {s}", out.kind, out.date, out.points),
+                    None => format!("{} {} +{}", out.kind, out.date, out.points),
+                }),
             )?;
             Ok(out)
         })

@@ -13,6 +13,7 @@ pub mod coupons;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod figures;
 pub mod import;
 pub mod interactions;
 pub mod members;

@@ -106,6 +106,7 @@ impl Desk {
 
     pub fn status(&self) -> DeskResult<StoreStatus> {
         let c = self.store.conn();
+        let branch = self.branch()?;
         Ok(StoreStatus {
             store_date: meta::get_date(c, meta::LATEST_STORE_DATE)?,
             opening_day: meta::get_date(c, meta::OPENING_DAY)?,
@@ -117,7 +118,8 @@ impl Desk {
                 store::Engine::Sqlite => "sqlite",
                 store::Engine::Postgres => "postgres",
             },
-            branch: self.branch()?.code,
+            branch: branch.code,
+            branch_name: branch.name,
             counter: self.store.conn().station().counter.clone(),
             daily_backup: self.last_daily_backup()?,
             sign_in_required: self.sign_in_required()?,

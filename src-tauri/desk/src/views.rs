@@ -133,6 +133,7 @@ pub struct StoreStatus {
     pub engine: &'static str,
     /// The branch (code) and counter this door works at.
     pub branch: String,
+    pub branch_name: String,
     pub counter: String,
     /// The last daily backup's outcome; a failure stays here until a later one succeeds.
     pub daily_backup: Option<crate::backup::DailyBackupState>,

@@ -39,7 +39,7 @@ fn spend(desk: &mut Desk, ctx: &desk::Ctx, phone: &str, tag: &str, net_fen: i64,
 
 fn interactions(desk: &mut Desk, ctx: &desk::Ctx, phone: &str, n: usize) {
     for _ in 0..n {
-        desk.record_interaction(ctx, phone, "survey", Some(d("2026-10-10")), "").unwrap();
+        desk.record_interaction(ctx, phone, "survey", Some(d("2026-10-10")), "", None).unwrap();
     }
 }
 

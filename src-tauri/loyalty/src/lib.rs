@@ -4,6 +4,7 @@
 
 pub mod contacts;
 pub mod coupons;
+pub mod figures;
 pub mod lookup;
 pub mod lunar;
 pub mod member;

@@ -37,6 +37,8 @@ pub struct ProgramSettings {
     pub expiring_days: u64,
     /// The desktop screen locks after this many idle minutes (rules §11).
     pub idle_lock_minutes: u32,
+    /// What one point is worth in yuan: the points liability of the figures (rules §13).
+    pub point_value: Decimal,
     /// The tier model (rules §5).
     pub tiers: TierSettings,
 }
@@ -59,6 +61,7 @@ impl Default for ProgramSettings {
             lapsed_days: 90,
             expiring_days: 30,
             idle_lock_minutes: 10,
+            point_value: Decimal::new(10, 2),
             tiers: TierSettings::default(),
         }
     }
@@ -127,6 +130,7 @@ impl ProgramSettings {
         within("lapsed_days", "流失召回天数", self.lapsed_days, 1, 3_650)?;
         within("expiring_days", "积分到期提醒天数", self.expiring_days, 1, 365)?;
         within("idle_lock_minutes", "无操作锁屏分钟数", self.idle_lock_minutes, 1, 120)?;
+        within("point_value", "每积分价值（元）", self.point_value, Decimal::ZERO, Decimal::TEN)?;
         within("tiers.spend_divisor", "消费折算金额", t.spend_divisor, Decimal::ZERO, hundred_k)?;
         within("tiers.per_visit", "每次到店分值", t.per_visit, Decimal::ZERO, Decimal::from(1_000))?;
         within("tiers.per_interaction", "每次互动分值", t.per_interaction, Decimal::ZERO, Decimal::from(1_000))?;

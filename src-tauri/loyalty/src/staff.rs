@@ -81,10 +81,12 @@ pub enum Operation {
     ViewAudit,
     /// Add branches to the chain and move the store to another database (rules §15).
     ManageBranches,
+    /// The program figures (rules §13).
+    ViewFigures,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 24] = [
         Operation::Lookup,
         Operation::Enrol,
         Operation::EditMember,
@@ -108,6 +110,7 @@ impl Operation {
         Operation::ManageStaff,
         Operation::ViewAudit,
         Operation::ManageBranches,
+        Operation::ViewFigures,
     ];
 
     /// What the operation is called in a refusal.
@@ -136,6 +139,7 @@ impl Operation {
             Operation::ManageStaff => "员工管理",
             Operation::ViewAudit => "操作日志",
             Operation::ManageBranches => "门店管理",
+            Operation::ViewFigures => "效果评估",
         }
     }
 }

@@ -147,7 +147,8 @@ pub fn replace_contents(source: &Store, target: &mut Store) -> Result<CopyReport
     let balances = |c: &Connection| -> Result<Vec<(String, i64, i64)>> {
         Ok(c.prepare(
             "SELECT m.member_no, m.points_balance,
-                    CAST(coalesce((SELECT sum(l.remaining) FROM points_lots l WHERE l.member_id = m.id), 0) AS BIGINT)
+                    CAST(coalesce((SELECT sum(l.remaining) FROM points_lots l
+                                   WHERE l.member_id = m.id AND l.remaining > 0), 0) AS BIGINT)
              FROM members m ORDER BY m.id",
         )?
         .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -183,31 +184,54 @@ fn copy_table(source: &Connection, target: &Connection, table: &str) -> Result<(
         return Err(StoreError::Copy(format!("表 {table} 的列两边不同，未复制")));
     }
     let list = cols.join(", ");
-    let order = if cols.iter().any(|c| c == "id") { "ORDER BY id" } else { "" };
-    let rows: Vec<Vec<Value>> = source
-        .prepare(&format!("SELECT {list} FROM {table} {order}"))?
-        .query_map((), |r| (0..cols.len()).map(|i| r.value(i)).collect())?
-        .collect::<crate::db::Result<_>>()?;
     let per_batch = (30_000 / cols.len().max(1)).clamp(1, 500);
-    for chunk in rows.chunks(per_batch) {
-        let mut sql = format!("INSERT INTO {table} ({list}) VALUES ");
-        let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for j in 0..cols.len() {
-                if j > 0 {
+    let insert = |rows: &[Vec<Value>]| -> Result<()> {
+        for chunk in rows.chunks(per_batch) {
+            let mut sql = format!("INSERT INTO {table} ({list}) VALUES ");
+            let mut n = 0;
+            for (i, _) in chunk.iter().enumerate() {
+                if i > 0 {
                     sql.push_str(", ");
                 }
-                n += 1;
-                sql.push_str(&format!("?{n}"));
+                sql.push('(');
+                for j in 0..cols.len() {
+                    if j > 0 {
+                        sql.push_str(", ");
+                    }
+                    n += 1;
+                    sql.push_str(&format!("?{n}"));
+                }
+                sql.push(')');
             }
-            sql.push(')');
+            let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            target.execute(&sql, values)?;
         }
-        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-        target.execute(&sql, values)?;
+        Ok(())
+    };
+    let read = |sql: &str, params: Vec<Value>| -> Result<Vec<Vec<Value>>> {
+        Ok(source
+            .prepare(sql)?
+            .query_map(params, |r| (0..cols.len()).map(|i| r.value(i)).collect())?
+            .collect::<crate::db::Result<_>>()?)
+    };
+    match cols.iter().position(|c| c == "id") {
+        // Page by id, so that memory holds one page, not the table (millions of receipts).
+        Some(id_at) => {
+            let mut after = i64::MIN;
+            loop {
+                let page = read(
+                    &format!("SELECT {list} FROM {table} WHERE id > ?1 ORDER BY id LIMIT 20000"),
+                    vec![Value::Int(after)],
+                )?;
+                let Some(last) = page.last() else { break };
+                after = match &last[id_at] {
+                    Value::Int(i) => *i,
+                    other => return Err(StoreError::Copy(format!("表 {table} 的 id 不是整数：{other:?}"))),
+                };
+                insert(&page)?;
+            }
+        }
+        None => insert(&read(&format!("SELECT {list} FROM {table}"), Vec::new())?)?,
     }
     Ok(())
 }

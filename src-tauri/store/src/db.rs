@@ -479,8 +479,38 @@ pub fn id_list(engine: Engine) -> &'static str {
 }
 
 /// The PostgreSQL side of a connection: the client and its prepared statements.
+/// Runs `f` where the synchronous PostgreSQL client may block: on this thread, or, when
+/// this thread belongs to an async runtime (the desktop's commands run on Tauri's), on a
+/// scoped thread of its own, since the client drives its own runtime and tokio refuses to
+/// start one inside another.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(f).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    } else {
+        f()
+    }
+}
+
+impl PgConn {
+    fn with_client<T: Send>(&self, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
+        let mut guard = self.client.borrow_mut();
+        let client = guard.as_mut().expect("the client lives until the connection is dropped");
+        off_runtime(move || f(client))
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // Dropping the client stops its runtime, which must not happen on a runtime's thread.
+        if let Some(client) = self.client.get_mut().take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
 pub(crate) struct PgConn {
-    pub(crate) client: RefCell<postgres::Client>,
+    /// Always `Some`; taken only when dropped (see `Drop`).
+    pub(crate) client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
 
@@ -518,7 +548,10 @@ impl Connection {
 
     pub(crate) fn postgres(client: postgres::Client) -> Connection {
         Connection {
-            inner: Inner::Postgres(PgConn { client: RefCell::new(client), statements: RefCell::new(HashMap::new()) }),
+            inner: Inner::Postgres(PgConn {
+                client: RefCell::new(Some(client)),
+                statements: RefCell::new(HashMap::new()),
+            }),
             station: Station::default(),
         }
     }
@@ -558,7 +591,7 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Postgres(p) => Ok(p.client.borrow_mut().batch_execute(sql)?),
+            Inner::Postgres(p) => Ok(p.with_client(|c| c.batch_execute(sql))?),
         }
     }
 
@@ -572,7 +605,7 @@ impl Connection {
                 let stmt = match cached {
                     Some(s) => s,
                     None => {
-                        let s = p.client.borrow_mut().prepare(&text).inspect_err(|e| {
+                        let s = p.with_client(|c| c.prepare(&text)).inspect_err(|e| {
                             if std::env::var_os("MEMBERDESK_SQL_DEBUG").is_some() {
                                 eprintln!("PostgreSQL refused a statement: {}\n{text}\n-----", pg_message(e));
                             }
@@ -620,7 +653,10 @@ impl Statement<'_> {
         let values = params.values();
         match &mut self.inner {
             StatementInner::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?),
-            StatementInner::Postgres(p, s) => Ok(p.client.borrow_mut().execute(&*s, &pg_params(&values))? as usize),
+            StatementInner::Postgres(p, s) => {
+                let params = pg_params(&values);
+                Ok(p.with_client(|c| c.execute(&*s, &params))? as usize)
+            }
         }
     }
 
@@ -640,7 +676,8 @@ impl Statement<'_> {
                 }
             }
             StatementInner::Postgres(p, s) => {
-                let rows = p.client.borrow_mut().query(&*s, &pg_params(&values))?;
+                let params = pg_params(&values);
+                let rows = p.with_client(|c| c.query(&*s, &params))?;
                 for r in &rows {
                     out.push(f(&Row { inner: RowInner::Postgres(r) }));
                 }
@@ -670,7 +707,8 @@ impl Statement<'_> {
                 }
             }
             StatementInner::Postgres(p, s) => {
-                let rows = p.client.borrow_mut().query(&*s, &pg_params(&values))?;
+                let params = pg_params(&values);
+                let rows = p.with_client(|c| c.query(&*s, &params))?;
                 match rows.first() {
                     Some(row) => f(&Row { inner: RowInner::Postgres(row) }),
                     None => Err(Error::QueryReturnedNoRows),

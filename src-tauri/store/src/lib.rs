@@ -7,6 +7,7 @@ pub mod branches;
 pub mod catalog;
 pub mod contacts;
 pub mod coupons;
+pub mod figures;
 pub mod interactions;
 pub mod ledger;
 pub mod lots;
@@ -267,13 +268,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0005_contact_speed.sql")),
         M::up(include_str!("migrations/0006_staff_sign_in.sql")).foreign_key_check(),
         M::up(include_str!("migrations/0007_branches.sql")).foreign_key_check(),
+        M::up(include_str!("migrations/0008_figures.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    7
+    8
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.
@@ -342,7 +344,8 @@ impl Store {
             config.connect_timeout(std::time::Duration::from_secs(5));
         }
         config.application_name("memberdesk");
-        let client = config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
+        let client = db::off_runtime(|| config.connect(postgres::NoTls))
+            .map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
         let mut store = Store { conn: Connection::postgres(client), location: Location::Server(url.clone()) };
         store.prepare()?;
         Ok(store)
@@ -589,10 +592,14 @@ pub fn test_server(url: &ServerUrl) -> Result<String> {
         |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
     let mut config: postgres::Config = url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
     config.connect_timeout(std::time::Duration::from_secs(5));
-    let mut client = config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
-    let row =
-        client.query_one("SELECT current_setting('server_version')", &[]).map_err(|e| unreachable(e.to_string()))?;
-    let version: String = row.get(0);
+    let version = db::off_runtime(|| -> Result<String> {
+        let mut client =
+            config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
+        let row = client
+            .query_one("SELECT current_setting('server_version')", &[])
+            .map_err(|e| unreachable(e.to_string()))?;
+        Ok(row.get(0))
+    })?;
     Ok(format!("PostgreSQL {version}"))
 }
 
@@ -610,6 +617,41 @@ pub fn create_schema(base: &ServerUrl, name: &str) -> Result<ServerUrl> {
         .map_err(|e| unreachable(e.to_string()))?;
     let sep = if base.secret().contains('?') { '&' } else { '?' };
     Ok(ServerUrl::new(&format!("{}{sep}options=-c%20search_path%3D{name}", base.secret())))
+}
+
+/// A new database `name` on the server of `base`, copied from the database `template`
+/// when given (PostgreSQL copies it file by file, far faster than rows), and the URL that
+/// works in it. An existing database of that name is dropped first. For benchmarks, which
+/// need a fresh copy of a large store for each run.
+pub fn create_database(base: &ServerUrl, name: &str, template: Option<&str>) -> Result<ServerUrl> {
+    let plain = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !plain(name) || !template.map(plain).unwrap_or(true) {
+        return Err(StoreError::Migration(format!("database name {name}")));
+    }
+    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
+    let mut client =
+        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
+    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .and_then(|_| client.batch_execute(&format!("CREATE DATABASE {name}{from}")))
+        .map_err(|e| unreachable(e.to_string()))?;
+    let url = base.secret();
+    let (head, query) = url.split_once('?').map(|(h, q)| (h, format!("?{q}"))).unwrap_or((url, String::new()));
+    let (server, _db) =
+        head.rsplit_once('/').filter(|(s, _)| s.contains("://") && !s.ends_with('/')).unwrap_or((head, ""));
+    Ok(ServerUrl::new(&format!("{server}/{name}{query}")))
+}
+
+/// Whether the server of `base` has a database called `name`.
+pub fn database_exists(base: &ServerUrl, name: &str) -> Result<bool> {
+    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
+    let mut client =
+        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
+    let row = client
+        .query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])
+        .map_err(|e| unreachable(e.to_string()))?;
+    Ok(row.get::<_, i64>(0) > 0)
 }
 
 /// Checks a file meant to be restored: it opens read-only, passes SQLite's full

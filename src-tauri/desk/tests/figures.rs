@@ -1,0 +1,97 @@
+//! Rules §13 end to end: the program figures of a month over real checkouts, refunds,
+//! surveys and the contact list, on either engine, checked against numbers worked by hand.
+
+mod common;
+use common::*;
+use desk::ErrorCode;
+
+#[test]
+fn octobers_figures_from_checkouts_refunds_and_surveys_match_the_hand_worked_numbers() {
+    let (mut desk, ctx) = store_without_pack("2026-09-10");
+    enroll(&mut desk, &ctx, "张三", "13800000001", "F");
+    enroll(&mut desk, &ctx, "李四", "13800000002", "M");
+    buy(&mut desk, &ctx, "13800000001", "100", "R1");
+
+    let ctx = day(&mut desk, "2026-10-05");
+    enroll(&mut desk, &ctx, "王五", "13800000003", "M");
+    buy(&mut desk, &ctx, "13800000001", "300", "R2");
+    buy(&mut desk, &ctx, "13800000003", "200", "R3");
+    let ctx = day(&mut desk, "2026-10-15");
+    buy(&mut desk, &ctx, "13800000001", "100", "R4");
+    refund(&mut desk, &ctx, "R4", "R4-退", "100");
+    let ctx = day(&mut desk, "2026-10-20");
+    buy(&mut desk, &ctx, "13800000002", "50", "R5");
+    refund(&mut desk, &ctx, "R5", "R5-退", "20");
+    desk.record_interaction(&ctx, "13800000001", "survey", None, "", Some(10)).unwrap();
+    desk.record_interaction(&ctx, "13800000002", "survey", None, "", Some(6)).unwrap();
+
+    let ctx = day(&mut desk, "2026-11-23");
+    let r = desk.figures(&ctx, Some("2026-10"), None, None).unwrap();
+    let f = &r.period;
+    assert_eq!((f.from.as_str(), f.to.as_str()), ("2026-10", "2026-10"));
+    assert_eq!((f.members.total, f.members.new, f.members.active, f.members.lapsed), (3, 1, 3, 0));
+    // R2 300 + R3 200 + R5 50 − 20; R4 was refunded whole: no visit, no spend.
+    assert_eq!(f.sales.net_spend, "530.00");
+    assert_eq!(f.sales.visits, 3);
+    assert_eq!(f.sales.spend_per_visit.as_deref(), Some("176.67"));
+    // Each October visitor came once; September's one visitor (张三) came back.
+    assert_eq!(f.repurchase_rate.as_deref(), Some("0.0"));
+    assert_eq!(f.retention_rate.as_deref(), Some("100.0"));
+    // 12 months to October: 张三 400, 王五 200, 李四 30; the top ⌈0.6⌉ = 1 spent 400 of 630.
+    assert_eq!(f.top20_share.as_deref(), Some("63.5"));
+    // Lots of October: 300 + 200 + 100 + 50 from receipts and 2 × 20 for the surveys;
+    // clawed back 100 (R4) + 20 (R5). Outstanding: September's 100 + 690 − 120.
+    assert_eq!((f.points.issued, f.points.clawed_back, f.points.redeemed), (690, 120, 0));
+    assert_eq!(f.points.outstanding, 670);
+    assert_eq!(f.points.liability, "67.00");
+    // One promoter (10) and one detractor (6).
+    assert_eq!((f.nps.score.as_deref(), f.nps.n), (Some("0.0"), 2));
+    // Follow-up calls due in October, none made yet: R2 (¥300) and the first checkouts of
+    // 王五 (R3) and 李四 (R5), three days after each.
+    assert_eq!(
+        (f.contacts.due, f.contacts.done, f.contacts.completion.as_deref()),
+        (3, 0, Some("0.0")),
+        "{:?}",
+        f.contacts
+    );
+    assert_eq!(f.contacts.due_by_reason.get("follow_up"), Some(&3));
+    assert_eq!(f.stored_value.principal, "0.00");
+
+    // The comparison: the 12 months before, oldest first; September had 张三's one visit.
+    assert_eq!(r.months_before.len(), 12);
+    let september = &r.months_before[11];
+    assert_eq!((september.from.as_str(), september.sales.net_spend.as_str()), ("2026-09", "100.00"));
+    assert_eq!(september.retention_rate, None, "nobody visited in August: an empty base");
+
+    // The default is the last full month (on 11-23: October); a branch counts its own
+    // receipts only.
+    assert_eq!(desk.figures(&ctx, None, None, None).unwrap().period, r.period);
+    let main = desk.figures(&ctx, Some("2026-10"), None, Some("main")).unwrap();
+    assert_eq!(main.period.sales.net_spend, "530.00");
+    assert_eq!(desk.figures(&ctx, Some("2026-10"), None, Some("nowhere")).unwrap_err().code, ErrorCode::BranchNotFound);
+}
+
+#[test]
+fn figures_refuse_a_bad_period_and_staff_who_are_not_managers() {
+    let (desk, ctx) = store_on("2026-11-23");
+    for (from, to) in [(Some("2026-13"), None), (Some("2026-10"), Some("2026-09")), (Some("2027-01"), None)] {
+        assert_eq!(desk.figures(&ctx, from, to, None).unwrap_err().code, ErrorCode::InvalidInput, "{from:?} {to:?}");
+    }
+    for role in [loyalty::Role::FrontDesk, loyalty::Role::CustomerService] {
+        let staff = desk::Ctx { role, ..ctx.clone() };
+        assert_eq!(desk.figures(&staff, None, None, None).unwrap_err().code, ErrorCode::NotAllowed, "{role:?}");
+    }
+}
+
+#[test]
+fn a_score_is_0_to_10_and_only_with_a_survey() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    enroll(&mut desk, &ctx, "张三", "13800000001", "F");
+    for (kind, score) in [("survey", 11), ("survey", -1), ("feedback", 9)] {
+        let e = desk.record_interaction(&ctx, "13800000001", kind, None, "", Some(score)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{kind} {score}");
+    }
+    assert_eq!(count(&desk, "interactions"), 0, "nothing was written");
+    let ok = desk.record_interaction(&ctx, "13800000001", "survey", None, "", Some(9)).unwrap();
+    assert_eq!(ok.score, Some(9));
+}
