@@ -161,6 +161,15 @@ impl ServerUrl {
         ServerUrl(format!("{scheme}://{user}:{encoded}@{host}"))
     }
 
+    /// The same server and options with another database name.
+    pub fn with_database(&self, name: &str) -> ServerUrl {
+        let url = self.0.as_str();
+        let (head, query) = url.split_once('?').map(|(h, q)| (h, format!("?{q}"))).unwrap_or((url, String::new()));
+        let server =
+            head.rsplit_once('/').filter(|(s, _)| s.contains("://") && !s.ends_with('/')).map_or(head, |(s, _)| s);
+        ServerUrl(format!("{server}/{name}{query}"))
+    }
+
     /// The same URL without its password (what the desk keeps in its settings file).
     pub fn without_password(&self) -> ServerUrl {
         let (scheme, rest) = self.0.split_once("://").unwrap_or(("postgres", &self.0));
@@ -603,18 +612,34 @@ pub fn test_server(url: &ServerUrl) -> Result<String> {
     Ok(format!("PostgreSQL {version}"))
 }
 
+/// Runs `work` on an admin connection to the server of `base` (tests and benchmarks set up
+/// their databases with it); any failure is `Unreachable`, without the password.
+fn on_server<T>(
+    base: &ServerUrl,
+    work: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error>,
+) -> Result<T> {
+    let unreachable = |e: postgres::Error| StoreError::Unreachable {
+        server: base.redacted(),
+        detail: redact_password(&e.to_string()),
+    };
+    let mut client = postgres::Client::connect(base.secret(), postgres::NoTls).map_err(unreachable)?;
+    work(&mut client).map_err(unreachable)
+}
+
+/// A name the admin helpers put into SQL: lowercase ASCII letters, digits and `_`.
+fn plain_name(name: &str) -> Result<&str> {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        Ok(name)
+    } else {
+        Err(StoreError::Migration(format!("name {name}")))
+    }
+}
+
 /// A new, empty schema `name` on the server of `base` and the URL that works in it (its
 /// `search_path`): a fresh database for each test or benchmark on one throwaway cluster.
 pub fn create_schema(base: &ServerUrl, name: &str) -> Result<ServerUrl> {
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-        return Err(StoreError::Migration(format!("schema name {name}")));
-    }
-    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
-    let mut client =
-        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
-    client
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
-        .map_err(|e| unreachable(e.to_string()))?;
+    let name = plain_name(name)?;
+    on_server(base, |c| c.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")))?;
     let sep = if base.secret().contains('?') { '&' } else { '?' };
     Ok(ServerUrl::new(&format!("{}{sep}options=-c%20search_path%3D{name}", base.secret())))
 }
@@ -624,34 +649,30 @@ pub fn create_schema(base: &ServerUrl, name: &str) -> Result<ServerUrl> {
 /// works in it. An existing database of that name is dropped first. For benchmarks, which
 /// need a fresh copy of a large store for each run.
 pub fn create_database(base: &ServerUrl, name: &str, template: Option<&str>) -> Result<ServerUrl> {
-    let plain = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !plain(name) || !template.map(plain).unwrap_or(true) {
-        return Err(StoreError::Migration(format!("database name {name}")));
-    }
-    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
-    let mut client =
-        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
-    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .and_then(|_| client.batch_execute(&format!("CREATE DATABASE {name}{from}")))
-        .map_err(|e| unreachable(e.to_string()))?;
-    let url = base.secret();
-    let (head, query) = url.split_once('?').map(|(h, q)| (h, format!("?{q}"))).unwrap_or((url, String::new()));
-    let (server, _db) =
-        head.rsplit_once('/').filter(|(s, _)| s.contains("://") && !s.ends_with('/')).unwrap_or((head, ""));
-    Ok(ServerUrl::new(&format!("{server}/{name}{query}")))
+    let name = plain_name(name)?;
+    let from = template.map(plain_name).transpose()?.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    on_server(base, |c| {
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        c.batch_execute(&format!("CREATE DATABASE {name}{from}"))
+    })?;
+    Ok(base.with_database(name))
+}
+
+/// Renames the database `from` to `to` on the server of `base` (`to` is dropped first).
+pub fn rename_database(base: &ServerUrl, from: &str, to: &str) -> Result<ServerUrl> {
+    let (from, to) = (plain_name(from)?, plain_name(to)?);
+    on_server(base, |c| {
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)"))?;
+        c.batch_execute(&format!("ALTER DATABASE {from} RENAME TO {to}"))
+    })?;
+    Ok(base.with_database(to))
 }
 
 /// Whether the server of `base` has a database called `name`.
 pub fn database_exists(base: &ServerUrl, name: &str) -> Result<bool> {
-    let unreachable = |detail: String| StoreError::Unreachable { server: base.redacted(), detail };
-    let mut client =
-        postgres::Client::connect(base.secret(), postgres::NoTls).map_err(|e| unreachable(e.to_string()))?;
-    let row = client
-        .query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])
-        .map_err(|e| unreachable(e.to_string()))?;
-    Ok(row.get::<_, i64>(0) > 0)
+    on_server(base, |c| {
+        Ok(c.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])?.get::<_, i64>(0) > 0)
+    })
 }
 
 /// Checks a file meant to be restored: it opens read-only, passes SQLite's full
