@@ -154,11 +154,24 @@ impl Window {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": BIN }));
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the app");
+        // tauri-driver listens before WebKitWebDriver behind it is ready; on a busy machine
+        // the first session request can be cut off, so it is tried a few times.
+        let mut attempt = 0;
+        let client = loop {
+            let made = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match made {
+                Ok(client) => break client,
+                Err(e) if attempt < 4 => {
+                    attempt += 1;
+                    eprintln!("WebDriver session not made ({e}); trying again");
+                    tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e}"),
+            }
+        };
         let w = Window { client, driver, dir, db };
         w.wait_text("#store-date", today).await;
         w
@@ -757,6 +770,12 @@ async fn a_new_pc_connects_to_the_shared_database_from_the_first_start_screen() 
     w.shot("connect-unreachable").await;
 
     w.type_into("#conn-url", &with_password).await;
+    // A branch the database does not have is refused, and nothing is saved.
+    w.type_into("#conn-branch", "nowhere").await;
+    w.click("#conn-form button[type=submit]").await;
+    w.wait_text("#conn-message", "没有代码为“nowhere”的门店").await;
+    assert!(!data.path().join("MemberDesk/connection.json").exists(), "nothing saved for a refused branch");
+    w.client.find(Locator::Css("#conn-branch")).await.unwrap().clear().await.unwrap();
     w.type_into("#conn-counter", "二号收银台").await;
     w.click("#conn-test").await;
     w.wait_text("#conn-message", "连接成功：PostgreSQL").await;
@@ -783,4 +802,25 @@ async fn a_new_pc_connects_to_the_shared_database_from_the_first_start_screen() 
         .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list["staff"][0]["name"], "王店长", "the manager was made on the server");
+}
+
+/// A survey recorded on the card carries the member's recommend score, which the figures
+/// count for NPS; the score is asked with a survey only.
+#[tokio::test]
+async fn a_survey_on_the_card_records_the_recommend_score_for_nps() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士").await;
+    w.wait_visible("#interaction-score").await;
+    w.type_into("#interaction-score", "9").await;
+    w.shot("survey-score").await;
+    w.click("#interaction-submit").await;
+    w.wait_text("#card-balance", "70").await;
+    w.client.find(Locator::Css("#interaction-kind")).await.unwrap().select_by_value("feedback").await.unwrap();
+    w.wait_hidden("#interaction-score-field").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let f = cli_json(&db, TODAY, &["report", "figures", "--from", "2026-11"], 0);
+    assert_eq!((f["nps"]["n"].as_i64(), f["nps"]["score"].as_str()), (Some(1), Some("100.0")), "{f}");
 }

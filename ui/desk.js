@@ -392,7 +392,8 @@ async function submitInteraction(ev) {
   $("#interaction-error").textContent = "";
   const kind = $("#interaction-kind").value;
   const scoreText = $("#interaction-score").value.trim();
-  const score = kind === "survey" && scoreText !== "" ? Number(scoreText) : null;
+  // Whether a score may go with this kind is the backend's to say.
+  const score = scoreText !== "" ? Number(scoreText) : null;
   if (score !== null && !Number.isInteger(score)) {
     $("#interaction-error").textContent = t("interaction.badScore");
     return;

@@ -32,6 +32,11 @@ function wire() {
   $("#adjust-form").addEventListener("submit", submitAdjust);
   $("#member-form").addEventListener("submit", submitMember);
   $("#interaction-form").addEventListener("submit", submitInteraction);
+  // The recommend score is asked with a survey only.
+  $("#interaction-kind").addEventListener("change", (e) => {
+    $("#interaction-score-field").classList.toggle("hidden", e.target.value !== "survey");
+    $("#interaction-score").value = "";
+  });
   $("#redeem-form").addEventListener("submit", submitRedeem);
   $("#se-done").addEventListener("click", () => recordContact("done"));
   $("#se-noanswer").addEventListener("click", () => recordContact("no_answer"));

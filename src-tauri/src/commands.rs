@@ -129,13 +129,14 @@ pub async fn store_connect(state: State<'_, AppState>, form: ConnectionForm) -> 
         return Err(DeskError::new(ErrorCode::NotAllowed, "更换数据库须由店长登录后操作"));
     }
     let location = server_of(&form)?;
-    // Opened once here so a wrong address is refused before anything is saved.
-    crate::state::open_desk(&location)?;
     let saved = crate::connection::SavedConnection {
         url: form.url.trim().to_string(),
         branch: form.branch.clone().filter(|b| !b.trim().is_empty()),
         counter: form.counter.clone().filter(|c| !c.trim().is_empty()),
     };
+    // Opened once here, at the form's branch and counter, so that a wrong address or a
+    // branch the database does not have is refused before anything is saved.
+    crate::state::open_desk_at(&location, saved.branch.clone(), saved.counter.clone())?;
     saved
         .save(&state.app_folder)
         .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法保存连接设置：{e}")))?;

@@ -356,13 +356,22 @@ fn backup_of_the_day(location: &store::Location) {
 /// counter of the environment (`MEMBERDESK_BRANCH`, `MEMBERDESK_COUNTER`) or of the saved
 /// shared-database settings, backups of a server kept in this PC's app folder.
 pub fn open_desk(location: &store::Location) -> DeskResult<Desk> {
+    let saved = crate::connection::SavedConnection::load(&clock::app_folder()).unwrap_or_default();
+    open_desk_at(location, saved.branch, saved.counter)
+}
+
+/// The same at the branch and counter given (the connection form's, before they are saved);
+/// the environment still wins. A branch the database does not have is refused.
+pub fn open_desk_at(location: &store::Location, branch: Option<String>, counter: Option<String>) -> DeskResult<Desk> {
     let mut desk = Desk::open_location(location)?;
-    let saved = crate::connection::SavedConnection::load(&clock::app_folder());
-    let branch = clock::env_text(clock::BRANCH_ENV).or_else(|| saved.as_ref().and_then(|s| s.branch.clone()));
-    let counter =
-        clock::env_text(clock::COUNTER_ENV).or_else(|| saved.as_ref().and_then(|s| s.counter.clone())).unwrap_or_else(
-            || if matches!(location, store::Location::Server(_)) { default_counter() } else { String::new() },
-        );
+    let branch = clock::env_text(clock::BRANCH_ENV).or(branch);
+    let counter = clock::env_text(clock::COUNTER_ENV).or(counter).unwrap_or_else(|| {
+        if matches!(location, store::Location::Server(_)) {
+            default_counter()
+        } else {
+            String::new()
+        }
+    });
     desk.set_station(branch.as_deref(), &counter)?;
     if let store::Location::Server(_) = location {
         desk.set_backup_folder(clock::shared_backup_folder());

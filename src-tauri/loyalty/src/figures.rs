@@ -115,7 +115,8 @@ impl Period {
     /// The first day of the earliest month any figure of this period or its comparison
     /// reads (the comparison's first month's 12-month window, and retention before it).
     pub fn facts_from(&self) -> NaiveDate {
-        self.from - Months::new(24)
+        // A period longer than 24 months reaches further back for its own retention base.
+        self.from - Months::new(self.months().max(24))
     }
 
     /// `2026-10` or `2026-01…2026-06`.
@@ -776,6 +777,21 @@ mod tests {
         assert!(matches!(Period::parse(Some("2026-07"), Some("2026-06"), today), Err(PeriodError::Reversed { .. })));
         assert!(matches!(Period::parse(Some("2026-13"), None, today), Err(PeriodError::Month(_))));
         assert!(matches!(Period::parse(Some("2027-01"), None, today), Err(PeriodError::Future(_))));
+    }
+
+    #[test]
+    fn the_facts_reach_back_to_every_window_a_period_and_its_comparison_read() {
+        for (from, to) in [("2026-10", "2026-10"), ("2026-01", "2026-06"), ("2023-01", "2026-06")] {
+            let p = Period::parse(Some(from), Some(to), d("2026-11-23")).unwrap();
+            let earliest = p
+                .twelve_months_before()
+                .iter()
+                .flat_map(|m| [m.previous().from, m.year_to_end().from])
+                .chain([p.previous().from, p.year_to_end().from])
+                .min()
+                .unwrap();
+            assert!(p.facts_from() <= earliest, "{from}…{to}: facts from {} but {earliest} is read", p.facts_from());
+        }
     }
 
     #[test]
