@@ -207,6 +207,22 @@ fn benches(c: &mut Criterion) {
         ("lookup_pinyin_initials", keys.initials.clone()),
         ("lookup_full_pinyin", keys.full.clone()),
     ];
+    // What the engine itself costs, on the same connection: one round trip, and the bare
+    // indexed query a phone lookup comes down to (the floor the lookups are measured against).
+    group.bench_function("bare_round_trip", |b| {
+        b.iter(|| criterion::black_box(desk.conn().query_row("SELECT 1", (), |r| r.get::<_, i64>(0)).unwrap()))
+    });
+    group.bench_function("bare_phone_query", |b| {
+        b.iter(|| {
+            let found: (i64, String, String) = desk
+                .conn()
+                .query_row("SELECT id, member_no, name FROM members WHERE phone = ?1", [&phone], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap();
+            criterion::black_box(found)
+        })
+    });
     for (label, query) in lookups {
         let hits = desk.search(&ctx, &query, 20).unwrap();
         assert!(!hits.is_empty(), "{label} “{query}” finds someone");
@@ -364,6 +380,8 @@ fn side_by_side(_c: &mut Criterion) {
     let figures: [BTreeMap<String, f64>; 2] = ["sqlite", "postgres"].map(|e| {
         let mut f = read_results(&bench_dir().join(format!("results-{e}.txt")));
         for name in [
+            "bare_round_trip",
+            "bare_phone_query",
             "open_store",
             "lookup_phone",
             "lookup_last4",

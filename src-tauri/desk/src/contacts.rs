@@ -4,7 +4,7 @@
 //! the holiday table, and the SMS and call lists for export.
 
 use crate::members::{resolve, tier_label};
-use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{Datelike, Days, NaiveDate};
 use loyalty::contacts::{
     birthday_falls_on, channel, follow_up_due, holiday_falls_on, holiday_greets, lunar_birthday_keys, order_key,
@@ -197,21 +197,33 @@ pub(crate) fn generate_day(
         entry_reasons.push(r);
     }
     let written = store::contacts::insert_entries(conn, day, overdue, &entries)?;
+    // The day's birthday and recall coupons, issued together.
+    let now = ctx.now_text();
+    let mut gifts = Vec::new();
     for (e, r) in entries.iter().zip(&entry_reasons) {
         for reason in r {
-            match (reason, &birthday_coupon, &recall_coupon) {
+            let (t, reason, (valid_from, valid_until)) = match (reason, &birthday_coupon, &recall_coupon) {
                 (ContactReason::Birthday { date, .. }, Some(t), _) => {
-                    let valid = loyalty::coupons::birthday_coupon_validity(day, *date);
-                    coupons::issue_from(conn, ctx, t, e.member_id, "生日券", Some(valid))?;
+                    (t, "生日券", loyalty::coupons::birthday_coupon_validity(day, *date))
                 }
                 (ContactReason::Lapsed { .. }, _, Some(t)) => {
-                    let valid = loyalty::coupons::validity(day, t.days_valid);
-                    coupons::issue_from(conn, ctx, t, e.member_id, "回归奖励", Some(valid))?;
+                    (t, "回归奖励", loyalty::coupons::validity(day, t.days_valid))
                 }
-                _ => {}
+                _ => continue,
+            };
+            if t.active {
+                gifts.push(store::coupons::NewCoupon {
+                    template: t,
+                    member_id: e.member_id,
+                    valid_from,
+                    valid_until,
+                    reason,
+                    issued_at: &now,
+                });
             }
         }
     }
+    store::coupons::issue_many(conn, &gifts, loyalty::coupons::coupon_code)?;
     let texted: usize = sms.values().map(Vec::len).sum();
     let took = started.elapsed().as_millis() as i64;
     store::contacts::mark_day(conn, day, (written + texted) as i64, overdue, &ctx.now_text(), took)?;
