@@ -456,19 +456,19 @@ fn the_recall_text_says_the_stores_own_number_of_days() {
     assert_eq!(recall.2, ["lapsed: 最后一次消费 2026-06-10，已 60 天未到店"]);
 }
 
-/// A busy birthday day: 130 members greeted at once each get their own birthday coupon
-/// (the day's coupons are issued together, more than one batch of a hundred), with codes
-/// of their own, and the member numbers line up with the coupons' owners.
+/// A busy birthday day: 1,005 members greeted at once each get their own birthday coupon
+/// (the day's coupons are issued together, more than one statement of a thousand), with
+/// codes of their own.
 #[test]
 fn a_busy_birthday_day_gives_each_member_one_coupon_of_their_own() {
     let (mut desk, ctx) = store_on("2026-11-01");
-    for i in 0..130 {
+    for i in 0..1005 {
         member(&mut desk, &ctx, "张丽", &format!("1380000{i:04}"), "F", "1990-11-20", false, false);
     }
     let ctx = day(&mut desk, "2026-11-18");
-    assert_eq!(list(&desk, &ctx, "2026-11-18").len(), 130);
+    assert_eq!(list(&desk, &ctx, "2026-11-18").len(), 1005);
     let mut codes = std::collections::HashSet::new();
-    for i in [0, 99, 100, 129] {
+    for i in [0, 999, 1000, 1004] {
         let card = desk.member_card(&ctx, &format!("1380000{i:04}")).unwrap();
         let birthday: Vec<_> = card.coupons.iter().filter(|c| c.name.contains("生日")).collect();
         assert_eq!(birthday.len(), 1, "member {i}: {:?}", card.coupons);
@@ -476,5 +476,5 @@ fn a_busy_birthday_day_gives_each_member_one_coupon_of_their_own() {
     }
     let issued: i64 =
         desk.conn().query_row("SELECT count(*) FROM coupons WHERE reason = '生日券'", (), |r| r.get(0)).unwrap();
-    assert_eq!(issued, 130);
+    assert_eq!(issued, 1005);
 }
