@@ -287,3 +287,13 @@ fn the_servers_password_never_shows_in_an_error() {
     assert_eq!(e.code, ErrorCode::StoreUnreachable);
     assert!(!e.message.contains("Wrong-Pw-7"), "{}", e.message);
 }
+
+/// A server connection runs without the just-in-time compiler, which made the busiest day's
+/// follow-up query 70 ms slower (docs/performance.md).
+#[test]
+fn a_server_connection_runs_without_jit() {
+    let Some(server) = test_server() else { return };
+    let desk = Desk::open_location(&fresh_server_location(&server)).unwrap();
+    let jit: String = desk.conn().query_row("SELECT current_setting('jit')", (), |r| r.get(0)).unwrap();
+    assert_eq!(jit, "off");
+}
