@@ -12,6 +12,7 @@ pub mod money;
 pub mod name_keys;
 pub mod points;
 pub mod program;
+pub mod screening;
 pub mod staff;
 pub mod store_date;
 pub mod tiers;
