@@ -604,3 +604,56 @@ fn report_figures_gives_the_months_figures_and_nps_from_scored_surveys() {
     let refused = cli_json_as(&db, "2026-11-02", Some(("收银小王", "5555")), &["report", "figures"], 2);
     assert_eq!(refused["error"]["code"], "not_allowed");
 }
+
+#[test]
+fn screening_lists_the_quarters_candidates_and_approval_sets_vip() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    cli_json(&db, "2026-10-05", &["enroll", "--name", "王芳", "--phone", "13800138001", "--gender", "F"], 0);
+    cli_json(&db, "2026-10-05", &["enroll", "--name", "李雷", "--phone", "13800138002", "--gender", "M"], 0);
+    for day in 6..12 {
+        let date = format!("2026-10-{day:02}");
+        let receipt = format!("R{day}");
+        cli_json(&db, &date, &["checkout", "--member", "13800138001", "--amount", "500.00", "--receipt", &receipt], 0);
+    }
+    cli_json(&db, "2026-10-12", &["checkout", "--member", "13800138002", "--amount", "50.00", "--receipt", "L1"], 0);
+    for day in ["2026-10-13", "2026-10-14"] {
+        cli_json(&db, day, &["interaction", "--member", "13800138001", "--kind", "survey", "--score", "10"], 0);
+    }
+    let none = cli_json(&db, "2026-12-20", &["screening", "list"], 2);
+    assert_eq!(none["error"]["code"], "invalid_input", "nothing screened before the first quarter's day");
+
+    // Brought up to 2027-01-02: 2027Q1 was made on New Year's Day over 2026.
+    let s = cli_json(&db, "2027-01-02", &["screening", "list"], 0);
+    assert_eq!(s["quarter"], "2027Q1", "{s}");
+    let candidates = s["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 1, "{s}");
+    let c = &candidates[0];
+    assert_eq!(c["member_no"], "M000001");
+    assert_eq!(c["met"], 3);
+    assert_eq!(c["vip"], false);
+    let held: Vec<bool> = ["visits", "referrals", "interactions", "top_spend", "tier"]
+        .iter()
+        .map(|k| c["criteria"][k].as_bool().unwrap())
+        .collect();
+    assert_eq!(held, [true, false, true, true, false], "{c}");
+    assert_eq!(c["values"]["visits"], 6);
+    assert_eq!(c["values"]["top_spend"], "3000.00");
+
+    let again = cli_json(&db, "2027-01-02", &["screening", "run", "--quarter", "2027Q1"], 0);
+    assert_eq!(again["ran_now"], false);
+    let future = cli_json(&db, "2027-01-02", &["screening", "run", "--quarter", "2027Q2"], 2);
+    assert_eq!(future["error"]["code"], "invalid_input");
+
+    let ok = cli_json(&db, "2027-01-02", &["screening", "approve", "--member", "M000001"], 0);
+    assert_eq!((ok["status"].as_str(), ok["vip"].as_bool()), (Some("approved"), Some(true)));
+    let card = cli_json(&db, "2027-01-02", &["member", "show", "13800138001"], 0);
+    assert_eq!(card["vip"], true);
+    let off = cli_json(&db, "2027-01-02", &["member", "vip", "--member", "M000001", "--off", "--note", "搬家"], 0);
+    assert_eq!(off["vip"], false);
+    let neither = cli_json(&db, "2027-01-02", &["member", "vip", "--member", "M000001"], 2);
+    assert!(!neither["error"]["code"].is_null());
+    let archived = cli_json(&db, "2027-01-02", &["member", "archive", "M000002"], 0);
+    assert_eq!(archived["archived"], true, "{archived}");
+    cli_json(&db, "2027-01-02", &["member", "unarchive", "M000002"], 0);
+}

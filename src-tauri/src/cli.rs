@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: TiersAction,
     },
+    /// The quarterly big-customer screening (manager, rules §10).
+    Screening {
+        #[command(subcommand)]
+        action: ScreeningAction,
+    },
     /// The manager's reports.
     Report {
         #[command(subcommand)]
@@ -235,6 +240,54 @@ enum MemberAction {
     Show { member: String },
     /// Find members like the front desk does.
     Search { query: String },
+    /// Set or clear the VIP flag (大客户, manager).
+    Vip {
+        #[arg(long)]
+        member: String,
+        #[arg(long, conflicts_with = "off", required_unless_present = "off")]
+        on: bool,
+        #[arg(long)]
+        off: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Archive a member: hidden from lookups and lists, history kept (manager).
+    Archive { member: String },
+    /// Bring an archived member back.
+    Unarchive { member: String },
+}
+
+#[derive(Subcommand)]
+enum ScreeningAction {
+    /// Make (idempotently) the screening of a quarter that has begun (default: this quarter).
+    Run {
+        /// YYYYQn, e.g. 2027Q1.
+        #[arg(long)]
+        quarter: Option<String>,
+    },
+    /// The members a quarter's screening listed (default: the latest screening).
+    List {
+        #[arg(long)]
+        quarter: Option<String>,
+    },
+    /// Approve a listed member: VIP from now on.
+    Approve {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Dismiss a listed member, with a note saying why.
+    Dismiss {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long)]
+        note: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -436,6 +489,47 @@ fn figures_text(r: &desk::figures::FiguresReport) -> String {
         ));
     }
     lines.join("\n")
+}
+
+fn screening_text(s: &desk::screening::ScreeningView) -> String {
+    let tick = |held: bool| if held { " ✓" } else { "" };
+    let mut text = format!(
+        "{} 大客户筛选（{}，统计 {} 至 {}）：{} 位会员中 {} 位候选，消费前 10% 门槛 {}{}",
+        s.quarter,
+        s.screening_day,
+        s.window_start,
+        s.window_end,
+        s.evaluated,
+        s.candidate_count,
+        s.top_spend_threshold.as_deref().map(|t| format!("¥{t}")).unwrap_or_else(|| "—".into()),
+        if s.ran_now { "" } else { "（此前已筛选，未重复）" }
+    );
+    for c in &s.candidates {
+        let v = &c.values;
+        text.push_str(&format!(
+            "\n  {} {}  到店 {}{}  推荐 {}{}  互动 {}{}  消费 ¥{}{}  等级 {}{}  满足 {}/5{}{}",
+            c.member_no,
+            c.name,
+            v.visits,
+            tick(c.criteria.visits),
+            v.referrals,
+            tick(c.criteria.referrals),
+            v.interactions,
+            tick(c.criteria.interactions),
+            v.top_spend,
+            tick(c.criteria.top_spend),
+            v.tier,
+            tick(c.criteria.tier),
+            c.met,
+            if c.vip { "  [大客户]" } else { "" },
+            match c.status.as_str() {
+                "approved" => "  已选",
+                "dismissed" => "  未选",
+                _ => "",
+            }
+        ));
+    }
+    text
 }
 
 fn tier_run_text(run: &TierRunView) -> String {
@@ -844,6 +938,41 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 o.coupon.as_ref().map(|c| format!("，发券 {}", c.code)).unwrap_or_default()
             );
             out(&o, text)
+        }
+        Command::Member { action: MemberAction::Vip { member, on, off: _, note } } => {
+            let c = desk.set_vip(ctx, &member, on, &note)?;
+            let text = format!("{} {}：{}", c.member_no, c.name, if c.vip { "已设为大客户" } else { "已取消大客户" });
+            out(&c, text)
+        }
+        Command::Member { action: MemberAction::Archive { member } } => {
+            let c = desk.set_archived(ctx, &member, true)?;
+            let text = format!("{} {} 已归档", c.member_no, c.name);
+            out(&c, text)
+        }
+        Command::Member { action: MemberAction::Unarchive { member } } => {
+            let c = desk.set_archived(ctx, &member, false)?;
+            let text = format!("{} {} 已恢复", c.member_no, c.name);
+            out(&c, text)
+        }
+        Command::Screening { action: ScreeningAction::Run { quarter } } => {
+            let s = desk.run_screening(ctx, quarter.as_deref())?;
+            let text = screening_text(&s);
+            out(&s, text)
+        }
+        Command::Screening { action: ScreeningAction::List { quarter } } => {
+            let s = desk.screening(ctx, quarter.as_deref())?;
+            let text = screening_text(&s);
+            out(&s, text)
+        }
+        Command::Screening { action: ScreeningAction::Approve { member, quarter, note } } => {
+            let c = desk.decide_candidate(ctx, quarter.as_deref(), &member, true, &note)?;
+            let text = format!("{} {}：已选为大客户", c.member_no, c.name);
+            out(&c, text)
+        }
+        Command::Screening { action: ScreeningAction::Dismiss { member, quarter, note } } => {
+            let c = desk.decide_candidate(ctx, quarter.as_deref(), &member, false, &note)?;
+            let text = format!("{} {}：不选为大客户（{}）", c.member_no, c.name, c.note);
+            out(&c, text)
         }
         Command::Tiers { action: TiersAction::Evaluate { month } } => {
             let run = desk.evaluate_tiers(ctx, month.as_deref())?;

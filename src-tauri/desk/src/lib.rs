@@ -18,6 +18,7 @@ pub mod import;
 pub mod interactions;
 pub mod members;
 mod points;
+pub mod screening;
 pub mod staff;
 pub mod store_day;
 pub mod tiers;

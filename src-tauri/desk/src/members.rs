@@ -245,7 +245,7 @@ impl Desk {
         })
     }
 
-    fn card_of(&self, ctx: &Ctx, row: &MemberRow) -> DeskResult<MemberCard> {
+    pub(crate) fn card_of(&self, ctx: &Ctx, row: &MemberRow) -> DeskResult<MemberCard> {
         let conn = self.store.conn();
         let lots = store::lots::open_lots(conn, row.id)?;
         let horizon = ctx.store_date + Days::new(30);

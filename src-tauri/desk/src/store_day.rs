@@ -77,12 +77,16 @@ impl Desk {
                     points_expired += lot.remaining;
                 }
                 // Every day since the last store date (or the opening day itself), oldest first:
-                // the tier evaluation on each 1st, then that day's contact list (days the app
-                // was not opened are generated now, marked overdue).
+                // the tier evaluation on each 1st, the screening on a quarter's first, then that
+                // day's contact list (days the app was not opened are generated now, marked overdue).
                 let mut day = latest.map(|l| l + Days::new(1)).unwrap_or(date);
                 while day <= date {
                     if day.day() == 1 {
                         tier_runs.push(crate::tiers::run_month(&tx, &self.settings, day, now_text)?.month);
+                    }
+                    // A quarter's first day: its big-customer screening, with that day's tiers.
+                    if loyalty::screening::Quarter::starts_on(day) {
+                        crate::screening::run_quarter(&tx, loyalty::screening::Quarter::of(day), now_text)?;
                     }
                     store::coupons::expire_due(&tx, day)?;
                     crate::contacts::generate_day(&tx, &ctx, &self.settings, day, day < date)?;

@@ -225,9 +225,13 @@ mod tests {
 
     #[test]
     fn two_criteria_are_not_enough_and_the_edges_count() {
-        let base = ScreeningInputs { visits: 6, referrals: 2, interactions: 1, net_spend: m("100"), tier: Tier::Active };
+        let base =
+            ScreeningInputs { visits: 6, referrals: 2, interactions: 1, net_spend: m("100"), tier: Tier::Active };
         let c = criteria(&base, Some(m("100.01")));
-        assert_eq!((c.visits.met, c.referrals.met, c.interactions.met, c.top_spend.met, c.tier.met), (true, true, false, false, false));
+        assert_eq!(
+            (c.visits.met, c.referrals.met, c.interactions.met, c.top_spend.met, c.tier.met),
+            (true, true, false, false, false)
+        );
         assert!(!c.is_candidate(), "two of five");
         let c = criteria(&base, Some(m("100")));
         assert!(c.top_spend.met, "at the threshold is in");

@@ -83,10 +83,16 @@ pub enum Operation {
     ManageBranches,
     /// The program figures (rules §13).
     ViewFigures,
+    /// The quarterly big-customer screening, its decisions and the VIP flag (rules §10).
+    ScreenMembers,
+    /// Merge a member enrolled twice into the other (rules §2).
+    MergeMembers,
+    /// Erase a member's personal data (PIPL, rules §2).
+    EraseMember,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 24] = [
+    pub const ALL: [Operation; 27] = [
         Operation::Lookup,
         Operation::Enrol,
         Operation::EditMember,
@@ -111,6 +117,9 @@ impl Operation {
         Operation::ViewAudit,
         Operation::ManageBranches,
         Operation::ViewFigures,
+        Operation::ScreenMembers,
+        Operation::MergeMembers,
+        Operation::EraseMember,
     ];
 
     /// What the operation is called in a refusal.
@@ -140,6 +149,9 @@ impl Operation {
             Operation::ViewAudit => "操作日志",
             Operation::ManageBranches => "门店管理",
             Operation::ViewFigures => "效果评估",
+            Operation::ScreenMembers => "大客户筛选",
+            Operation::MergeMembers => "合并会员",
+            Operation::EraseMember => "删除个人信息",
         }
     }
 }

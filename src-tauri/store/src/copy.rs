@@ -33,6 +33,8 @@ pub const TABLES: &[&str] = &[
     "contact_attempts",
     "contact_scripts",
     "contact_sms_batches",
+    "screening_runs",
+    "screening_candidates",
 ];
 
 /// What a verified copy holds.

@@ -14,6 +14,7 @@ pub mod lots;
 pub mod members;
 pub mod meta;
 pub mod receipts;
+pub mod screening;
 pub mod settings;
 pub mod sms_batches;
 pub mod staff;
@@ -278,13 +279,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0006_staff_sign_in.sql")).foreign_key_check(),
         M::up(include_str!("migrations/0007_branches.sql")).foreign_key_check(),
         M::up(include_str!("migrations/0008_figures.sql")),
+        M::up(include_str!("migrations/0009_screening_and_merge.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    8
+    9
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

@@ -15,6 +15,8 @@ pub struct WindowFacts {
     pub visits: i64,
     pub interactions: i64,
     pub referrals: i64,
+    /// Successful referrals dated before the window's end, ever.
+    pub referrals_ever: i64,
     pub ever_referred: bool,
 }
 
@@ -64,6 +66,7 @@ pub fn window_facts(
         let (id, referrals, count) = row?;
         let f = facts.entry(id).or_default();
         f.referrals = referrals;
+        f.referrals_ever = count;
         f.ever_referred = count > 0;
     }
     Ok(facts)
