@@ -657,3 +657,43 @@ fn screening_lists_the_quarters_candidates_and_approval_sets_vip() {
     assert_eq!(archived["archived"], true, "{archived}");
     cli_json(&db, "2027-01-02", &["member", "unarchive", "M000002"], 0);
 }
+
+#[test]
+fn member_merge_duplicates_and_erase_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let t = "2026-10-05";
+    cli_json(&db, t, &["enroll", "--name", "陈静", "--phone", "13800138000", "--gender", "F"], 0);
+    cli_json(&db, t, &["enroll", "--name", "陈静", "--phone", "13800138001", "--gender", "F"], 0);
+    cli_json(&db, t, &["checkout", "--member", "13800138001", "--amount", "88.00", "--receipt", "R1"], 0);
+    let d = cli_json(&db, t, &["member", "duplicates"], 0);
+    assert_eq!(d["pairs"].as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d["pairs"][0]["reason"], "same_name_and_phone_one_digit_apart");
+
+    let p = cli_json(&db, t, &["member", "merge", "--keep", "M000001", "--merge", "M000002", "--preview"], 0);
+    assert_eq!(p["done"], false);
+    let m = cli_json(&db, t, &["member", "merge", "--keep", "M000001", "--merge", "M000002"], 0);
+    assert_eq!((m["kept"].as_str(), m["merged"].as_str()), (Some("M000001"), Some("M000002")), "{m}");
+    assert_eq!(m["moved"]["receipts"], 1);
+    for key in ["lots", "coupons", "receipts", "interactions", "contacts"] {
+        assert!(m["moved"][key].is_i64(), "{key} in {m}");
+    }
+    // Two welcome packs (50 each) and 88 for the receipt.
+    assert_eq!(m["points_balance"], 188);
+    assert_eq!(p["points_balance"], m["points_balance"], "the preview said so");
+    let card = cli_json(&db, t, &["member", "show", "13800138001"], 0);
+    assert_eq!(card["member_no"], "M000001", "the old phone finds the kept member");
+    assert_eq!(card["points_balance"], 188);
+    let again = cli_json(&db, t, &["member", "merge", "--keep", "M000001", "--merge", "M000002"], 2);
+    assert_eq!(again["error"]["code"], "invalid_input");
+
+    let unconfirmed = cli_json(&db, t, &["member", "erase", "M000001"], 2);
+    assert_eq!(unconfirmed["error"]["code"], "invalid_input");
+    let by_phone = cli_json(&db, t, &["member", "erase", "13800138000", "--confirm"], 2);
+    assert!(by_phone["error"]["message"].as_str().unwrap().contains("M000001"), "{by_phone}");
+    let erased = cli_json(&db, t, &["member", "erase", "M000001", "--confirm"], 0);
+    assert_eq!((erased["erased"].as_bool(), erased["name"].as_str()), (Some(true), Some("")));
+    assert_eq!(erased["points_balance"], 188);
+    let gone = cli_json(&db, t, &["member", "show", "13800138000"], 2);
+    assert_eq!(gone["error"]["code"], "member_not_found");
+}

@@ -129,7 +129,7 @@ enum Command {
         #[arg(long, allow_negative_numbers = true)]
         score: Option<i64>,
     },
-    /// Import a CSV file.
+    /// Import a CSV file or an Excel workbook (.xlsx: its first sheet, the same columns).
     Import {
         kind: ImportKind,
         file: PathBuf,
@@ -255,6 +255,25 @@ enum MemberAction {
     Archive { member: String },
     /// Bring an archived member back.
     Unarchive { member: String },
+    /// Merge a member enrolled twice into the one kept (manager); `--preview` shows what
+    /// would move and writes nothing.
+    Merge {
+        #[arg(long)]
+        keep: String,
+        #[arg(long)]
+        merge: String,
+        #[arg(long)]
+        preview: bool,
+    },
+    /// Members that look like one person enrolled twice.
+    Duplicates,
+    /// Erase a member's personal data (PIPL; manager; cannot be undone). Confirm with the
+    /// member number: `member erase M000123 --confirm` (or `--confirm M000123`).
+    Erase {
+        member: String,
+        #[arg(long, num_args = 0..=1, default_missing_value = "")]
+        confirm: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -952,6 +971,66 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
         Command::Member { action: MemberAction::Unarchive { member } } => {
             let c = desk.set_archived(ctx, &member, false)?;
             let text = format!("{} {} 已恢复", c.member_no, c.name);
+            out(&c, text)
+        }
+        Command::Member { action: MemberAction::Merge { keep, merge, preview } } => {
+            let m =
+                if preview { desk.merge_preview(ctx, &keep, &merge)? } else { desk.merge_members(ctx, &keep, &merge)? };
+            let v = &m.moved;
+            let text = format!(
+                "{}{} {} 并入 {} {}：积分批次 {}、优惠券 {}、小票 {}、互动 {}、联系记录 {}{}，合并后积分 {}",
+                if m.done { "已合并：" } else { "预览（未合并）：" },
+                m.merged,
+                m.merged_member.name,
+                m.kept,
+                m.kept_member.name,
+                v.lots,
+                v.coupons,
+                v.receipts,
+                v.interactions,
+                v.contacts,
+                if v.notes { "、亲情备注" } else { "" },
+                m.points_balance
+            );
+            out(&m, text)
+        }
+        Command::Member { action: MemberAction::Duplicates } => {
+            let pairs = desk.possible_duplicates(ctx, 200)?;
+            let text = if pairs.is_empty() {
+                "没有疑似重复的会员".to_string()
+            } else {
+                pairs
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} {}  ↔  {} {} {}  （{}）",
+                            p.a.member_no,
+                            p.a.name,
+                            p.a.phone.as_deref().unwrap_or("-"),
+                            p.b.member_no,
+                            p.b.name,
+                            p.b.phone.as_deref().unwrap_or("-"),
+                            p.reason_label
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            out(&json!({ "pairs": pairs }), text)
+        }
+        Command::Member { action: MemberAction::Erase { member, confirm } } => {
+            let confirm = match confirm {
+                None => {
+                    return Err(DeskError::new(
+                        ErrorCode::InvalidInput,
+                        "删除个人信息无法恢复：请加 --confirm 并写会员号（member erase M000123 --confirm）",
+                    ))
+                }
+                Some(c) if c.trim().is_empty() => member.clone(),
+                Some(c) => c,
+            };
+            let c = desk.erase_member(ctx, &member, &confirm)?;
+            let text = format!("{} 的个人信息已删除（姓名、手机、生日、备注）；积分与消费记录保留", c.member_no);
             out(&c, text)
         }
         Command::Screening { action: ScreeningAction::Run { quarter } } => {

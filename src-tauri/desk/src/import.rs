@@ -46,8 +46,62 @@ impl ImportReport {
     }
 }
 
-/// Decodes a spreadsheet's CSV bytes: UTF-8 (a BOM is dropped) or else GBK/GB18030.
+/// An Excel workbook's first sheet as CSV text, one line per sheet row (row n of the sheet
+/// is line n of the report). Numbers are written as Excel shows them without a format
+/// (a phone typed as a number keeps all its digits), dates as `YYYY-MM-DD` (with the time
+/// when there is one), line breaks inside a cell as spaces.
+fn xlsx_as_csv(bytes: &[u8]) -> DeskResult<String> {
+    use calamine::{Data, Reader};
+    let unreadable = |e: String| DeskError::new(ErrorCode::FileUnreadable, format!("无法读取 Excel 文件：{e}"));
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let sheet = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| unreadable("工作簿里没有工作表".into()))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    let cell = |c: &Data| -> String {
+        match c {
+            Data::Empty => String::new(),
+            Data::String(s) => s.trim().replace(['\r', '\n'], " "),
+            Data::Int(i) => i.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+            Data::DateTime(d) => match d.as_datetime() {
+                Some(t) if t.time() == chrono::NaiveTime::MIN => t.format("%Y-%m-%d").to_string(),
+                Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+                None => d.as_f64().to_string(),
+            },
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut out = Vec::new();
+    // Rows above the first filled one are kept as blank lines, so line numbers stay the
+    // sheet's row numbers.
+    let first_row = sheet.start().map_or(0, |(r, _)| r as usize);
+    out.extend(std::iter::repeat_n(b'\n', first_row));
+    for row in sheet.rows() {
+        let mut cells: Vec<String> = row.iter().map(cell).collect();
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            out.push(b'\n');
+            continue;
+        }
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        w.write_record(&cells).map_err(|e| unreadable(e.to_string()))?;
+        out.extend(w.into_inner().map_err(|e| unreadable(e.to_string()))?);
+    }
+    String::from_utf8(out).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Decodes an import file: an Excel workbook (`.xlsx`, first sheet), or CSV bytes in UTF-8
+/// (a BOM is dropped) or else GBK/GB18030.
 pub fn decode_text(bytes: &[u8]) -> DeskResult<String> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return xlsx_as_csv(bytes);
+    }
     let line_of = |offset: usize| bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         // A BOM says UTF-8: the whole file must be UTF-8.

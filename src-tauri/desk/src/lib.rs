@@ -17,6 +17,7 @@ pub mod figures;
 pub mod import;
 pub mod interactions;
 pub mod members;
+pub mod merge;
 mod points;
 pub mod screening;
 pub mod staff;

@@ -98,6 +98,11 @@ pub(crate) fn phone_taken(phone: &str, by: &MemberRow) -> DeskError {
 
 /// Finds a member by phone (any accepted form) or member number.
 pub(crate) fn resolve(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
+    follow_merge(conn, resolve_record(conn, key)?)
+}
+
+/// The member record a phone or member number names, as it is (a merged record too).
+pub(crate) fn resolve_record(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
     let key = key.trim();
     let found = if let Some(no) = loyalty::lookup::parse_member_no(key) {
         store::members::by_member_no(conn, &no)?
@@ -109,11 +114,25 @@ pub(crate) fn resolve(conn: &Connection, key: &str) -> DeskResult<MemberRow> {
     found.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, format!("找不到会员“{key}”（请输入手机号或会员号）")))
 }
 
+/// The member a merged member was merged into (rules §2: a search for the old phone or
+/// number finds the kept member); any other member as it is.
+pub(crate) fn follow_merge(conn: &Connection, mut row: MemberRow) -> DeskResult<MemberRow> {
+    // A kept member can be merged in turn later: follow the chain (it cannot loop, since a
+    // merge archives the merged member and only a member in the program can be kept).
+    for _ in 0..16 {
+        let Some(kept) = row.merged_into else { break };
+        row = store::members::get(conn, kept)?.ok_or_else(|| {
+            DeskError::new(ErrorCode::DataFileDamaged, format!("{} 合并到的会员不存在", row.member_no))
+        })?;
+    }
+    Ok(row)
+}
+
 fn gender_of(row: &MemberRow) -> Gender {
     row.gender
 }
 
-fn birthday_of(row: &MemberRow) -> Option<Birthday> {
+pub(crate) fn birthday_of(row: &MemberRow) -> Option<Birthday> {
     let calendar = row.birthday_calendar?;
     Some(Birthday {
         calendar,
@@ -204,6 +223,12 @@ impl Desk {
         ctx.require(Operation::ArchiveMember)?;
         self.store.write(|tx| {
             let row = resolve(&tx, key)?;
+            if !archived && row.erased_at.is_some() {
+                return Err(DeskError::new(
+                    ErrorCode::InvalidInput,
+                    format!("{} 的个人信息已删除，不能恢复", row.member_no),
+                ));
+            }
             store::members::set_archived(&tx, row.id, archived, &ctx.now_text())?;
             crate::audit(
                 &tx,
@@ -287,6 +312,7 @@ impl Desk {
             vip: row.vip,
             contact_ok: row.contact_ok,
             archived: row.archived,
+            erased: row.erased_at.is_some(),
             joined_on: row.joined_on,
             referral_code: row.referral_code.clone(),
             referred_by,
@@ -361,7 +387,11 @@ impl Desk {
                 found.extend(store::members::by_name_piece(conn, name, lim)?.into_iter().map(|m| (MatchKind::Name, m)));
             }
         }
-        let ranked: Vec<(u8, (MemberRow, MatchKind))> = found
+        let mut kept = Vec::with_capacity(found.len());
+        for (kind, m) in found {
+            kept.push((kind, follow_merge(conn, m)?));
+        }
+        let ranked: Vec<(u8, (MemberRow, MatchKind))> = kept
             .into_iter()
             .filter(|(_, m)| !m.archived)
             .map(|(kind, m)| {

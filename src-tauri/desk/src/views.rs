@@ -49,6 +49,8 @@ pub struct MemberCard {
     pub vip: bool,
     pub contact_ok: bool,
     pub archived: bool,
+    /// The personal data was erased (PIPL): name, phone, birthday and notes are blank.
+    pub erased: bool,
     pub joined_on: NaiveDate,
     pub referral_code: String,
     pub referred_by: Option<String>,

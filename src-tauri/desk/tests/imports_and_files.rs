@@ -214,3 +214,54 @@ fn interactions_import_history_counts_for_tiers_only_and_later_ones_earn() {
     assert_eq!(desk.member_card(&ctx, "13800138000").unwrap().points_balance, 50);
     assert_eq!(desk.member_card(&ctx, "13800138000").unwrap().tier_view.interaction, "20.00");
 }
+
+/// A members workbook as Excel saves one: phones typed as numbers, birthdays as date cells.
+fn members_workbook(rows: &[(&str, Option<f64>, &str, Option<(u16, u8, u8)>, f64)]) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in ["name", "phone", "gender", "birthday", "opening_points"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (i, (name, phone, gender, birthday, points)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, *name).unwrap();
+        if let Some(p) = phone {
+            sheet.write_number(r, 1, *p).unwrap();
+        }
+        sheet.write_string(r, 2, *gender).unwrap();
+        if let Some((y, m, d)) = birthday {
+            sheet.write_datetime_with_format(r, 3, ExcelDateTime::from_ymd(*y, *m, *d).unwrap(), &date).unwrap();
+        }
+        sheet.write_number(r, 4, *points).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn members_import_from_an_excel_workbook_with_the_same_checks_and_line_numbers() {
+    let (mut desk, ctx) = store_on("2026-11-02");
+    let bad = members_workbook(&[
+        ("孙丽", Some(13800138000.0), "女", Some((1990, 3, 8)), 120.0),
+        ("周强", Some(12345.0), "男", None, 0.0),
+    ]);
+    let r = desk.import_members(&ctx, &bad, ImportOptions::default()).unwrap();
+    assert_eq!(r.written, 0, "a bad row refuses the whole file");
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!((r.errors[0].line, r.errors[0].column.as_str()), (3, "phone"), "row 3 of the sheet");
+
+    let good = members_workbook(&[
+        ("孙丽", Some(13800138000.0), "女", Some((1990, 3, 8)), 120.0),
+        ("周强", Some(13900139000.0), "男", None, 0.0),
+    ]);
+    let r = desk.import_members(&ctx, &good, ImportOptions::default()).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.written, 2);
+    let card = desk.member_card(&ctx, "13800138000").unwrap();
+    assert_eq!((card.name.as_str(), card.gender.as_str()), ("孙丽", "F"));
+    assert_eq!(card.birthday.as_deref(), Some("1990-03-08"));
+    assert_eq!(card.points_balance, 120);
+    let junk = desk.import_members(&ctx, b"PK\x03\x04 not really a workbook", ImportOptions::default()).unwrap_err();
+    assert_eq!(junk.code, desk::ErrorCode::FileUnreadable);
+}

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod lookup;
 pub mod lunar;
 pub mod member;
+pub mod merge;
 pub mod money;
 pub mod name_keys;
 pub mod points;

@@ -12,6 +12,7 @@ pub mod interactions;
 pub mod ledger;
 pub mod lots;
 pub mod members;
+pub mod merge;
 pub mod meta;
 pub mod receipts;
 pub mod screening;

@@ -28,6 +28,10 @@ pub struct MemberRow {
     pub tier: Tier,
     pub points_balance: i64,
     pub archived: bool,
+    /// The member this one was merged into (rules §2): lookups of this one find that one.
+    pub merged_into: Option<i64>,
+    /// When the personal data was erased (PIPL); the row stays for the books.
+    pub erased_at: Option<String>,
 }
 
 /// What a new or edited member carries (the keys are computed by the caller).
@@ -49,12 +53,12 @@ pub struct MemberFields<'a> {
 
 const COLUMNS: &str = "id, member_no, name, gender, phone, birthday_calendar, birthday_year, birthday_month,
     birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, vip, notes, tier,
-    points_balance, archived";
+    points_balance, archived, merged_into, erased_at";
 
 /// The same columns, qualified for queries that join members as `m`.
 const M_COLUMNS: &str = "m.id, m.member_no, m.name, m.gender, m.phone, m.birthday_calendar, m.birthday_year,
     m.birthday_month, m.birthday_day, m.birthday_leap, m.joined_on, m.referral_code, m.referred_by, m.contact_ok,
-    m.vip, m.notes, m.tier, m.points_balance, m.archived";
+    m.vip, m.notes, m.tier, m.points_balance, m.archived, m.merged_into, m.erased_at";
 
 fn row_to_member(r: &Row<'_>) -> crate::db::Result<MemberRow> {
     Ok(MemberRow {
@@ -77,6 +81,8 @@ fn row_to_member(r: &Row<'_>) -> crate::db::Result<MemberRow> {
         tier: typed(r, 16, codes::tier)?,
         points_balance: r.get(17)?,
         archived: r.get(18)?,
+        merged_into: r.get(19)?,
+        erased_at: r.get(20)?,
     })
 }
 
