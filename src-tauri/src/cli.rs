@@ -385,6 +385,12 @@ enum ReportAction {
         /// Count this branch's receipts only (`--branch` after `report`).
         #[arg(long = "report-branch")]
         branch: Option<String>,
+        /// Also write the figures to this file (numbers, with the 12 months before).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// csv or xlsx (with --out).
+        #[arg(long, default_value = "csv")]
+        format: String,
     },
 }
 
@@ -1063,9 +1069,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let text = tier_run_text(&run);
             out(&run, text)
         }
-        Command::Report { action: ReportAction::Figures { from, to, branch } } => {
+        Command::Report { action: ReportAction::Figures { from, to, branch, out: file, format } } => {
             let r = desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref())?;
-            let text = figures_text(&r);
+            let mut text = figures_text(&r);
+            if let Some(file) = file {
+                let format = desk::export::ExportFormat::parse(&format)?;
+                let bytes = desk.export_figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref(), format)?;
+                write_file(&file, &bytes)?;
+                text.push_str(&format!("\n已写入 {}", file.display()));
+            }
             out(&r, text)
         }
         Command::Interaction { member, kind, at, note, score } => {

@@ -449,3 +449,100 @@ pub async fn contact_script_save(state: State<'_, AppState>, script: ContactScri
 pub async fn holiday_save(state: State<'_, AppState>, holiday: HolidaySetting) -> DeskResult<Vec<HolidaySetting>> {
     state.with_desk(|desk, ctx| desk.save_holiday(ctx, &holiday))
 }
+
+// ---- the manager's program: figures, big customers, a clean member list ---------------
+
+#[tauri::command]
+pub async fn figures(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+    branch: Option<String>,
+) -> DeskResult<desk::figures::FiguresReport> {
+    state.with_reader(|desk, ctx| desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref()))
+}
+
+/// Writes the figures to the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn figures_export(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+    branch: Option<String>,
+    format: String,
+) -> DeskResult<String> {
+    let format = ExportFormat::parse(&format)?;
+    let (report, bytes) = state.with_reader(|desk, ctx| {
+        let report = desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref())?;
+        let bytes = desk.export_figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref(), format)?;
+        Ok((report, bytes))
+    })?;
+    let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
+    let span = if report.period.from == report.period.to {
+        report.period.from.clone()
+    } else {
+        format!("{}至{}", report.period.from, report.period.to)
+    };
+    write_download(&downloads(&state).join(format!("效果评估-{span}.{ext}")), &bytes)
+}
+
+#[tauri::command]
+pub async fn screening_run(
+    state: State<'_, AppState>,
+    quarter: Option<String>,
+) -> DeskResult<desk::screening::ScreeningView> {
+    state.with_desk(|desk, ctx| desk.run_screening(ctx, quarter.as_deref()))
+}
+
+#[tauri::command]
+pub async fn screening_list(
+    state: State<'_, AppState>,
+    quarter: Option<String>,
+) -> DeskResult<desk::screening::ScreeningView> {
+    state.with_reader(|desk, ctx| desk.screening(ctx, quarter.as_deref()))
+}
+
+#[tauri::command]
+pub async fn screening_decide(
+    state: State<'_, AppState>,
+    quarter: Option<String>,
+    member: String,
+    approve: bool,
+    note: String,
+) -> DeskResult<desk::screening::CandidateView> {
+    state.with_desk(|desk, ctx| desk.decide_candidate(ctx, quarter.as_deref(), &member, approve, &note))
+}
+
+#[tauri::command]
+pub async fn member_vip(state: State<'_, AppState>, member: String, vip: bool, note: String) -> DeskResult<MemberCard> {
+    state.with_desk(|desk, ctx| desk.set_vip(ctx, &member, vip, &note))
+}
+
+#[tauri::command]
+pub async fn member_duplicates(state: State<'_, AppState>) -> DeskResult<Vec<desk::merge::DuplicatePair>> {
+    state.with_reader(|desk, ctx| desk.possible_duplicates(ctx, 200))
+}
+
+#[tauri::command]
+pub async fn member_merge_preview(
+    state: State<'_, AppState>,
+    keep: String,
+    merge: String,
+) -> DeskResult<desk::merge::MergeView> {
+    state.with_reader(|desk, ctx| desk.merge_preview(ctx, &keep, &merge))
+}
+
+#[tauri::command]
+pub async fn member_merge(state: State<'_, AppState>, keep: String, merge: String) -> DeskResult<desk::merge::MergeView> {
+    state.with_desk(|desk, ctx| desk.merge_members(ctx, &keep, &merge))
+}
+
+#[tauri::command]
+pub async fn member_erase(state: State<'_, AppState>, member: String, confirm: String) -> DeskResult<MemberCard> {
+    state.with_desk(|desk, ctx| desk.erase_member(ctx, &member, &confirm))
+}
+
+#[tauri::command]
+pub async fn branch_list(state: State<'_, AppState>) -> DeskResult<Vec<desk::branches::BranchView>> {
+    state.with_reader(|desk, ctx| desk.branch_list(ctx))
+}

@@ -63,6 +63,17 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::contact_settings,
         commands::contact_script_save,
         commands::holiday_save,
+        commands::figures,
+        commands::figures_export,
+        commands::screening_run,
+        commands::screening_list,
+        commands::screening_decide,
+        commands::member_vip,
+        commands::member_duplicates,
+        commands::member_merge_preview,
+        commands::member_merge,
+        commands::member_erase,
+        commands::branch_list,
     ])
 }
 

@@ -72,6 +72,14 @@ pub struct NpsView {
     pub n: i64,
 }
 
+/// The big customers: VIP members now and their share of the period's net spend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VipView {
+    pub members: i64,
+    pub net_spend: String,
+    pub spend_share: Option<String>,
+}
+
 /// Stored value (rules §14) arrives with the stored-value ledger; until then nothing has
 /// been topped up, and every line is zero.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,6 +107,7 @@ pub struct FiguresView {
     pub referrals: ReferralsView,
     pub contacts: ContactsView,
     pub nps: NpsView,
+    pub vip: VipView,
     pub stored_value: StoredValueView,
 }
 
@@ -178,6 +187,11 @@ fn view(f: &Figures) -> FiguresView {
             completion: rate(f.contacts.completion),
         },
         nps: NpsView { score: rate(f.nps.score), n: f.nps.n },
+        vip: VipView {
+            members: f.vip.members,
+            net_spend: money(f.vip.net_spend),
+            spend_share: rate(f.vip.spend_share),
+        },
         stored_value: StoredValueView {
             topped_up: zero.clone(),
             bonus: zero.clone(),
@@ -220,5 +234,172 @@ impl Desk {
             branch: branch.map(|b| b.code),
             months_before,
         })
+    }
+}
+
+/// The figures' lines in the files, in the order the screen shows them: (path in
+/// [`FiguresView`], label).
+const LINES: &[(&str, &str)] = &[
+    ("members.total", "会员总数"),
+    ("members.new", "新会员"),
+    ("members.active", "活跃会员（90 天内到店）"),
+    ("members.lapsed", "流失会员"),
+    ("sales.net_spend", "会员消费净额（元）"),
+    ("sales.visits", "到店次数"),
+    ("sales.spend_per_visit", "客单价（元）"),
+    ("sales.visits_per_active", "活跃会员人均到店"),
+    ("repurchase_rate", "复购率（%）"),
+    ("retention_rate", "留存率（%）"),
+    ("top20_share", "前 20% 会员消费占比（%）"),
+    ("vip.members", "大客户人数"),
+    ("vip.net_spend", "大客户消费（元）"),
+    ("vip.spend_share", "大客户消费占比（%）"),
+    ("points.issued", "发放积分"),
+    ("points.redeemed", "兑换积分"),
+    ("points.expired", "过期积分"),
+    ("points.clawed_back", "退货扣回积分"),
+    ("points.adjusted", "调整积分"),
+    ("points.outstanding", "期末未用积分"),
+    ("points.liability", "积分负债（元）"),
+    ("referrals.enrolled", "推荐入会"),
+    ("referrals.successful", "推荐成功"),
+    ("referrals.net_spend", "被推荐会员消费（元）"),
+    ("contacts.due", "应联系"),
+    ("contacts.done", "已完成"),
+    ("contacts.no_answer", "未接通"),
+    ("contacts.given_up", "放弃"),
+    ("contacts.do_not_call", "不再联系"),
+    ("contacts.completion", "联系完成率（%）"),
+    ("nps.score", "NPS 净推荐值"),
+    ("nps.n", "NPS 评分人数"),
+    ("stored_value.topped_up", "储值充值（元）"),
+    ("stored_value.bonus", "储值赠送（元）"),
+    ("stored_value.spent", "储值消费（元）"),
+    ("stored_value.refunded", "储值退回（元）"),
+    ("stored_value.principal", "期末储值本金（元）"),
+    ("stored_value.bonus_outstanding", "期末储值赠送（元）"),
+];
+
+/// One cell of the figures' files: a number (written as a number in Excel), a text, or
+/// "—" for a rate with an empty base.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Number(Decimal),
+    Text(String),
+    Empty,
+}
+
+fn cell_at(v: &serde_json::Value, path: &str) -> Cell {
+    let found = path.split('.').try_fold(v, |v, k| v.get(k));
+    match found {
+        None | Some(serde_json::Value::Null) => Cell::Empty,
+        Some(serde_json::Value::Number(n)) => n.as_i64().map_or(Cell::Text(n.to_string()), |i| Cell::Number(i.into())),
+        Some(serde_json::Value::String(s)) => s.parse::<Decimal>().map_or(Cell::Text(s.clone()), Cell::Number),
+        Some(other) => Cell::Text(other.to_string()),
+    }
+}
+
+impl FiguresReport {
+    /// The figures as tables: the lines with the period and each of the 12 months before it,
+    /// and the period's coupons per template.
+    fn tables(&self) -> (Vec<String>, Vec<Vec<Cell>>, Vec<String>, Vec<Vec<Cell>>) {
+        let label = |f: &FiguresView| if f.from == f.to { f.from.clone() } else { format!("{}~{}", f.from, f.to) };
+        let mut header = vec!["指标".to_string(), "key".to_string(), label(&self.period)];
+        header.extend(self.months_before.iter().map(label));
+        let views: Vec<serde_json::Value> = std::iter::once(&self.period)
+            .chain(&self.months_before)
+            .map(|f| serde_json::to_value(f).unwrap_or_default())
+            .collect();
+        let rows = LINES
+            .iter()
+            .map(|(path, name)| {
+                let mut row = vec![Cell::Text(name.to_string()), Cell::Text(path.to_string())];
+                row.extend(views.iter().map(|v| cell_at(v, path)));
+                row
+            })
+            .collect();
+        let coupon_header = ["优惠券", "发放", "已用", "过期", "使用率（%）", "优惠金额（元）", "带动消费（元）"];
+        let coupons = self
+            .period
+            .coupons
+            .iter()
+            .map(|c| {
+                let v = serde_json::to_value(c).unwrap_or_default();
+                let mut row = vec![Cell::Text(c.template.clone())];
+                row.extend(["issued", "used", "expired", "use_rate", "discount", "net_spend"].iter().map(|k| cell_at(&v, k)));
+                row
+            })
+            .collect();
+        (header, rows, coupon_header.iter().map(|s| s.to_string()).collect(), coupons)
+    }
+}
+
+fn text_of(c: &Cell) -> String {
+    match c {
+        Cell::Number(n) => n.to_string(),
+        Cell::Text(t) => t.clone(),
+        Cell::Empty => "—".to_string(),
+    }
+}
+
+impl Desk {
+    /// The figures of [`Desk::figures`] as a file: CSV (UTF-8 with BOM: the lines, a blank
+    /// line, the coupons) or an Excel workbook (a sheet of lines and a sheet of coupons, the
+    /// figures as numbers).
+    pub fn export_figures(
+        &self,
+        ctx: &Ctx,
+        from: Option<&str>,
+        to: Option<&str>,
+        branch: Option<&str>,
+        format: crate::export::ExportFormat,
+    ) -> DeskResult<Vec<u8>> {
+        let report = self.figures(ctx, from, to, branch)?;
+        let (header, rows, coupon_header, coupons) = report.tables();
+        match format {
+            crate::export::ExportFormat::Csv => {
+                // One width for every line (a CSV file is one table): the coupons follow a
+                // blank line, padded with empty cells.
+                let width = header.len();
+                let pad = |mut r: Vec<String>| {
+                    r.resize(width.max(r.len()), String::new());
+                    r
+                };
+                let mut lines: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(text_of).collect()).collect();
+                lines.push(pad(Vec::new()));
+                lines.push(pad(coupon_header.clone()));
+                lines.extend(coupons.iter().map(|r| pad(r.iter().map(text_of).collect())));
+                let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                crate::export::csv_bytes(&header, lines)
+            }
+            crate::export::ExportFormat::Xlsx => {
+                let fail = |e: rust_xlsxwriter::XlsxError| DeskError::new(ErrorCode::Internal, e.to_string());
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let bold = rust_xlsxwriter::Format::new().set_bold();
+                for (name, header, rows) in [("效果评估", &header, &rows), ("优惠券", &coupon_header, &coupons)] {
+                    let ws = book.add_worksheet();
+                    ws.set_name(name).map_err(fail)?;
+                    for (c, h) in header.iter().enumerate() {
+                        ws.write_string_with_format(0, c as u16, h, &bold).map_err(fail)?;
+                    }
+                    for (r, row) in rows.iter().enumerate() {
+                        let r = r as u32 + 1;
+                        for (c, cell) in row.iter().enumerate() {
+                            let c = c as u16;
+                            match cell {
+                                Cell::Number(n) => {
+                                    let n: f64 = n.to_string().parse().unwrap_or_default();
+                                    ws.write_number(r, c, n).map_err(fail)?
+                                }
+                                Cell::Text(t) => ws.write_string(r, c, t).map_err(fail)?,
+                                Cell::Empty => ws.write_string(r, c, "—").map_err(fail)?,
+                            };
+                        }
+                    }
+                    ws.set_column_width(0, 26).map_err(fail)?;
+                }
+                book.save_to_buffer().map_err(fail)
+            }
+        }
     }
 }

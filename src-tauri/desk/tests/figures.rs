@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use desk::export::ExportFormat;
 use desk::ErrorCode;
 
 #[test]
@@ -69,6 +70,22 @@ fn octobers_figures_from_checkouts_refunds_and_surveys_match_the_hand_worked_num
     let main = desk.figures(&ctx, Some("2026-10"), None, Some("main")).unwrap();
     assert_eq!(main.period.sales.net_spend, "530.00");
     assert_eq!(desk.figures(&ctx, Some("2026-10"), None, Some("nowhere")).unwrap_err().code, ErrorCode::BranchNotFound);
+
+    // The same figures in the files: numbers in Excel, the same text in CSV.
+    use calamine::{Data, Reader};
+    let xlsx = desk.export_figures(&ctx, Some("2026-10"), None, None, ExportFormat::Xlsx).unwrap();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    assert_eq!(book.sheet_names(), ["效果评估", "优惠券"]);
+    let sheet = book.worksheet_range("效果评估").unwrap();
+    let line = |key: &str| sheet.rows().find(|r| r[1] == Data::String(key.into())).unwrap().to_vec();
+    assert_eq!(sheet.rows().next().unwrap()[2], Data::String("2026-10".into()));
+    assert_eq!(line("sales.net_spend")[2], Data::Float(530.0));
+    assert_eq!(line("top20_share")[2], Data::Float(63.5));
+    assert_eq!(line("points.outstanding")[2], Data::Float(670.0));
+    assert_eq!(line("sales.net_spend")[14], Data::Float(100.0), "September, the last of the 12 months before");
+    assert_eq!(line("retention_rate")[14], Data::String("—".into()), "an empty base is —, not 0");
+    let csv = String::from_utf8(desk.export_figures(&ctx, Some("2026-10"), None, None, ExportFormat::Csv).unwrap()).unwrap();
+    assert!(csv.lines().any(|l| l.starts_with("会员消费净额（元）,sales.net_spend,530.00,")), "{csv}");
 }
 
 #[test]

@@ -142,6 +142,8 @@ pub struct MemberFact {
     pub referral_succeeded_on: Option<NaiveDate>,
     /// The day of the member's first sale, if any (lapsed: has visited before).
     pub first_sale: Option<NaiveDate>,
+    /// A big customer (大客户) now: the VIP figures use today's flags for every period.
+    pub vip: bool,
 }
 
 /// One member's sales in one calendar month: visits (sales not fully refunded), net spend
@@ -314,6 +316,18 @@ pub struct Figures {
     pub referrals: ReferralFigures,
     pub contacts: ContactFigures,
     pub nps: Nps,
+    pub vip: VipFigures,
+}
+
+/// The big customers (rules §10): how many members are VIP, and their share of the
+/// period's net spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VipFigures {
+    pub members: i64,
+    pub net_spend: Decimal,
+    /// VIPs' net spend ÷ all net spend of the period, as a percentage; `None` when the
+    /// period's net spend is not above zero.
+    pub spend_share: Option<Decimal>,
 }
 
 /// A share as a percentage to one place (half-up); `None` when the base is empty.
@@ -326,6 +340,25 @@ pub fn rate(part: i64, base: i64) -> Option<Decimal> {
 
 /// Days in "active": a visit in the 90 days ending on the period's last day.
 pub const ACTIVE_DAYS: u64 = 90;
+
+fn vip_figures(facts: &Facts, period: Period, net_fen: i64) -> VipFigures {
+    let end = period.last_day();
+    let vips: HashSet<i64> = facts.members.iter().filter(|m| m.vip && m.joined_on <= end).map(|m| m.id).collect();
+    let vip_fen: i64 = facts
+        .sales
+        .iter()
+        .filter(|s| s.month >= period.from && s.month <= period.to && vips.contains(&s.member))
+        .map(|s| s.net_fen)
+        .sum();
+    VipFigures {
+        members: vips.len() as i64,
+        net_spend: from_fen(vip_fen),
+        spend_share: (net_fen > 0).then(|| {
+            (Decimal::from(vip_fen) * Decimal::ONE_HUNDRED / Decimal::from(net_fen))
+                .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        }),
+    }
+}
 
 /// The figures of `period` from `facts`; `point_value` is the yuan one point is worth.
 pub fn figures(period: Period, facts: &Facts, point_value: Decimal) -> Figures {
@@ -378,6 +411,7 @@ pub fn figures(period: Period, facts: &Facts, point_value: Decimal) -> Figures {
         referrals: referral_figures(facts, period),
         contacts: contact_figures(facts, period),
         nps: nps(facts, period),
+        vip: vip_figures(facts, period, net_fen),
     }
 }
 
@@ -564,6 +598,7 @@ mod tests {
             referred: false,
             referral_succeeded_on: None,
             first_sale: None,
+            vip: false,
         }
     }
 
@@ -631,6 +666,17 @@ mod tests {
         assert_eq!(f.repurchase_rate, Some(Decimal::new(500, 1)));
         // September's visitors: M1 only, who came again in October.
         assert_eq!(f.retention_rate, Some(Decimal::new(1000, 1)));
+    }
+
+    #[test]
+    fn the_vips_share_of_the_periods_net_spend() {
+        let mut facts = store();
+        facts.members[2].vip = true;
+        // October: M1 300, M3 (VIP) 200 of 500 = 40 %.
+        let f = figures(october(), &facts, Decimal::ZERO);
+        assert_eq!(f.vip, VipFigures { members: 1, net_spend: Decimal::from(200), spend_share: Some(Decimal::new(400, 1)) });
+        // Nobody spent in 2020: no share, not 0.
+        assert_eq!(figures(Period::month(d("2020-01-01")), &facts, Decimal::ZERO).vip.spend_share, None);
     }
 
     #[test]

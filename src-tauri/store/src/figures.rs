@@ -28,7 +28,7 @@ fn damaged(what: &str, text: &str) -> crate::StoreError {
 pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i64>) -> Result<Facts> {
     let members = conn
         .prepare(
-            "SELECT m.id, m.member_no, m.joined_on, m.referred_by IS NOT NULL, rr.on_date, fs.sale_date
+            "SELECT m.id, m.member_no, m.joined_on, m.referred_by IS NOT NULL, rr.on_date, fs.sale_date, m.vip
              FROM members m
              LEFT JOIN referral_rewards rr ON rr.referee_id = m.id
              LEFT JOIN receipts fs ON fs.id = m.first_sale_id
@@ -42,10 +42,11 @@ pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i
                 r.get::<_, bool>(3)?,
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, bool>(6)?,
             ))
         })?
         .map(|row| {
-            let (id, member_no, joined, referred, succeeded, first_sale) = row?;
+            let (id, member_no, joined, referred, succeeded, first_sale, vip) = row?;
             Ok(MemberFact {
                 id,
                 member_no,
@@ -53,6 +54,7 @@ pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i
                 referred,
                 referral_succeeded_on: succeeded.as_deref().and_then(date),
                 first_sale: first_sale.as_deref().and_then(date),
+                vip,
             })
         })
         .collect::<Result<Vec<_>>>()?;
