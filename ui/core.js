@@ -4,6 +4,8 @@
 
 import { renderCard, renderResults } from "./desk.js";
 import { openManager, renderReview } from "./manager.js";
+import { openFigures, renderFigures } from "./figures.js";
+import { openCustomers, renderScreening } from "./customers.js";
 import { loadQueue, renderQueue } from "./service.js";
 import { I18N } from "./i18n.js";
 import { gate } from "./session.js";
@@ -47,6 +49,8 @@ function applyI18n() {
   if (state.card) renderCard(state.card);
   renderResults();
   renderReview();
+  renderFigures();
+  renderScreening();
   if (state.queue) renderQueue();
 }
 
@@ -70,6 +74,8 @@ function showScreen(name) {
   if (name === "enrol") $("#f-name").focus();
   if (name === "manager") openManager();
   if (name === "service") loadQueue();
+  if (name === "figures") openFigures();
+  if (name === "customers") openCustomers();
 }
 
 // ---- store status -------------------------------------------------------------------

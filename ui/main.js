@@ -7,10 +7,14 @@ import { exportReview, loadReview, renderReview, runReview, saveSettings } from 
 import { exportContacts, recordContact } from "./service.js";
 import { gate, signedInStaff, wireSession } from "./session.js";
 import { openConnect, wireConnection } from "./connection.js";
+import { wireFigures } from "./figures.js";
+import { wireCustomers } from "./customers.js";
 
 // ---- wiring -------------------------------------------------------------------------
 
 function wire() {
+  wireFigures();
+  wireCustomers();
   $("#search").addEventListener("input", scheduleSearch);
   $("#search").addEventListener("keydown", (ev) => {
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -120,6 +124,12 @@ function wire() {
     } else if (ev.key === "F6") {
       ev.preventDefault();
       showScreen("manager");
+    } else if (ev.key === "F7") {
+      ev.preventDefault();
+      showScreen("figures");
+    } else if (ev.key === "F8") {
+      ev.preventDefault();
+      showScreen("customers");
     } else if (ev.key === "F4") {
       ev.preventDefault();
       resetMemberForm(null);

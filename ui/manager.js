@@ -4,6 +4,7 @@
 import { $, errorText, invoke, state, t, toast } from "./core.js";
 import { openSessionManager } from "./session.js";
 import { showManagerDatabase } from "./connection.js";
+import { TIER_COLOURS, draw, question } from "./charts.js";
 
 // ---- manager: catalog and coupon templates ------------------------------------------
 
@@ -141,32 +142,22 @@ function renderReview() {
     });
     m.append(tr);
   });
-  const chart = $("#review-chart");
-  chart.innerHTML = "";
-  const max = Math.max(1, ...r.distribution.map((d) => (d.counts ? d.counts.reduce((a, b) => a + b, 0) : 0)));
-  const labels = document.createElement("div");
-  labels.className = "chart-labels";
-  for (const d of r.distribution) {
-    const bar = document.createElement("div");
-    bar.className = d.counts ? "bar" : "bar none";
-    bar.title = d.counts ? `${d.month}: ${TIERS.map((k, i) => `${t(`tier.${k}`)} ${d.counts[i]}`).join(" · ")}` : d.month;
-    if (d.counts) {
-      d.counts.forEach((n, i) => {
-        const seg = document.createElement("span");
-        seg.className = `seg-${TIERS[i]}`;
-        seg.style.height = `${(160 * n) / max}px`;
-        bar.append(seg);
-      });
-    }
-    chart.append(bar);
-    const l = document.createElement("span");
-    l.textContent = d.month.slice(2);
-    labels.append(l);
-  }
-  chart.after(labels);
-  const old = chart.parentElement.querySelectorAll(".chart-labels");
-  old.forEach((el, i) => i < old.length - 1 && el.remove());
-  $("#review-legend").innerHTML = TIERS.map((k) => `<span><i class="seg-${k}"></i>${t(`tier.${k}`)}</span>`).join("");
+  // The tiers of the 12 runs up to this month, as stacked bars (ECharts).
+  draw($("#review-chart"), {
+    title: question(t("chart.tiers")),
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    legend: { top: 28, data: TIERS.map((k) => t(`tier.${k}`)) },
+    grid: { top: 64, left: 48, right: 16, bottom: 28 },
+    xAxis: { type: "category", data: r.distribution.map((d) => d.month.slice(2)) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: TIERS.map((tier, i) => ({
+      name: t(`tier.${tier}`),
+      type: "bar",
+      stack: "tiers",
+      itemStyle: { color: TIER_COLOURS[tier] },
+      data: r.distribution.map((d) => (d.counts ? d.counts[i] : null)),
+    })),
+  });
   const dir = $("#review-dir").value;
   const tier = $("#review-tier").value;
   const body = $("#review-changes tbody");

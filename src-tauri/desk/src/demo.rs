@@ -139,6 +139,27 @@ impl Desk {
                 }
                 let joined_on = first_day + Days::new(dice.below(span_days));
                 let id = insert_member(&tx, ctx, &checked, "", joined_on)?;
+                // About one member in ten was brought by an earlier member: the referral
+                // succeeds with their first paid purchase below.
+                if i > 0 && dice.below(10) == 0 {
+                    let referrer = store::members::by_member_no(&tx, &loyalty::member::member_no(1 + dice.below(i as u64) as i64))?;
+                    if let Some(r) = referrer.filter(|r| r.id != id) {
+                        store::members::set_referred_by(&tx, id, r.id)?;
+                    }
+                }
+                // Surveys (with a 0–10 recommend score), feedback, events and shares: none for
+                // most, a few for the engaged.
+                let engaged = dice.below(4);
+                for _ in 0..(if engaged == 0 { 1 + dice.below(4) } else { dice.below(2) }) {
+                    let days_open = (ctx.store_date - joined_on).num_days().max(1) as u64;
+                    let on = joined_on + Days::new(dice.below(days_open));
+                    if on >= ctx.store_date {
+                        continue;
+                    }
+                    let kind = *dice.pick(&["survey", "survey", "feedback", "event", "share"]);
+                    let score = (kind == "survey").then(|| *dice.pick(&[10u8, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3]));
+                    store::interactions::insert(&tx, id, kind, on, "演示数据", 0, score, ctx.staff_id, &now)?;
+                }
                 // Purchases: between 2 and 18, from the joining day on, before the store date.
                 let visits = 2 + dice.below(17);
                 let mut paid_last_year: i64 = 0;
@@ -229,6 +250,19 @@ impl Desk {
                     )?;
                 }
             }
+            // The store's first day as a newcomer should see it: the month's tier run sets the
+            // first tiers from the history, the quarter's big-customer screening is made, and
+            // the day's contact list is made again now that there are members to call. What
+            // the bring-up made on the empty store (nobody evaluated, nobody listed) is undone
+            // first.
+            let month = loyalty::tiers::first_of_month(ctx.store_date);
+            let quarter = loyalty::screening::Quarter::of(ctx.store_date);
+            store::contacts::forget_empty_day(&tx, ctx.store_date)?;
+            store::tiers::forget_empty_run(&tx, &month.format("%Y-%m").to_string())?;
+            store::screening::forget_empty_run(&tx, &quarter.to_string())?;
+            crate::tiers::run_month(&tx, &settings, month, &now)?;
+            crate::screening::run_quarter(&tx, quarter, &now)?;
+            crate::contacts::generate_day(&tx, ctx, &settings, ctx.store_date, false)?;
             let accounts = if accounts { Desk::add_demo_accounts(&tx, ctx)? } else { Vec::new() };
             Ok(DemoReport { members: store::members::count(self.store.conn())? as usize, purchases, refunds, accounts })
         })

@@ -198,6 +198,26 @@ fn demo_fills_only_an_empty_store() {
 }
 
 #[test]
+fn the_demo_stores_first_day_shows_something_on_every_screen() {
+    // The store opens on 11-23 (its list, tier run and screening are made on an empty
+    // store), then the demo fills it as a newcomer would from the first-start screen.
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.fill_demo(&ctx, 300, 18, 20_261_123).unwrap();
+    assert!(!desk.contact_list(&ctx, None).unwrap().entries.is_empty(), "today's contact list has entries");
+    let review = desk.tier_review(&ctx, "2026-11").unwrap();
+    let run = review.run.expect("the month's first tiers");
+    assert_eq!(run.evaluated, 300);
+    assert!(run.changed > 0, "the tier review shows changes");
+    let screening = desk.screening(&ctx, None).unwrap();
+    assert_eq!(screening.quarter, "2026Q4");
+    assert!(screening.candidate_count > 0, "the screening lists candidates");
+    let f = desk.figures(&ctx, None, None, None).unwrap();
+    assert!(f.period.members.total > 0 && f.period.sales.visits > 0);
+    assert!(f.period.nps.n > 0, "surveys with scores give an NPS");
+    assert_ledger_invariants(&desk);
+}
+
+#[test]
 fn interactions_import_history_counts_for_tiers_only_and_later_ones_earn() {
     let (mut desk, ctx) = store_on("2026-11-01");
     desk.import_members(&ctx, "name,phone\n张三,13800138000\n".as_bytes(), ImportOptions::default()).unwrap();

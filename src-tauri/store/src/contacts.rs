@@ -263,6 +263,18 @@ pub fn day_generated(conn: &Connection, day: NaiveDate) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM contact_days WHERE list_date = ?1")?.exists([day])?)
 }
 
+/// Forgets that the list of `day` was made when it listed nobody (the demo fills an empty
+/// store after its first day's empty list, and makes the list again).
+pub fn forget_empty_day(conn: &Connection, day: NaiveDate) -> Result<()> {
+    conn.execute(
+        "DELETE FROM contact_days WHERE list_date = ?1 AND entries = 0
+         AND NOT EXISTS (SELECT 1 FROM contact_entries WHERE list_date = ?1)
+         AND NOT EXISTS (SELECT 1 FROM contact_sms_batches WHERE list_date = ?1)",
+        [day],
+    )?;
+    Ok(())
+}
+
 /// Records that the list of `day` was made: how many members are on it, and how long
 /// making it took.
 pub fn mark_day(

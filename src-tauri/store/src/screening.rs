@@ -68,6 +68,17 @@ pub fn insert_run(conn: &Connection, r: &NewRun<'_>) -> Result<i64> {
     )?)
 }
 
+/// Forgets a quarter's screening that evaluated nobody (made on an empty store, before the
+/// demo filled it).
+pub fn forget_empty_run(conn: &Connection, quarter: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM screening_runs WHERE quarter = ?1 AND evaluated = 0
+         AND NOT EXISTS (SELECT 1 FROM screening_candidates c WHERE c.run_id = screening_runs.id)",
+        [quarter],
+    )?;
+    Ok(())
+}
+
 pub fn finish_run(conn: &Connection, run_id: i64, candidates: i64, duration_ms: i64) -> Result<()> {
     conn.execute(
         "UPDATE screening_runs SET candidates = ?2, duration_ms = ?3 WHERE id = ?1",

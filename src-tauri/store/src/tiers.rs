@@ -116,6 +116,17 @@ pub fn insert_run(conn: &Connection, r: &NewRun<'_>) -> Result<i64> {
     .map_err(Into::into)
 }
 
+/// Forgets a month's run that evaluated nobody (made on an empty store, before the demo
+/// filled it).
+pub fn forget_empty_run(conn: &Connection, month: &str) -> Result<()> {
+    conn.execute(
+        "DELETE FROM tier_runs WHERE month = ?1 AND evaluated = 0
+         AND NOT EXISTS (SELECT 1 FROM tier_changes c WHERE c.run_id = tier_runs.id)",
+        [month],
+    )?;
+    Ok(())
+}
+
 pub fn finish_run(conn: &Connection, run_id: i64, changed: i64, duration_ms: i64, distribution: &str) -> Result<()> {
     conn.execute(
         "UPDATE tier_runs SET changed = ?2, duration_ms = ?3, distribution = ?4 WHERE id = ?1",
