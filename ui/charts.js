@@ -14,8 +14,9 @@ function available() {
   return typeof window.echarts !== "undefined";
 }
 
-/** Draws (or redraws) `option` into `el`; returns the chart, or null without ECharts. */
-function draw(el, option) {
+/** Draws (or redraws) `option` into `el`; returns the chart, or null without ECharts.
+ * `empty`: the sentence shown across the chart when it has nothing to draw. */
+function draw(el, option, empty) {
   if (!el) return null;
   if (!available()) {
     el.textContent = t("chart.missing");
@@ -27,7 +28,11 @@ function draw(el, option) {
     chart = window.echarts.init(el, null, { renderer: "canvas" });
     charts.set(el, chart);
   }
-  chart.setOption({ animation: false, textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" }, ...option }, true);
+  const note = empty
+    ? { graphic: { type: "text", left: "center", top: "middle", style: { text: empty, fontSize: 14, fill: "#6b7280" } } }
+    : {};
+  chart.setOption({ animation: false, textStyle: { fontFamily: "Noto Sans CJK SC, sans-serif" }, ...option, ...note }, true);
+  el.dataset.empty = empty ? "1" : "";
   el.dataset.drawn = "1";
   return chart;
 }

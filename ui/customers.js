@@ -28,7 +28,9 @@ async function loadScreening(run) {
   } catch (e) {
     state.screening = null;
     renderScreening();
-    $("#screening-error").textContent = errorText(e);
+    // No screening yet is news, not a mistake: say so plainly; a refused run is an error.
+    if (!run && e.code === "invalid_input") $("#screening-info").textContent = e.message;
+    else $("#screening-error").textContent = errorText(e);
   }
 }
 
@@ -36,6 +38,7 @@ function renderScreening() {
   const s = state.screening;
   const body = $("#screening-table tbody");
   body.innerHTML = "";
+  $("#screening-table").classList.toggle("hidden", !s);
   if (!s) {
     $("#screening-info").textContent = "";
     return;

@@ -49,8 +49,10 @@ async function loadFigures(ev) {
   try {
     const q = query();
     const report = await invoke("figures", q);
-    // The tier distribution of the 12 runs up to the period's last month.
-    const review = await invoke("tier_review", { month: report.to }).catch(() => null);
+    // The tier mix of the 12 monthly runs up to the store's month (the latest runs, even
+    // when the period is an earlier one).
+    const month = ($("#store-date").textContent || "").slice(0, 7) || report.to;
+    const review = await invoke("tier_review", { month }).catch(() => null);
     state.figures = { report, review };
     if (!$("#figures-from").value) $("#figures-from").value = report.from;
     if (!$("#figures-to").value) $("#figures-to").value = report.to;
@@ -144,7 +146,7 @@ function renderFigures() {
       itemStyle: { color: TIER_COLOURS[tier] },
       data: dist.map((d) => (d.counts ? d.counts[i] : null)),
     })),
-  });
+  }, dist.some((d) => d.counts) ? null : t("chart.noTierRuns"));
   const coupons = f.coupons;
   draw($("#chart-coupons"), {
     title: question(t("chart.coupons")),
@@ -158,7 +160,7 @@ function renderFigures() {
       { name: t("chart.used"), type: "bar", data: coupons.map((c) => c.used) },
       { name: t("chart.useRate"), type: "line", yAxisIndex: 1, data: coupons.map((c) => num(c.use_rate)) },
     ],
-  });
+  }, coupons.length ? null : t("chart.noCoupons"));
   draw($("#chart-referrals"), {
     title: question(t("chart.referrals")),
     tooltip: { trigger: "item" },
@@ -190,7 +192,7 @@ function renderFigures() {
       inverse: true,
     },
     series: [{ type: "bar", data: [c.due, c.done, c.no_answer, c.given_up, c.do_not_call], label: { show: true, position: "right" } }],
-  });
+  }, c.due ? null : t("chart.noContacts"));
   renderTable(f);
 }
 

@@ -3,7 +3,7 @@
 
 import { $, applyI18n, invoke, loadStatus, showScreen, state } from "./core.js";
 import { openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
-import { exportReview, loadReview, renderReview, runReview, saveSettings } from "./manager.js";
+import { exportReview, loadReview, renderReview, runReview, saveSettings, wireImport } from "./manager.js";
 import { exportContacts, recordContact } from "./service.js";
 import { gate, signedInStaff, wireSession } from "./session.js";
 import { openConnect, wireConnection } from "./connection.js";
@@ -15,6 +15,7 @@ import { wireCustomers } from "./customers.js";
 function wire() {
   wireFigures();
   wireCustomers();
+  wireImport();
   $("#search").addEventListener("input", scheduleSearch);
   $("#search").addEventListener("keydown", (ev) => {
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {

@@ -334,4 +334,47 @@ async function saveContactSetting(cmd, args) {
   }
 }
 
-export { TIERS, cellInput, exportReview, loadContactSettings, loadProgram, loadReview, loadSettings, openManager, renderReview, runReview, saveContactSetting, saveProgram, saveSettings, settingPath };
+// ---- manager: imports (CSV or Excel) -------------------------------------------------
+
+async function runImport(dryRun) {
+  const file = $("#import-file").files[0];
+  const result = $("#import-result");
+  const table = $("#import-errors");
+  const body = table.querySelector("tbody");
+  body.innerHTML = "";
+  table.classList.add("hidden");
+  if (!file) {
+    result.textContent = t("import.pick");
+    return;
+  }
+  result.textContent = t("import.reading");
+  try {
+    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+    const r = await invoke("import_file", { kind: $("#import-kind").value, bytes, dryRun, skipInvalid: false });
+    result.textContent = t(r.errors.length ? "import.refused" : dryRun ? "import.checked" : "import.done", {
+      rows: r.rows, written: r.written, duplicates: r.skipped_duplicates, errors: r.errors.length,
+    });
+    for (const e of r.errors) {
+      const tr = document.createElement("tr");
+      for (const v of [e.line, e.column, e.message]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    table.classList.toggle("hidden", !r.errors.length);
+  } catch (e) {
+    result.textContent = errorText(e);
+  }
+}
+
+function wireImport() {
+  $("#import-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runImport(false);
+  });
+  $("#import-check").addEventListener("click", () => runImport(true));
+}
+
+export { wireImport, TIERS, cellInput, exportReview, loadContactSettings, loadProgram, loadReview, loadSettings, openManager, renderReview, runReview, saveContactSetting, saveProgram, saveSettings, settingPath };

@@ -546,3 +546,30 @@ pub async fn member_erase(state: State<'_, AppState>, member: String, confirm: S
 pub async fn branch_list(state: State<'_, AppState>) -> DeskResult<Vec<desk::branches::BranchView>> {
     state.with_reader(|desk, ctx| desk.branch_list(ctx))
 }
+
+/// What a file imports (the desktop's import panel).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Members,
+    Purchases,
+    Interactions,
+}
+
+/// Imports a CSV file or an Excel workbook the window read (its bytes); `dry_run` checks
+/// every row and writes nothing.
+#[tauri::command]
+pub async fn import_file(
+    state: State<'_, AppState>,
+    kind: ImportKind,
+    bytes: Vec<u8>,
+    dry_run: bool,
+    skip_invalid: bool,
+) -> DeskResult<desk::import::ImportReport> {
+    let options = desk::import::ImportOptions { dry_run, skip_invalid };
+    state.with_desk(|desk, ctx| match kind {
+        ImportKind::Members => desk.import_members(ctx, &bytes, options),
+        ImportKind::Purchases => desk.import_purchases(ctx, &bytes, options),
+        ImportKind::Interactions => desk.import_interactions(ctx, &bytes, options),
+    })
+}

@@ -74,6 +74,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::member_merge,
         commands::member_erase,
         commands::branch_list,
+        commands::import_file,
     ])
 }
 
