@@ -158,7 +158,7 @@ fn criterion_median_ms(group: &str, name: &str) -> Option<f64> {
     Some(json["median"]["point_estimate"].as_f64()? / 1e6)
 }
 
-/// `BENCH_ONLY=contacts` (or `tiers`, `speed`) runs one part.
+/// `BENCH_ONLY=contacts` (or `tiers`, `speed`, `figures`) runs one part.
 fn wanted(part: &str) -> bool {
     std::env::var("BENCH_ONLY").map(|v| v == part).unwrap_or(true)
 }
@@ -374,6 +374,43 @@ fn contact_list(_c: &mut Criterion) {
     );
 }
 
+/// The program figures of 12 months (with the 12 months before each, as the report gives
+/// them) on the 200,000-member store, beside the bare query they come down to: one scan of
+/// the window's receipts grouped by member and month.
+fn figures_of_a_year(c: &mut Criterion) {
+    if !wanted("figures") {
+        return;
+    }
+    let fixture = fixture();
+    let copy = working_copy(&fixture);
+    let mut desk = Desk::open_location(&copy).unwrap();
+    desk.bring_up_to(today(), true, "").unwrap();
+    let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+    let mut group = c.benchmark_group(engine());
+    group.sample_size(10).measurement_time(Duration::from_secs(15));
+    group.bench_function("figures_12_months", |b| {
+        b.iter(|| desk.figures(&ctx, Some("2025-11"), Some("2026-10"), None).unwrap())
+    });
+    group.bench_function("bare_figures_scan", |b| {
+        b.iter(|| {
+            let conn = desk.conn();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT member_id, substr(sale_date, 1, 7), count(*), sum(paid_fen) FROM receipts
+                     WHERE kind = 'sale' AND sale_date >= '2023-11-01' AND sale_date <= '2026-10-31' GROUP BY 1, 2",
+                )
+                .unwrap();
+            let rows: Vec<(i64, String, i64, i64)> = stmt
+                .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.len()
+        })
+    });
+    group.finish();
+}
+
 /// Both engines side by side, from this run and the last run of the other engine, with the
 /// PostgreSQL targets of issue 10.
 fn side_by_side(_c: &mut Criterion) {
@@ -392,6 +429,8 @@ fn side_by_side(_c: &mut Criterion) {
             "lookup_pinyin_initials",
             "lookup_full_pinyin",
             "checkout_durable",
+            "figures_12_months",
+            "bare_figures_scan",
         ] {
             if let Some(ms) = criterion_median_ms(e, name) {
                 f.insert(format!("{name}_ms"), ms);
@@ -418,6 +457,9 @@ fn side_by_side(_c: &mut Criterion) {
             "checkout_durable_ms" => verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite"),
             "tier_run_s" => verdict(pg, Some(10.0), "< 10 s"),
             "contact_list_max_ms" => verdict(pg, Some(300.0), "< 300 ms"),
+            "figures_12_months_ms" => {
+                format!("{}; SQLite {}", verdict(pg, Some(1000.0), "< 1 s"), verdict(lite, Some(1000.0), "< 1 s"))
+            }
             _ => String::new(),
         };
         let show = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".into());
@@ -450,8 +492,13 @@ criterion_group! {
     targets = contact_list
 }
 criterion_group! {
+    name = yearly;
+    config = Criterion::default();
+    targets = figures_of_a_year
+}
+criterion_group! {
     name = summary;
     config = Criterion::default();
     targets = side_by_side
 }
-criterion_main!(speed, monthly, daily, summary);
+criterion_main!(speed, monthly, daily, yearly, summary);

@@ -5,6 +5,11 @@ import { $, errorText, invoke, state, t, toast } from "./core.js";
 
 // ---- customer service: the contact list ---------------------------------------------
 
+/** A kind of reason with how many of it the card has: 消费回访 ×3. */
+function groupLabel(g) {
+  return g.count > 1 ? `${t(`reason.${g.kind}`)} ×${g.count}` : t(`reason.${g.kind}`);
+}
+
 async function loadQueue() {
   try {
     [state.queue, state.smsBatches] = await Promise.all([invoke("contact_queue"), invoke("contact_sms_batches")]);
@@ -48,7 +53,7 @@ function renderQueue() {
     if (e.attempts) badge(t("service.attempts", { n: e.attempts }));
     const meta = document.createElement("span");
     meta.className = "r-meta";
-    meta.textContent = e.reasons.map((r) => t(`reason.${r.kind}`)).join("、");
+    meta.textContent = e.reason_groups.map(groupLabel).join("、");
     const tier = document.createElement("span");
     tier.className = "r-meta r-tier";
     tier.textContent = t(`tier.${e.tier}`) + (e.vip ? ` · ${t("card.vip")}` : "");
@@ -108,11 +113,13 @@ function renderEntry() {
   tier.textContent = t(`tier.${e.tier}`) + (e.vip ? ` · ${t("card.vip")}` : "");
   const reasons = $("#se-reasons");
   reasons.innerHTML = "";
-  for (const r of e.reasons) {
+  for (const g of e.reason_groups) {
     const li = document.createElement("li");
-    li.textContent = `${t(`reason.${r.kind}`)}：${r.detail}`;
+    li.textContent = `${groupLabel(g)}：${g.details.join("；")}`;
     reasons.append(li);
   }
+  // "Call again later" goes to tomorrow unless another day is picked.
+  $("#se-date").value = e.reschedule_default;
   const notes = $("#se-notes");
   notes.textContent = e.notes ? `${t("card.notes")}${e.notes}` : "";
   notes.classList.toggle("hidden", !e.notes);

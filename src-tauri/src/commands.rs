@@ -533,7 +533,11 @@ pub async fn member_merge_preview(
 }
 
 #[tauri::command]
-pub async fn member_merge(state: State<'_, AppState>, keep: String, merge: String) -> DeskResult<desk::merge::MergeView> {
+pub async fn member_merge(
+    state: State<'_, AppState>,
+    keep: String,
+    merge: String,
+) -> DeskResult<desk::merge::MergeView> {
     state.with_desk(|desk, ctx| desk.merge_members(ctx, &keep, &merge))
 }
 

@@ -255,8 +255,72 @@ pub struct ContactEntryView {
     pub status: String,
     pub attempts: i64,
     pub reasons: Vec<ReasonView>,
+    /// The reasons with identical kinds together (消费回访 ×3 with its three receipts), in
+    /// the order they first appear.
+    pub reason_groups: Vec<ReasonGroup>,
+    /// Every open entry this card stands for: a member with an overdue entry and today's is
+    /// one card, and working it records them all.
+    pub entry_ids: Vec<i64>,
+    /// The day a "call again later" goes to unless another is picked: tomorrow.
+    pub reschedule_default: NaiveDate,
     pub notes: String,
     pub scripts: Vec<String>,
+}
+
+/// Reasons of one kind on a card.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasonGroup {
+    pub kind: String,
+    pub count: usize,
+    pub details: Vec<String>,
+}
+
+fn group_reasons(reasons: &[ReasonView]) -> Vec<ReasonGroup> {
+    let mut groups: Vec<ReasonGroup> = Vec::new();
+    for r in reasons {
+        match groups.iter_mut().find(|g| g.kind == r.kind) {
+            Some(g) => {
+                g.count += 1;
+                g.details.push(r.detail.clone());
+            }
+            None => groups.push(ReasonGroup { kind: r.kind.clone(), count: 1, details: vec![r.detail.clone()] }),
+        }
+    }
+    groups
+}
+
+/// One card per member: the member's open entries (an overdue one and today's) become the
+/// first of them, with every reason, the earliest list date and all their ids.
+fn one_card_per_member(entries: Vec<ContactEntryView>) -> Vec<ContactEntryView> {
+    let mut cards: Vec<ContactEntryView> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let same = e.id.is_some().then(|| cards.iter_mut().find(|c| c.id.is_some() && c.member_no == e.member_no));
+        match same.flatten() {
+            Some(card) => {
+                card.overdue |= e.overdue;
+                card.list_date = card.list_date.min(e.list_date);
+                card.due_date = card.due_date.min(e.due_date);
+                card.attempts = card.attempts.max(e.attempts);
+                if e.channel == "call" {
+                    card.channel = e.channel.clone();
+                }
+                card.entry_ids.extend(e.entry_ids);
+                for r in e.reasons {
+                    if !card.reasons.contains(&r) {
+                        card.reasons.push(r);
+                    }
+                }
+                for t in e.scripts {
+                    if !card.scripts.contains(&t) {
+                        card.scripts.push(t);
+                    }
+                }
+                card.reason_groups = group_reasons(&card.reasons);
+            }
+            None => cards.push(e),
+        }
+    }
+    cards
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -305,6 +369,8 @@ fn entry_view(
             render(scripts.get(r.kind()).map(String::as_str).unwrap_or(""), &values)
         })
         .collect();
+    let reason_views: Vec<ReasonView> =
+        reasons.iter().map(|r| ReasonView { kind: r.kind().to_string(), detail: r.detail() }).collect();
     ContactEntryView {
         id: (e.id > 0).then_some(e.id),
         list_date: e.list_date,
@@ -319,7 +385,10 @@ fn entry_view(
         channel: e.channel.code().to_string(),
         status: e.status.clone(),
         attempts: e.attempts,
-        reasons: reasons.iter().map(|r| ReasonView { kind: r.kind().to_string(), detail: r.detail() }).collect(),
+        reason_groups: group_reasons(&reason_views),
+        reasons: reason_views,
+        entry_ids: if e.id > 0 { vec![e.id] } else { Vec::new() },
+        reschedule_default: today + Days::new(1),
         notes: e.notes.clone(),
         scripts: texts,
     }
@@ -469,8 +538,11 @@ impl Desk {
             .iter()
             .map(|e| entry_view(e, ctx.store_date, &scripts, recall, ctx.masks_phones()))
             .collect();
-        sort_entries(&mut entries, true);
-        Ok(entries)
+        // Oldest first within a member, so the card keeps the overdue entry's id.
+        entries.sort_by_key(|e| e.list_date);
+        let mut cards = one_card_per_member(entries);
+        sort_entries(&mut cards, true);
+        Ok(cards)
     }
 
     /// The entry customer service is working, with the full phone number to dial.
@@ -478,10 +550,19 @@ impl Desk {
         ctx.require(Operation::WorkContacts)?;
         let scripts = self.scripts_map()?;
         let recall = self.recall_days()?;
-        store::contacts::open_entries(self.store.conn(), ctx.store_date)?
+        let open = store::contacts::open_entries(self.store.conn(), ctx.store_date)?;
+        let Some(member) = open.iter().find(|e| e.id == entry_id).map(|e| e.member_id) else {
+            return Err(DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的待联系事项")));
+        };
+        let mut mine: Vec<ContactEntryView> = open
             .iter()
-            .find(|e| e.id == entry_id)
+            .filter(|e| e.member_id == member)
             .map(|e| entry_view(e, ctx.store_date, &scripts, recall, false))
+            .collect();
+        mine.sort_by_key(|e| (e.id != Some(entry_id), e.list_date));
+        one_card_per_member(mine)
+            .into_iter()
+            .next()
             .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("没有编号 {entry_id} 的待联系事项")))
     }
 
@@ -509,6 +590,26 @@ impl Desk {
             let (status, due, attempts) = (r.status, r.due, r.attempts);
             let outcome_code =
                 serde_json::to_value(outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            // The member's other open entries due by today are on the same card: the one call
+            // answers them too (one attempt is logged, on the entry worked).
+            if e.due_date <= ctx.store_date {
+                for other in store::contacts::open_entries_of_member(&tx, e.member_id, ctx.store_date)? {
+                    if other.id == e.id {
+                        continue;
+                    }
+                    let day = ctx.store_date;
+                    if let Ok(o) = loyalty::contacts::attempt(
+                        &other.status,
+                        other.attempts,
+                        other.due_date,
+                        outcome,
+                        day,
+                        reschedule_to,
+                    ) {
+                        store::contacts::update_entry(&tx, other.id, o.status, o.due, o.attempts, note)?;
+                    }
+                }
+            }
             store::contacts::update_entry(&tx, e.id, status, due, attempts, note)?;
             store::contacts::log_attempt(&tx, e.id, e.member_id, ctx.staff_id, &ctx.now_text(), &outcome_code, note)?;
             crate::audit(

@@ -142,7 +142,10 @@ impl Desk {
                 // About one member in ten was brought by an earlier member: the referral
                 // succeeds with their first paid purchase below.
                 if i > 0 && dice.below(10) == 0 {
-                    let referrer = store::members::by_member_no(&tx, &loyalty::member::member_no(1 + dice.below(i as u64) as i64))?;
+                    let referrer = store::members::by_member_no(
+                        &tx,
+                        &loyalty::member::member_no(1 + dice.below(i as u64) as i64),
+                    )?;
                     if let Some(r) = referrer.filter(|r| r.id != id) {
                         store::members::set_referred_by(&tx, id, r.id)?;
                     }

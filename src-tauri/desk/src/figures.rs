@@ -326,7 +326,9 @@ impl FiguresReport {
             .map(|c| {
                 let v = serde_json::to_value(c).unwrap_or_default();
                 let mut row = vec![Cell::Text(c.template.clone())];
-                row.extend(["issued", "used", "expired", "use_rate", "discount", "net_spend"].iter().map(|k| cell_at(&v, k)));
+                row.extend(
+                    ["issued", "used", "expired", "use_rate", "discount", "net_spend"].iter().map(|k| cell_at(&v, k)),
+                );
                 row
             })
             .collect();
@@ -376,7 +378,8 @@ impl Desk {
                 let fail = |e: rust_xlsxwriter::XlsxError| DeskError::new(ErrorCode::Internal, e.to_string());
                 let mut book = rust_xlsxwriter::Workbook::new();
                 let bold = rust_xlsxwriter::Format::new().set_bold();
-                for (name, header, rows) in [("效果评估", &header, &rows), ("优惠券", &coupon_header, &coupons)] {
+                for (name, header, rows) in [("效果评估", &header, &rows), ("优惠券", &coupon_header, &coupons)]
+                {
                     let ws = book.add_worksheet();
                     ws.set_name(name).map_err(fail)?;
                     for (c, h) in header.iter().enumerate() {

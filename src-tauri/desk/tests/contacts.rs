@@ -282,6 +282,44 @@ fn working_the_list_done_no_answer_reschedule_and_do_not_call() {
     assert_eq!(ids, [r]);
 }
 
+#[test]
+fn a_member_with_an_overdue_entry_and_todays_is_one_card_with_grouped_reasons() {
+    let (mut desk, ctx) = store_on("2026-11-01");
+    member(&mut desk, &ctx, "王芳", "13800000001", "F", "1990-11-05", false, false);
+    member(&mut desk, &ctx, "李雷", "13800000002", "M", "", false, false);
+    for r in ["R1", "R2", "R3"] {
+        buy(&mut desk, &ctx, "13800000001", "300.00", r);
+    }
+    // 11-03 lists her birthday (two days ahead); nobody calls that day.
+    let ctx = day(&mut desk, "2026-11-03");
+    assert_eq!(desk.contact_queue(&ctx).unwrap().len(), 1);
+    // 11-04 lists the three receipts of 11-01 for a follow-up: one card, not two.
+    let ctx = day(&mut desk, "2026-11-04");
+    let q = desk.contact_queue(&ctx).unwrap();
+    let mine: Vec<_> = q.iter().filter(|e| e.member_no == "M000001").collect();
+    assert_eq!(mine.len(), 1, "{q:?}");
+    let card = mine[0];
+    assert!(card.overdue);
+    assert_eq!(card.list_date, d("2026-11-03"));
+    assert_eq!(card.entry_ids.len(), 2);
+    let groups: Vec<(&str, usize)> = card.reason_groups.iter().map(|g| (g.kind.as_str(), g.count)).collect();
+    assert_eq!(groups, [("birthday", 1), ("follow_up", 3)], "消费回访 ×3, not 消费回访、消费回访、消费回访");
+    let receipts = &card.reason_groups[1].details;
+    assert!(["R1", "R2", "R3"].iter().all(|r| receipts.iter().any(|x| x.contains(r))), "{receipts:?}");
+    assert_eq!(card.reschedule_default, d("2026-11-05"), "call again tomorrow by default");
+    // "Call again later" without a day: tomorrow, for the whole card.
+    desk.record_contact(&ctx, card.id.unwrap(), ContactOutcome::Rescheduled, "在开会", None).unwrap();
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|e| e.member_no != "M000001"));
+    let ctx = day(&mut desk, "2026-11-05");
+    let q = desk.contact_queue(&ctx).unwrap();
+    let again: Vec<_> = q.iter().filter(|e| e.member_no == "M000001").collect();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].entry_ids.len(), 2, "both came back together");
+    desk.record_contact(&ctx, again[0].id.unwrap(), ContactOutcome::Done, "已回访并祝福生日", None).unwrap();
+    assert!(desk.contact_queue(&ctx).unwrap().iter().all(|e| e.member_no != "M000001"), "one call answered both");
+    assert_eq!(desk.contact_log("M000001", 10).unwrap().len(), 2, "one attempt logged per call");
+}
+
 /// Exports the SMS list of the store date (and days before not sent yet) as text.
 fn sms_export(desk: &mut Desk, ctx: &desk::Ctx) -> String {
     let dir = tempfile::tempdir().unwrap();

@@ -84,7 +84,8 @@ fn octobers_figures_from_checkouts_refunds_and_surveys_match_the_hand_worked_num
     assert_eq!(line("points.outstanding")[2], Data::Float(670.0));
     assert_eq!(line("sales.net_spend")[14], Data::Float(100.0), "September, the last of the 12 months before");
     assert_eq!(line("retention_rate")[14], Data::String("—".into()), "an empty base is —, not 0");
-    let csv = String::from_utf8(desk.export_figures(&ctx, Some("2026-10"), None, None, ExportFormat::Csv).unwrap()).unwrap();
+    let csv =
+        String::from_utf8(desk.export_figures(&ctx, Some("2026-10"), None, None, ExportFormat::Csv).unwrap()).unwrap();
     assert!(csv.lines().any(|l| l.starts_with("会员消费净额（元）,sales.net_spend,530.00,")), "{csv}");
 }
 

@@ -248,9 +248,13 @@ pub fn attempt(
         ContactOutcome::Done => ("done", due),
         ContactOutcome::NoAnswer if attempts >= MAX_ATTEMPTS => ("gave_up", due),
         ContactOutcome::NoAnswer => ("no_answer", today + chrono::Days::new(1)),
-        ContactOutcome::Rescheduled => {
-            ("rescheduled", reschedule_to.filter(|d| *d > today).ok_or(AttemptError::RescheduleNotLater)?)
-        }
+        // "Call again later" without a day means tomorrow.
+        ContactOutcome::Rescheduled => (
+            "rescheduled",
+            Some(reschedule_to.unwrap_or(today + chrono::Days::new(1)))
+                .filter(|d| *d > today)
+                .ok_or(AttemptError::RescheduleNotLater)?,
+        ),
         ContactOutcome::DoNotCall => ("do_not_call", due),
     };
     Ok(AttemptResult { status, due, attempts })
@@ -353,6 +357,8 @@ mod tests {
         );
         let r = attempt("pending", 0, today, ContactOutcome::Rescheduled, today, Some(d("2026-11-08"))).unwrap();
         assert_eq!((r.status, r.due), ("rescheduled", d("2026-11-08")));
+        let r = attempt("pending", 0, today, ContactOutcome::Rescheduled, today, None).unwrap();
+        assert_eq!((r.status, r.due), ("rescheduled", d("2026-11-04")), "no day given: tomorrow");
     }
 
     #[test]

@@ -674,7 +674,10 @@ mod tests {
         facts.members[2].vip = true;
         // October: M1 300, M3 (VIP) 200 of 500 = 40 %.
         let f = figures(october(), &facts, Decimal::ZERO);
-        assert_eq!(f.vip, VipFigures { members: 1, net_spend: Decimal::from(200), spend_share: Some(Decimal::new(400, 1)) });
+        assert_eq!(
+            f.vip,
+            VipFigures { members: 1, net_spend: Decimal::from(200), spend_share: Some(Decimal::new(400, 1)) }
+        );
         // Nobody spent in 2020: no share, not 0.
         assert_eq!(figures(Period::month(d("2020-01-01")), &facts, Decimal::ZERO).vip.spend_share, None);
     }

@@ -405,6 +405,16 @@ pub fn open_entries(conn: &Connection, day: NaiveDate) -> Result<Vec<EntryRow>> 
     Ok(rows)
 }
 
+/// One member's entries still open and due by `day` (whatever their consent now).
+pub fn open_entries_of_member(conn: &Connection, member_id: i64, day: NaiveDate) -> Result<Vec<EntryRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY} FROM contact_entries e JOIN members m ON m.id = e.member_id
+         WHERE e.member_id = ?1 AND e.status IN ('pending', 'no_answer', 'rescheduled') AND e.due_date <= ?2"
+    ))?;
+    let rows = stmt.query_map(params![member_id, day], row_to_entry)?.collect::<crate::db::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// The members among `ids` who may still be contacted, as entries of an SMS batch
 /// (`id` 0: a batch's greetings are not worked one by one), in member order.
 pub fn batch_entries(
