@@ -965,6 +965,7 @@ async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
     w.wait_text("#import-result", "有 1 处错误，未写入").await;
     w.wait_text("#import-errors", "phone").await;
     w.wait_text("#import-errors tbody tr td", "3").await;
+    w.client.execute("document.getElementById('import-errors').scrollIntoView()", vec![]).await.unwrap();
     w.shot("import-refused").await;
     // Fixed in the sheet and imported again.
     let mut book = rust_xlsxwriter::Workbook::new();

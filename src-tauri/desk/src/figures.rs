@@ -226,14 +226,12 @@ impl Desk {
         };
         let facts = store::figures::facts(&tx, period.facts_from(), period.last_day(), branch.as_ref().map(|b| b.id))?;
         drop(tx);
-        let value = self.settings.point_value;
-        let months_before =
-            period.twelve_months_before().into_iter().map(|p| view(&figures::figures(p, &facts, value))).collect();
-        Ok(FiguresReport {
-            period: view(&figures::figures(period, &facts, value)),
-            branch: branch.map(|b| b.code),
-            months_before,
-        })
+        let mut periods = vec![period];
+        periods.extend(period.twelve_months_before());
+        let mut all = figures::figures_many(&periods, &facts, self.settings.point_value).into_iter().map(|f| view(&f));
+        let this = all.next().expect("the period itself");
+        let months_before = all.collect();
+        Ok(FiguresReport { period: this, branch: branch.map(|b| b.code), months_before })
     }
 }
 

@@ -157,6 +157,12 @@ pub struct SalesMonth {
     pub last_visit: Option<NaiveDate>,
 }
 
+/// A sale is a visit unless it was refunded in full; a sale paid nothing (a coupon paid it
+/// all) is a visit too.
+pub fn counts_as_visit(paid_fen: i64, refunded_fen: i64) -> bool {
+    paid_fen == 0 || refunded_fen < paid_fen
+}
+
 /// The points ledger of one month, in points: lots issued, and the ledger's entries by kind
 /// (redeemed and expired as positive numbers, adjusted signed). `change` is the sum of every
 /// ledger entry of the month, so the outstanding balance at a month's end is the sum of the
@@ -341,15 +347,9 @@ pub fn rate(part: i64, base: i64) -> Option<Decimal> {
 /// Days in "active": a visit in the 90 days ending on the period's last day.
 pub const ACTIVE_DAYS: u64 = 90;
 
-fn vip_figures(facts: &Facts, period: Period, net_fen: i64) -> VipFigures {
-    let end = period.last_day();
+fn vip_figures(facts: &Facts, in_period: &[&SalesMonth], net_fen: i64, end: NaiveDate) -> VipFigures {
     let vips: HashSet<i64> = facts.members.iter().filter(|m| m.vip && m.joined_on <= end).map(|m| m.id).collect();
-    let vip_fen: i64 = facts
-        .sales
-        .iter()
-        .filter(|s| s.month >= period.from && s.month <= period.to && vips.contains(&s.member))
-        .map(|s| s.net_fen)
-        .sum();
+    let vip_fen: i64 = in_period.iter().filter(|s| vips.contains(&s.member)).map(|s| s.net_fen).sum();
     VipFigures {
         members: vips.len() as i64,
         net_spend: from_fen(vip_fen),
@@ -360,43 +360,86 @@ fn vip_figures(facts: &Facts, period: Period, net_fen: i64) -> VipFigures {
     }
 }
 
+/// The sales of the facts in month order, with each member's first month with a visit and
+/// the member numbers: built once for all the periods of a report, so that each period
+/// reads only its own months.
+struct SalesIndex<'a> {
+    sales: Vec<&'a SalesMonth>,
+    first_visit_month: HashMap<i64, NaiveDate>,
+    numbers: HashMap<i64, &'a str>,
+}
+
+impl<'a> SalesIndex<'a> {
+    fn new(facts: &'a Facts) -> SalesIndex<'a> {
+        let mut sales: Vec<&SalesMonth> = facts.sales.iter().collect();
+        sales.sort_by_key(|s| s.month);
+        let mut first_visit_month: HashMap<i64, NaiveDate> = HashMap::new();
+        for s in sales.iter().filter(|s| s.visits > 0 && s.last_visit.is_some()) {
+            first_visit_month.entry(s.member).or_insert(s.month);
+        }
+        let numbers = facts.members.iter().map(|m| (m.id, m.member_no.as_str())).collect();
+        SalesIndex { sales, first_visit_month, numbers }
+    }
+
+    /// The rows of the months `from` … `to`.
+    fn between(&self, from: NaiveDate, to: NaiveDate) -> &[&'a SalesMonth] {
+        let a = self.sales.partition_point(|s| s.month < from);
+        let b = self.sales.partition_point(|s| s.month <= to);
+        &self.sales[a..b.max(a)]
+    }
+}
+
 /// The figures of `period` from `facts`; `point_value` is the yuan one point is worth.
 pub fn figures(period: Period, facts: &Facts, point_value: Decimal) -> Figures {
+    figures_of(period, facts, &SalesIndex::new(facts), point_value)
+}
+
+/// The figures of several periods from the same facts (a report and the 12 months before
+/// it), in the order given.
+pub fn figures_many(periods: &[Period], facts: &Facts, point_value: Decimal) -> Vec<Figures> {
+    let index = SalesIndex::new(facts);
+    periods.iter().map(|p| figures_of(*p, facts, &index, point_value)).collect()
+}
+
+fn figures_of(period: Period, facts: &Facts, index: &SalesIndex<'_>, point_value: Decimal) -> Figures {
     let end = period.last_day();
-    let by_member = visits_by_member(facts, period);
+    let in_period = index.between(period.from, period.to);
+    let by_member = visits_by_member(in_period);
 
     // Members at the period's end.
     let total = facts.members.iter().filter(|m| m.joined_on <= end).count() as i64;
     let new = facts.members.iter().filter(|m| period.contains(m.joined_on)).count() as i64;
     let active_from = end - chrono::Days::new(ACTIVE_DAYS - 1);
-    let mut last_visit: HashMap<i64, NaiveDate> = HashMap::new();
-    for s in facts.sales.iter().filter(|s| s.visits > 0 && s.month <= period.to) {
-        if let Some(d) = s.last_visit.filter(|d| *d <= end) {
-            let e = last_visit.entry(s.member).or_insert(d);
-            *e = (*e).max(d);
+    let mut active_members: HashSet<i64> = HashSet::new();
+    for s in index.between(month_of(active_from), period.to).iter().filter(|s| s.visits > 0) {
+        if s.last_visit.is_some_and(|d| d >= active_from && d <= end) {
+            active_members.insert(s.member);
         }
     }
-    let active = last_visit.values().filter(|d| **d >= active_from).count() as i64;
+    let active = active_members.len() as i64;
     // Lapsed: has visited by the period's end (a visit in the facts, or a first sale before
     // them), but not in those 90 days.
     let visited = facts
         .members
         .iter()
-        .filter(|m| last_visit.contains_key(&m.id) || m.first_sale.is_some_and(|d| d <= end))
+        .filter(|m| {
+            index.first_visit_month.get(&m.id).is_some_and(|f| *f <= period.to)
+                || m.first_sale.is_some_and(|d| d <= end)
+        })
         .count() as i64;
     let lapsed = visited - active;
 
     // Sales of the period.
-    let in_period = |s: &&SalesMonth| s.month >= period.from && s.month <= period.to;
-    let net_fen: i64 = facts.sales.iter().filter(in_period).map(|s| s.net_fen).sum();
-    let visits: i64 = facts.sales.iter().filter(in_period).map(|s| s.visits as i64).sum();
+    let net_fen: i64 = in_period.iter().map(|s| s.net_fen).sum();
+    let visits: i64 = in_period.iter().map(|s| s.visits as i64).sum();
     let spend_per_visit = (visits > 0).then(|| round_half_up(from_fen(net_fen) / Decimal::from(visits)));
     let visits_per_active = (active > 0).then(|| round_half_up(Decimal::from(visits) / Decimal::from(active)));
 
     // Repurchase and retention.
     let visitors = by_member.len() as i64;
     let repeaters = by_member.values().filter(|v| **v >= 2).count() as i64;
-    let before: HashSet<i64> = visits_by_member(facts, period.previous()).into_keys().collect();
+    let previous = period.previous();
+    let before: HashSet<i64> = visits_by_member(index.between(previous.from, previous.to)).into_keys().collect();
     let retained = before.iter().filter(|m| by_member.contains_key(m)).count() as i64;
 
     Figures {
@@ -405,20 +448,20 @@ pub fn figures(period: Period, facts: &Facts, point_value: Decimal) -> Figures {
         sales: SalesFigures { net_spend: from_fen(net_fen), visits, spend_per_visit, visits_per_active },
         repurchase_rate: rate(repeaters, visitors),
         retention_rate: rate(retained, before.len() as i64),
-        top20_share: top20_share(facts, period),
+        top20_share: top20_share(index, period),
         points: points_figures(facts, period, point_value),
         coupons: coupon_figures(facts, period),
         referrals: referral_figures(facts, period),
         contacts: contact_figures(facts, period),
         nps: nps(facts, period),
-        vip: vip_figures(facts, period, net_fen),
+        vip: vip_figures(facts, in_period, net_fen, end),
     }
 }
 
-/// Visits per member in a period (members with at least one).
-fn visits_by_member(facts: &Facts, period: Period) -> HashMap<i64, u32> {
+/// Visits per member over some months' rows (members with at least one).
+fn visits_by_member(rows: &[&SalesMonth]) -> HashMap<i64, u32> {
     let mut out = HashMap::new();
-    for s in facts.sales.iter().filter(|s| s.visits > 0 && s.month >= period.from && s.month <= period.to) {
+    for s in rows.iter().filter(|s| s.visits > 0) {
         *out.entry(s.member).or_insert(0) += s.visits;
     }
     out
@@ -426,21 +469,24 @@ fn visits_by_member(facts: &Facts, period: Period) -> HashMap<i64, u32> {
 
 /// 二八: the share of the 12 months' net spend that the top ⌈20% × n⌉ of the n members with
 /// net spend > 0 spent (ranked by net spend, ties by member number).
-fn top20_share(facts: &Facts, period: Period) -> Option<Decimal> {
+fn top20_share(index: &SalesIndex<'_>, period: Period) -> Option<Decimal> {
     let window = period.year_to_end();
     let mut net: HashMap<i64, i64> = HashMap::new();
-    for s in facts.sales.iter().filter(|s| s.month >= window.from && s.month <= window.to) {
+    for s in index.between(window.from, window.to) {
         *net.entry(s.member).or_insert(0) += s.net_fen;
     }
-    let numbers: HashMap<i64, &str> = facts.members.iter().map(|m| (m.id, m.member_no.as_str())).collect();
     let mut spenders: Vec<(i64, &str)> =
-        net.iter().filter(|(_, n)| **n > 0).map(|(id, n)| (*n, numbers.get(id).copied().unwrap_or(""))).collect();
+        net.iter().filter(|(_, n)| **n > 0).map(|(id, n)| (*n, index.numbers.get(id).copied().unwrap_or(""))).collect();
     if spenders.is_empty() {
         return None;
     }
-    spenders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     let n = spenders.len();
     let k = n.div_ceil(5);
+    // Only the top k need ranking; the rest are summed whatever their order.
+    let rank = |a: &(i64, &str), b: &(i64, &str)| b.0.cmp(&a.0).then(a.1.cmp(b.1));
+    if k < n {
+        spenders.select_nth_unstable_by(k - 1, rank);
+    }
     let all: i64 = spenders.iter().map(|s| s.0).sum();
     let top: i64 = spenders[..k].iter().map(|s| s.0).sum();
     rate(top, all)
@@ -666,6 +712,25 @@ mod tests {
         assert_eq!(f.repurchase_rate, Some(Decimal::new(500, 1)));
         // September's visitors: M1 only, who came again in October.
         assert_eq!(f.retention_rate, Some(Decimal::new(1000, 1)));
+    }
+
+    #[test]
+    fn a_sale_refunded_in_full_is_no_visit_but_one_paid_by_a_coupon_is() {
+        assert!(counts_as_visit(10000, 0));
+        assert!(counts_as_visit(10000, 9999), "partly refunded");
+        assert!(!counts_as_visit(10000, 10000), "refunded in full");
+        assert!(counts_as_visit(0, 0), "a coupon paid it all");
+    }
+
+    #[test]
+    fn many_periods_at_once_give_what_each_gives_alone() {
+        let facts = store();
+        let periods =
+            [october(), Period::month(d("2026-09-01")), Period { from: d("2026-07-01"), to: d("2026-10-01") }];
+        let many = figures_many(&periods, &facts, Decimal::new(10, 2));
+        for (p, f) in periods.iter().zip(&many) {
+            assert_eq!(*f, figures(*p, &facts, Decimal::new(10, 2)));
+        }
     }
 
     #[test]

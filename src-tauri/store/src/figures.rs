@@ -4,11 +4,12 @@
 
 use crate::db::{params, Connection};
 use crate::Result;
+use chrono::Datelike;
 use chrono::NaiveDate;
 use loyalty::figures::{
     ContactGroup, ContactOutcome, CouponGroup, CouponState, Facts, MemberFact, PointsMonth, SalesMonth, ScoreGroup,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn month(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&format!("{}-01", text.get(..7)?), "%Y-%m-%d").ok()
@@ -16,6 +17,65 @@ fn month(text: &str) -> Option<NaiveDate> {
 
 fn date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// `YYYY-MM-DD` without chrono's general parser (a million sales are read at a time).
+fn quick_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// The sales of `[from, to]`, one row per member and month, in month order. The receipts
+/// are read in day order through a covering index (migration 10) and grouped here: month
+/// by month, since a month's days are contiguous in that order. Sorting a million groups
+/// in the database took three times as long as reading the rows.
+fn sales_by_member_month(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    branch: Option<i64>,
+) -> Result<Vec<SalesMonth>> {
+    let mut stmt = conn.prepare(
+        "SELECT sale_date, member_id, paid_fen, refunded_fen FROM receipts
+         WHERE kind = 'sale' AND sale_date >= ?1 AND sale_date <= ?2
+           AND (CAST(?3 AS BIGINT) IS NULL OR branch_id = ?3)
+         ORDER BY sale_date",
+    )?;
+    let mut out: Vec<SalesMonth> = Vec::new();
+    let mut month_rows: HashMap<i64, SalesMonth> = HashMap::new();
+    let mut current: Option<NaiveDate> = None;
+    let flush = |rows: &mut HashMap<i64, SalesMonth>, out: &mut Vec<SalesMonth>| {
+        let mut group: Vec<SalesMonth> = rows.drain().map(|(_, s)| s).collect();
+        group.sort_by_key(|s| s.member);
+        out.extend(group);
+    };
+    let rows = stmt.query_map(params![from, to, branch], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+    })?;
+    for row in rows {
+        let (day, member, paid, refunded) = row?;
+        let day = quick_date(&day).ok_or_else(|| damaged("sale_date", &day))?;
+        let month = day.with_day(1).expect("the 1st exists");
+        if current != Some(month) {
+            flush(&mut month_rows, &mut out);
+            current = Some(month);
+        }
+        let s =
+            month_rows.entry(member).or_insert(SalesMonth { member, month, visits: 0, net_fen: 0, last_visit: None });
+        s.net_fen += paid - refunded;
+        if loyalty::figures::counts_as_visit(paid, refunded) {
+            s.visits += 1;
+            s.last_visit = s.last_visit.max(Some(day));
+        }
+    }
+    flush(&mut month_rows, &mut out);
+    Ok(out)
 }
 
 fn damaged(what: &str, text: &str) -> crate::StoreError {
@@ -59,37 +119,7 @@ pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let sales = conn
-        .prepare(
-            "SELECT member_id, substr(sale_date, 1, 7),
-                    CAST(sum(CASE WHEN refunded_fen < paid_fen OR paid_fen = 0 THEN 1 ELSE 0 END) AS BIGINT),
-                    CAST(sum(paid_fen - refunded_fen) AS BIGINT),
-                    max(CASE WHEN refunded_fen < paid_fen OR paid_fen = 0 THEN sale_date END)
-             FROM receipts
-             WHERE kind = 'sale' AND sale_date >= ?1 AND sale_date <= ?2
-               AND (CAST(?3 AS BIGINT) IS NULL OR branch_id = ?3)
-             GROUP BY member_id, substr(sale_date, 1, 7)",
-        )?
-        .query_map(params![from, to, branch], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?
-        .map(|row| {
-            let (member, m, visits, net_fen, last) = row?;
-            Ok(SalesMonth {
-                member,
-                month: month(&m).ok_or_else(|| damaged("sale_date", &m))?,
-                visits: visits as u32,
-                net_fen,
-                last_visit: last.as_deref().and_then(date),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let sales = sales_by_member_month(conn, from, to, branch)?;
 
     let mut points: BTreeMap<NaiveDate, PointsMonth> = BTreeMap::new();
     let issued = conn

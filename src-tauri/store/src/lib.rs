@@ -281,13 +281,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_branches.sql")).foreign_key_check(),
         M::up(include_str!("migrations/0008_figures.sql")),
         M::up(include_str!("migrations/0009_screening_and_merge.sql")),
+        M::up(include_str!("migrations/0010_figures_speed.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    9
+    10
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

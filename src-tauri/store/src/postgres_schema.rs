@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -17,6 +17,7 @@ const MIGRATIONS: [&str; 9] = [
     include_str!("migrations_postgres/0007_branches.sql"),
     include_str!("migrations_postgres/0008_figures.sql"),
     include_str!("migrations_postgres/0009_screening_and_merge.sql"),
+    include_str!("migrations_postgres/0010_figures_speed.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).
