@@ -938,24 +938,31 @@ async fn erasing_a_members_personal_data_needs_the_number_typed_again() {
     assert_eq!((card["name"].as_str(), card["erased"].as_bool()), (Some(""), Some(true)));
 }
 
-#[tokio::test]
-async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
-    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
-    let w = Window::open(|_| {}).await;
-    let book_path = w.dir.path().join("会员名单.xlsx");
+/// A members workbook as Excel saves one: the phone typed as a number.
+fn members_workbook(path: &Path, rows: &[(&str, f64, &str, Option<f64>)]) {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in ["name", "phone", "gender", "opening_points"].iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }
-    sheet.write_string(1, 0, "孙丽").unwrap();
-    sheet.write_number(1, 1, 13800138000.0).unwrap();
-    sheet.write_string(1, 2, "女").unwrap();
-    sheet.write_number(1, 3, 120.0).unwrap();
-    sheet.write_string(2, 0, "周强").unwrap();
-    sheet.write_number(2, 1, 139001.0).unwrap();
-    sheet.write_string(2, 2, "男").unwrap();
-    book.save(&book_path).unwrap();
+    for (i, (name, phone, gender, points)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_string(r, 0, *name).unwrap();
+        sheet.write_number(r, 1, *phone).unwrap();
+        sheet.write_string(r, 2, *gender).unwrap();
+        if let Some(p) = points {
+            sheet.write_number(r, 3, *p).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[tokio::test]
+async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|_| {}).await;
+    let book_path = w.dir.path().join("会员名单.xlsx");
+    members_workbook(&book_path, &[("孙丽", 13800138000.0, "女", Some(120.0)), ("周强", 139001.0, "男", None)]);
 
     w.click("#tab-manager").await;
     w.wait_visible("#import-panel").await;
@@ -968,16 +975,7 @@ async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
     w.client.execute("document.getElementById('import-errors').scrollIntoView()", vec![]).await.unwrap();
     w.shot("import-refused").await;
     // Fixed in the sheet and imported again.
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in ["name", "phone", "gender", "opening_points"].iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).unwrap();
-    }
-    sheet.write_string(1, 0, "孙丽").unwrap();
-    sheet.write_number(1, 1, 13800138000.0).unwrap();
-    sheet.write_string(1, 2, "女").unwrap();
-    sheet.write_number(1, 3, 120.0).unwrap();
-    book.save(&book_path).unwrap();
+    members_workbook(&book_path, &[("孙丽", 13800138000.0, "女", Some(120.0))]);
     let input = w.client.find(Locator::Css("#import-file")).await.unwrap();
     input.send_keys(book_path.to_str().unwrap()).await.unwrap();
     w.click("#import-form button[type=submit]").await;

@@ -1074,7 +1074,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let mut text = figures_text(&r);
             if let Some(file) = file {
                 let format = desk::export::ExportFormat::parse(&format)?;
-                let bytes = desk.export_figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref(), format)?;
+                let bytes = r.file(format)?;
                 write_file(&file, &bytes)?;
                 text.push_str(&format!("\n已写入 {}", file.display()));
             }

@@ -472,11 +472,8 @@ pub async fn figures_export(
     format: String,
 ) -> DeskResult<String> {
     let format = ExportFormat::parse(&format)?;
-    let (report, bytes) = state.with_reader(|desk, ctx| {
-        let report = desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref())?;
-        let bytes = desk.export_figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref(), format)?;
-        Ok((report, bytes))
-    })?;
+    let report = state.with_reader(|desk, ctx| desk.figures(ctx, from.as_deref(), to.as_deref(), branch.as_deref()))?;
+    let bytes = report.file(format)?;
     let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
     let span = if report.period.from == report.period.to {
         report.period.from.clone()

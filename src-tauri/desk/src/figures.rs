@@ -343,9 +343,7 @@ fn text_of(c: &Cell) -> String {
 }
 
 impl Desk {
-    /// The figures of [`Desk::figures`] as a file: CSV (UTF-8 with BOM: the lines, a blank
-    /// line, the coupons) or an Excel workbook (a sheet of lines and a sheet of coupons, the
-    /// figures as numbers).
+    /// The figures of [`Desk::figures`] as a file (see [`FiguresReport::file`]).
     pub fn export_figures(
         &self,
         ctx: &Ctx,
@@ -354,8 +352,15 @@ impl Desk {
         branch: Option<&str>,
         format: crate::export::ExportFormat,
     ) -> DeskResult<Vec<u8>> {
-        let report = self.figures(ctx, from, to, branch)?;
-        let (header, rows, coupon_header, coupons) = report.tables();
+        self.figures(ctx, from, to, branch)?.file(format)
+    }
+}
+
+impl FiguresReport {
+    /// The report as a file: CSV (UTF-8 with BOM: the lines, a blank line, the coupons) or
+    /// an Excel workbook (a sheet of lines and a sheet of coupons, the figures as numbers).
+    pub fn file(&self, format: crate::export::ExportFormat) -> DeskResult<Vec<u8>> {
+        let (header, rows, coupon_header, coupons) = self.tables();
         match format {
             crate::export::ExportFormat::Csv => {
                 // One width for every line (a CSV file is one table): the coupons follow a

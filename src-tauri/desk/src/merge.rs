@@ -138,7 +138,9 @@ fn view(k: &MemberRow, m: &MemberRow, moved: Moved, done: bool) -> MergeView {
     }
 }
 
-fn moved_of(h: store::merge::Holdings, notes: bool, apart: i64) -> Moved {
+/// What moves: the merged member's holdings, the two ledger entries that carry a balance
+/// across (none when it is zero), the notes, the days both were listed.
+fn moved_of(h: store::merge::Holdings, merged: &MemberRow, apart: i64) -> Moved {
     Moved {
         lots: h.lots,
         coupons: h.coupons,
@@ -148,8 +150,8 @@ fn moved_of(h: store::merge::Holdings, notes: bool, apart: i64) -> Moved {
         contact_attempts: h.contact_attempts,
         redemptions: h.redemptions,
         referees: h.referees,
-        ledger_entries: h.ledger_entries,
-        notes,
+        ledger_entries: if merged.points_balance != 0 { 2 } else { 0 },
+        notes: !merged.notes.trim().is_empty(),
         contact_days_kept_apart: apart,
     }
 }
@@ -163,8 +165,7 @@ impl Desk {
         let apart = store::merge::contact_days_in_common(conn, k.id, m.id)?;
         let mut h = store::merge::holdings(conn, m.id)?;
         h.contacts -= apart;
-        h.ledger_entries = if m.points_balance != 0 { 2 } else { 0 };
-        let moved = moved_of(h, !m.notes.trim().is_empty(), apart);
+        let moved = moved_of(h, &m, apart);
         Ok(view(&k, &m, moved, false))
     }
 
@@ -198,7 +199,6 @@ impl Desk {
                 &now,
             )?;
             // The ledger is append-only: the balance moves with an entry on each side.
-            let mut h = h;
             if m.points_balance != 0 {
                 for (member_id, points, reason) in [
                     (m.id, -m.points_balance, format!("合并会员：积分转入 {}", k.member_no)),
@@ -219,7 +219,6 @@ impl Desk {
                         },
                     )?;
                 }
-                h.ledger_entries = 2;
             }
             let combined = k.points_balance + m.points_balance;
             for t in lots_to_settle(&store::lots::open_balances(&tx, k.id)?, combined) {
@@ -227,7 +226,7 @@ impl Desk {
             }
             store::merge::recompute_visits(&tx, k.id)?;
             store::merge::archive_merged(&tx, m.id, k.id, &now)?;
-            let moved = moved_of(h, !m.notes.trim().is_empty(), apart);
+            let moved = moved_of(h, &m, apart);
             let after = serde_json::json!({"kept": k.member_no, "merged": m.member_no, "moved": moved,
                 "points_balance": k.points_balance + m.points_balance})
             .to_string();

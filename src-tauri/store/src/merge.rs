@@ -18,8 +18,6 @@ pub struct Holdings {
     pub redemptions: i64,
     /// Members this one referred.
     pub referees: i64,
-    /// The points ledger entries written by the merge (one on each side when a balance moves).
-    pub ledger_entries: i64,
 }
 
 fn count(conn: &Connection, sql: &str, id: i64) -> Result<i64> {
@@ -37,7 +35,6 @@ pub fn holdings(conn: &Connection, member_id: i64) -> Result<Holdings> {
         contact_attempts: count(conn, "SELECT count(*) FROM contact_attempts WHERE member_id = ?1", member_id)?,
         redemptions: count(conn, "SELECT count(*) FROM redemptions WHERE member_id = ?1", member_id)?,
         referees: count(conn, "SELECT count(*) FROM members WHERE referred_by = ?1", member_id)?,
-        ledger_entries: 0,
     })
 }
 
@@ -75,17 +72,7 @@ pub fn move_history(conn: &Connection, keep: i64, merge: i64) -> Result<Holdings
     mv("UPDATE referral_rewards SET referrer_id = ?1 WHERE referrer_id = ?2")?;
     mv("UPDATE referral_rewards SET referee_id = ?1 WHERE referee_id = ?2
          AND NOT EXISTS (SELECT 1 FROM referral_rewards k WHERE k.referee_id = ?1)")?;
-    Ok(Holdings {
-        lots,
-        coupons,
-        receipts,
-        interactions,
-        contacts,
-        contact_attempts,
-        redemptions,
-        referees,
-        ledger_entries: 0,
-    })
+    Ok(Holdings { lots, coupons, receipts, interactions, contacts, contact_attempts, redemptions, referees })
 }
 
 /// Recomputes a member's first sale and last sale day from their receipts (as migration 5
