@@ -408,6 +408,24 @@ fn figures_of_a_year(c: &mut Criterion) {
             rows.len()
         })
     });
+    // The bare read of the month sums the figures come down to (migration 11).
+    group.bench_function("bare_summary_scan", |b| {
+        b.iter(|| {
+            let conn = desk.conn();
+            let mut stmt = conn
+                .prepare(
+                    "SELECT month, member_id, visits, net_fen, last_visit FROM sales_months
+                     WHERE month >= '2023-11' AND month <= '2026-10' ORDER BY month, member_id, branch_id",
+                )
+                .unwrap();
+            let rows: Vec<(String, i64, i64, i64, Option<String>)> = stmt
+                .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.len()
+        })
+    });
     group.finish();
 }
 
@@ -431,6 +449,7 @@ fn side_by_side(_c: &mut Criterion) {
             "checkout_durable",
             "figures_12_months",
             "bare_figures_scan",
+            "bare_summary_scan",
         ] {
             if let Some(ms) = criterion_median_ms(e, name) {
                 f.insert(format!("{name}_ms"), ms);

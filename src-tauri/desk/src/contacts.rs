@@ -104,7 +104,8 @@ pub(crate) fn generate_day(
         }
     }
     let sale_day = day - Days::new(settings.follow_up_days);
-    for sale in store::contacts::sales_for_follow_up(conn, sale_day, day)? {
+    let min_paid_fen = money::to_fen(settings.follow_up_min_paid);
+    for sale in store::contacts::sales_for_follow_up(conn, sale_day, day, min_paid_fen)? {
         let (paid, refunded) = (money::from_fen(sale.paid_fen), money::from_fen(sale.refunded_fen));
         if follow_up_due(paid, refunded, sale.first, settings.follow_up_min_paid) {
             reasons.entry(sale.member_id).or_default().push(ContactReason::FollowUp {

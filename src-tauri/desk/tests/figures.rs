@@ -113,3 +113,29 @@ fn a_score_is_0_to_10_and_only_with_a_survey() {
     let ok = desk.record_interaction(&ctx, "13800000001", "survey", None, "", Some(9)).unwrap();
     assert_eq!(ok.score, Some(9));
 }
+
+#[test]
+fn a_members_visits_at_two_branches_add_up_for_the_chain_and_count_apart_per_branch() {
+    let (mut desk, ctx) = store_without_pack("2026-10-05");
+    desk.branch_add(&ctx, "east", "东店").unwrap();
+    enroll(&mut desk, &ctx, "张三", "13800000001", "F");
+    buy(&mut desk, &ctx, "13800000001", "100", "R1");
+    desk.set_station(Some("east"), "east-1").unwrap();
+    let ctx = day(&mut desk, "2026-10-09");
+    buy(&mut desk, &ctx, "13800000001", "250", "R1");
+    let ctx = day(&mut desk, "2026-10-12");
+    buy(&mut desk, &ctx, "13800000001", "80", "R2");
+    refund(&mut desk, &ctx, "R2", "R2-退", "80");
+
+    let ctx = day(&mut desk, "2026-11-02");
+    let chain = desk.figures(&ctx, Some("2026-10"), None, None).unwrap().period;
+    // One member, two visits in two branches: a repurchase for the chain; R2 refunded whole.
+    assert_eq!((chain.sales.net_spend.as_str(), chain.sales.visits), ("350.00", 2));
+    assert_eq!(chain.repurchase_rate.as_deref(), Some("100.0"));
+    let east = desk.figures(&ctx, Some("2026-10"), None, Some("east")).unwrap().period;
+    assert_eq!((east.sales.net_spend.as_str(), east.sales.visits), ("250.00", 1));
+    assert_eq!(east.repurchase_rate.as_deref(), Some("0.0"));
+    let main = desk.figures(&ctx, Some("2026-10"), None, Some("main")).unwrap().period;
+    assert_eq!((main.sales.net_spend.as_str(), main.sales.visits), ("100.00", 1));
+    assert_ledger_invariants(&desk);
+}

@@ -235,6 +235,21 @@ fn migrate_copies_a_store_into_an_empty_database_verifies_it_and_refuses_one_wit
     // New rows on the server continue after the copied ids.
     let mut server_desk = Desk::open_location(&target).unwrap();
     enroll(&mut server_desk, &ctx, "新会员", "13900009999", "M");
+    // The first and last sale kept on the member rows came across, and a sale on the copy
+    // keeps them again (the copy turns that trigger off while it fills the tables).
+    let visits = |d: &Desk| -> Vec<(i64, Option<String>, Option<String>)> {
+        d.conn()
+            .prepare("SELECT id, first_sale_date, last_sale_date FROM members ORDER BY id")
+            .unwrap()
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(visits(&copy)[..60], visits(&desk)[..]);
+    buy(&mut server_desk, &ctx, "13900009999", "50", "AFTER-COPY");
+    assert_eq!(visits(&server_desk)[60].2.as_deref(), Some("2026-12-01"));
+    assert_eq!(visits(&server_desk)[60].1.as_deref(), Some("2026-12-01"));
     // A target with data is refused, and left as it was.
     let again = desk.migrate_to(&ctx, &target).unwrap_err();
     assert_eq!(again.code, ErrorCode::TargetNotEmpty);
@@ -243,8 +258,12 @@ fn migrate_copies_a_store_into_an_empty_database_verifies_it_and_refuses_one_wit
     let back = store::Location::File(dir.path().join("copy.db"));
     let report = server_desk.migrate_to(&ctx, &back).unwrap();
     assert_eq!(report.members, 61);
-    let file_copy = Desk::open_location(&back).unwrap();
+    let mut file_copy = Desk::open_location(&back).unwrap();
     assert_eq!(count(&file_copy, "receipts"), count(&server_desk, "receipts"));
+    assert_eq!(visits(&file_copy), visits(&server_desk));
+    let tomorrow = day(&mut file_copy, "2026-12-02");
+    buy(&mut file_copy, &tomorrow, "13900009999", "50", "IN-THE-FILE");
+    assert_eq!(visits(&file_copy)[60].2.as_deref(), Some("2026-12-02"), "the file's trigger is back");
     assert_ledger_invariants(&file_copy);
 }
 

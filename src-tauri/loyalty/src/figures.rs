@@ -6,7 +6,7 @@
 use crate::money::{from_fen, round_half_up};
 use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// A period of whole calendar months, `from` and `to` being the 1st of its first and last
 /// month.
@@ -347,11 +347,17 @@ pub fn rate(part: i64, base: i64) -> Option<Decimal> {
 /// Days in "active": a visit in the 90 days ending on the period's last day.
 pub const ACTIVE_DAYS: u64 = 90;
 
-fn vip_figures(facts: &Facts, in_period: &[&SalesMonth], net_fen: i64, end: NaiveDate) -> VipFigures {
-    let vips: HashSet<i64> = facts.members.iter().filter(|m| m.vip && m.joined_on <= end).map(|m| m.id).collect();
-    let vip_fen: i64 = in_period.iter().filter(|s| vips.contains(&s.member)).map(|s| s.net_fen).sum();
+fn vip_figures(
+    facts: &Facts,
+    index: &SalesIndex<'_>,
+    in_period: &[(u32, &SalesMonth)],
+    net_fen: i64,
+    end: NaiveDate,
+) -> VipFigures {
+    let members = facts.members.iter().filter(|m| m.vip && m.joined_on <= end).count() as i64;
+    let vip_fen: i64 = in_period.iter().filter(|(at, _)| index.vip[*at as usize]).map(|(_, s)| s.net_fen).sum();
     VipFigures {
-        members: vips.len() as i64,
+        members,
         net_spend: from_fen(vip_fen),
         spend_share: (net_fen > 0).then(|| {
             (Decimal::from(vip_fen) * Decimal::ONE_HUNDRED / Decimal::from(net_fen))
@@ -360,32 +366,73 @@ fn vip_figures(facts: &Facts, in_period: &[&SalesMonth], net_fen: i64, end: Naiv
     }
 }
 
-/// The sales of the facts in month order, with each member's first month with a visit and
-/// the member numbers: built once for all the periods of a report, so that each period
-/// reads only its own months.
+/// The sales of the facts in month order, each with its member's place in a dense
+/// numbering (the members of the facts first, in their order, then any member only the
+/// sales name), and per place: the first month with a visit, the member number, VIP and
+/// referee. Built once for all the periods of a report, so that each period reads only its
+/// own months and counts per member in plain tables, not hash maps.
 struct SalesIndex<'a> {
-    sales: Vec<&'a SalesMonth>,
-    first_visit_month: HashMap<i64, NaiveDate>,
-    numbers: HashMap<i64, &'a str>,
+    sales: Vec<(u32, &'a SalesMonth)>,
+    /// Each of `facts.members`' place (its position).
+    places: usize,
+    first_visit_month: Vec<Option<NaiveDate>>,
+    numbers: Vec<&'a str>,
+    vip: Vec<bool>,
+    referee: Vec<bool>,
 }
 
 impl<'a> SalesIndex<'a> {
     fn new(facts: &'a Facts) -> SalesIndex<'a> {
-        let mut sales: Vec<&SalesMonth> = facts.sales.iter().collect();
-        sales.sort_by_key(|s| s.month);
-        let mut first_visit_month: HashMap<i64, NaiveDate> = HashMap::new();
-        for s in sales.iter().filter(|s| s.visits > 0 && s.last_visit.is_some()) {
-            first_visit_month.entry(s.member).or_insert(s.month);
+        // Member ids → places: a table by id when ids are dense enough, else a map.
+        let highest = facts.members.iter().map(|m| m.id).chain(facts.sales.iter().map(|s| s.member)).max().unwrap_or(0);
+        let dense = highest >= 0 && (highest as u64) <= 8 * (facts.members.len() as u64) + 1024;
+        let mut by_id: Vec<u32> = if dense { vec![u32::MAX; highest as usize + 1] } else { Vec::new() };
+        let mut by_map: HashMap<i64, u32> = HashMap::new();
+        let mut numbers: Vec<&str> = Vec::with_capacity(facts.members.len());
+        let mut vip = Vec::with_capacity(facts.members.len());
+        let mut referee = Vec::with_capacity(facts.members.len());
+        let mut place_of = |id: i64, numbers: &mut Vec<&'a str>, vip: &mut Vec<bool>, referee: &mut Vec<bool>| {
+            let next = numbers.len() as u32;
+            let slot = if dense { &mut by_id[id as usize] } else { by_map.entry(id).or_insert(u32::MAX) };
+            if *slot == u32::MAX {
+                *slot = next;
+                numbers.push("");
+                vip.push(false);
+                referee.push(false);
+            }
+            *slot
+        };
+        for m in &facts.members {
+            let at = place_of(m.id, &mut numbers, &mut vip, &mut referee) as usize;
+            numbers[at] = m.member_no.as_str();
+            vip[at] = m.vip;
+            referee[at] = m.referred;
         }
-        let numbers = facts.members.iter().map(|m| (m.id, m.member_no.as_str())).collect();
-        SalesIndex { sales, first_visit_month, numbers }
+        let places = numbers.len();
+        let mut sales: Vec<(u32, &SalesMonth)> =
+            facts.sales.iter().map(|s| (place_of(s.member, &mut numbers, &mut vip, &mut referee), s)).collect();
+        sales.sort_by_key(|(_, s)| s.month);
+        let mut first_visit_month = vec![None; numbers.len()];
+        for (at, s) in sales.iter().filter(|(_, s)| s.visits > 0 && s.last_visit.is_some()) {
+            first_visit_month[*at as usize].get_or_insert(s.month);
+        }
+        SalesIndex { sales, places, first_visit_month, numbers, vip, referee }
     }
 
     /// The rows of the months `from` … `to`.
-    fn between(&self, from: NaiveDate, to: NaiveDate) -> &[&'a SalesMonth] {
-        let a = self.sales.partition_point(|s| s.month < from);
-        let b = self.sales.partition_point(|s| s.month <= to);
+    fn between(&self, from: NaiveDate, to: NaiveDate) -> &[(u32, &'a SalesMonth)] {
+        let a = self.sales.partition_point(|(_, s)| s.month < from);
+        let b = self.sales.partition_point(|(_, s)| s.month <= to);
         &self.sales[a..b.max(a)]
+    }
+
+    /// Visits per place over some months' rows.
+    fn visits(&self, rows: &[(u32, &SalesMonth)]) -> Vec<u32> {
+        let mut out = vec![0u32; self.numbers.len()];
+        for (at, s) in rows {
+            out[*at as usize] += s.visits;
+        }
+        out
     }
 }
 
@@ -404,79 +451,71 @@ pub fn figures_many(periods: &[Period], facts: &Facts, point_value: Decimal) -> 
 fn figures_of(period: Period, facts: &Facts, index: &SalesIndex<'_>, point_value: Decimal) -> Figures {
     let end = period.last_day();
     let in_period = index.between(period.from, period.to);
-    let by_member = visits_by_member(in_period);
+    let visits_in = index.visits(in_period);
 
     // Members at the period's end.
     let total = facts.members.iter().filter(|m| m.joined_on <= end).count() as i64;
     let new = facts.members.iter().filter(|m| period.contains(m.joined_on)).count() as i64;
     let active_from = end - chrono::Days::new(ACTIVE_DAYS - 1);
-    let mut active_members: HashSet<i64> = HashSet::new();
-    for s in index.between(month_of(active_from), period.to).iter().filter(|s| s.visits > 0) {
+    let mut is_active = vec![false; index.numbers.len()];
+    for (at, s) in index.between(month_of(active_from), period.to).iter().filter(|(_, s)| s.visits > 0) {
         if s.last_visit.is_some_and(|d| d >= active_from && d <= end) {
-            active_members.insert(s.member);
+            is_active[*at as usize] = true;
         }
     }
-    let active = active_members.len() as i64;
+    let active = is_active.iter().filter(|a| **a).count() as i64;
     // Lapsed: has visited by the period's end (a visit in the facts, or a first sale before
     // them), but not in those 90 days.
+    let visited_in_facts = |at: usize| index.first_visit_month[at].is_some_and(|f| f <= period.to);
     let visited = facts
         .members
         .iter()
-        .filter(|m| {
-            index.first_visit_month.get(&m.id).is_some_and(|f| *f <= period.to)
-                || m.first_sale.is_some_and(|d| d <= end)
-        })
-        .count() as i64;
-    let lapsed = visited - active;
+        .enumerate()
+        .filter(|(at, m)| visited_in_facts(*at) || m.first_sale.is_some_and(|d| d <= end))
+        .count()
+        + (index.places..index.numbers.len()).filter(|at| visited_in_facts(*at)).count();
+    let lapsed = visited as i64 - active;
 
     // Sales of the period.
-    let net_fen: i64 = in_period.iter().map(|s| s.net_fen).sum();
-    let visits: i64 = in_period.iter().map(|s| s.visits as i64).sum();
+    let net_fen: i64 = in_period.iter().map(|(_, s)| s.net_fen).sum();
+    let visits: i64 = in_period.iter().map(|(_, s)| s.visits as i64).sum();
     let spend_per_visit = (visits > 0).then(|| round_half_up(from_fen(net_fen) / Decimal::from(visits)));
     let visits_per_active = (active > 0).then(|| round_half_up(Decimal::from(visits) / Decimal::from(active)));
 
     // Repurchase and retention.
-    let visitors = by_member.len() as i64;
-    let repeaters = by_member.values().filter(|v| **v >= 2).count() as i64;
+    let visitors = visits_in.iter().filter(|v| **v > 0).count() as i64;
+    let repeaters = visits_in.iter().filter(|v| **v >= 2).count() as i64;
     let previous = period.previous();
-    let before: HashSet<i64> = visits_by_member(index.between(previous.from, previous.to)).into_keys().collect();
-    let retained = before.iter().filter(|m| by_member.contains_key(m)).count() as i64;
+    let visits_before = index.visits(index.between(previous.from, previous.to));
+    let before = visits_before.iter().filter(|v| **v > 0).count() as i64;
+    let retained = visits_before.iter().zip(&visits_in).filter(|(b, n)| **b > 0 && **n > 0).count() as i64;
 
     Figures {
         period,
         members: MemberCounts { total, new, active, lapsed },
         sales: SalesFigures { net_spend: from_fen(net_fen), visits, spend_per_visit, visits_per_active },
         repurchase_rate: rate(repeaters, visitors),
-        retention_rate: rate(retained, before.len() as i64),
+        retention_rate: rate(retained, before),
         top20_share: top20_share(index, period),
         points: points_figures(facts, period, point_value),
         coupons: coupon_figures(facts, period),
-        referrals: referral_figures(facts, period),
+        referrals: referral_figures(facts, index, in_period, period),
         contacts: contact_figures(facts, period),
         nps: nps(facts, period),
-        vip: vip_figures(facts, in_period, net_fen, end),
+        vip: vip_figures(facts, index, in_period, net_fen, end),
     }
-}
-
-/// Visits per member over some months' rows (members with at least one).
-fn visits_by_member(rows: &[&SalesMonth]) -> HashMap<i64, u32> {
-    let mut out = HashMap::new();
-    for s in rows.iter().filter(|s| s.visits > 0) {
-        *out.entry(s.member).or_insert(0) += s.visits;
-    }
-    out
 }
 
 /// 二八: the share of the 12 months' net spend that the top ⌈20% × n⌉ of the n members with
 /// net spend > 0 spent (ranked by net spend, ties by member number).
 fn top20_share(index: &SalesIndex<'_>, period: Period) -> Option<Decimal> {
     let window = period.year_to_end();
-    let mut net: HashMap<i64, i64> = HashMap::new();
-    for s in index.between(window.from, window.to) {
-        *net.entry(s.member).or_insert(0) += s.net_fen;
+    let mut net = vec![0i64; index.numbers.len()];
+    for (at, s) in index.between(window.from, window.to) {
+        net[*at as usize] += s.net_fen;
     }
     let mut spenders: Vec<(i64, &str)> =
-        net.iter().filter(|(_, n)| **n > 0).map(|(id, n)| (*n, index.numbers.get(id).copied().unwrap_or(""))).collect();
+        net.iter().zip(&index.numbers).filter(|(n, _)| **n > 0).map(|(n, no)| (*n, *no)).collect();
     if spenders.is_empty() {
         return None;
     }
@@ -564,17 +603,16 @@ fn coupon_figures(facts: &Facts, period: Period) -> Vec<CouponFigures> {
         .collect()
 }
 
-fn referral_figures(facts: &Facts, period: Period) -> ReferralFigures {
-    let referees: HashSet<i64> = facts.members.iter().filter(|m| m.referred).map(|m| m.id).collect();
+fn referral_figures(
+    facts: &Facts,
+    index: &SalesIndex<'_>,
+    in_period: &[(u32, &SalesMonth)],
+    period: Period,
+) -> ReferralFigures {
     let enrolled = facts.members.iter().filter(|m| m.referred && period.contains(m.joined_on)).count() as i64;
     let successful =
         facts.members.iter().filter(|m| m.referral_succeeded_on.is_some_and(|d| period.contains(d))).count() as i64;
-    let net: i64 = facts
-        .sales
-        .iter()
-        .filter(|s| referees.contains(&s.member) && s.month >= period.from && s.month <= period.to)
-        .map(|s| s.net_fen)
-        .sum();
+    let net: i64 = in_period.iter().filter(|(at, _)| index.referee[*at as usize]).map(|(_, s)| s.net_fen).sum();
     ReferralFigures { enrolled, successful, net_spend: from_fen(net) }
 }
 
@@ -731,6 +769,39 @@ mod tests {
         for (p, f) in periods.iter().zip(&many) {
             assert_eq!(*f, figures(*p, &facts, Decimal::new(10, 2)));
         }
+    }
+
+    #[test]
+    fn far_apart_member_ids_and_sales_of_unlisted_members_count_the_same() {
+        // Ids a server may hand out (far apart) are counted through a map, not a table.
+        let facts = store();
+        let mut far = facts.clone();
+        for m in &mut far.members {
+            m.id = m.id * 1_000_000_007 + 5;
+        }
+        for s in &mut far.sales {
+            s.member = s.member * 1_000_000_007 + 5;
+        }
+        assert_eq!(figures(october(), &far, Decimal::ONE).members, figures(october(), &facts, Decimal::ONE).members);
+        assert_eq!(figures(october(), &far, Decimal::ONE).sales, figures(october(), &facts, Decimal::ONE).sales);
+        assert_eq!(
+            figures(october(), &far, Decimal::ONE).top20_share,
+            figures(october(), &facts, Decimal::ONE).top20_share
+        );
+        // A sale of a member the facts do not list (joined after the period) still counts
+        // as spend and a visit.
+        let mut extra = facts.clone();
+        let october_sales = figures(october(), &facts, Decimal::ONE).sales;
+        extra.sales.push(SalesMonth {
+            member: 999,
+            month: d("2026-10-01"),
+            visits: 1,
+            net_fen: 10_000,
+            last_visit: Some(d("2026-10-20")),
+        });
+        let f = figures(october(), &extra, Decimal::ONE);
+        assert_eq!(f.sales.visits, october_sales.visits + 1);
+        assert_eq!(f.sales.net_spend, october_sales.net_spend + Decimal::from(100));
     }
 
     #[test]

@@ -334,6 +334,24 @@ impl Row<'_> {
         }
     }
 
+    /// The text column borrowed, without copying it (`None` for NULL): for readers of a
+    /// million rows.
+    pub fn text<R>(&self, idx: usize, f: impl FnOnce(Option<&str>) -> R) -> Result<R> {
+        match &self.inner {
+            RowInner::Sqlite(r) => {
+                let text = r
+                    .get_ref(idx)?
+                    .as_str_or_null()
+                    .map_err(|e| Error::Conversion { column: idx, detail: e.to_string() })?;
+                Ok(f(text))
+            }
+            RowInner::Postgres(r) => {
+                let text: Option<&str> = r.try_get(idx)?;
+                Ok(f(text))
+            }
+        }
+    }
+
     /// The column converted to `T` (`r.get::<_, i64>(0)`, as rusqlite spells it).
     pub fn get<I: RowIndex, T: FromValue>(&self, idx: I) -> Result<T> {
         let idx = idx.index();
@@ -587,6 +605,34 @@ impl Connection {
         }
     }
 
+    /// PostgreSQL's `COPY (query) TO STDOUT`: each row handed to `f` as its text fields
+    /// (split at tabs; `\N` is `None`; backslash escapes are left as they are, so this is for
+    /// numbers and dates). Several times faster than reading a million rows one by one.
+    /// `None` on SQLite, whose rows cost nothing to read: the caller reads them as rows.
+    pub fn copy_out(&self, query: &str, mut f: impl FnMut(&[Option<&str>]) -> Result<()> + Send) -> Option<Result<()>> {
+        let Inner::Postgres(p) = &self.inner else { return None };
+        let sql = format!("COPY ({}) TO STDOUT", pg_sql(query));
+        Some(p.with_client(move |c| -> Result<()> {
+            use std::io::BufRead;
+            let mut reader = std::io::BufReader::with_capacity(1 << 16, c.copy_out(sql.as_str())?);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let text = std::str::from_utf8(&line)
+                    .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?
+                    .trim_end_matches('\n');
+                let fields: Vec<Option<&str>> = text.split('\t').map(|v| (v != "\\N").then_some(v)).collect();
+                f(&fields)?;
+            }
+        }))
+    }
+
     /// Runs statements without parameters (migrations, transaction control).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
@@ -684,6 +730,33 @@ impl Statement<'_> {
             }
         }
         Ok(out.into_iter())
+    }
+
+    /// Every row handed to `f` as it arrives, none kept: for readers of a million rows
+    /// (`query_map` holds them all first).
+    pub fn for_each<P: Params>(&mut self, params: P, mut f: impl FnMut(&Row<'_>) -> Result<()> + Send) -> Result<()> {
+        let values = params.values();
+        match &mut self.inner {
+            StatementInner::Sqlite(s) => {
+                let mut rows = s.query(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?;
+                while let Some(r) = rows.next()? {
+                    f(&Row { inner: RowInner::Sqlite(r) })?;
+                }
+                Ok(())
+            }
+            StatementInner::Postgres(p, s) => {
+                let params = pg_params(&values);
+                let s = &*s;
+                p.with_client(move |c| {
+                    use postgres::fallible_iterator::FallibleIterator;
+                    let mut rows = c.query_raw(s, params)?;
+                    while let Some(r) = rows.next()? {
+                        f(&Row { inner: RowInner::Postgres(&r) })?;
+                    }
+                    Ok(())
+                })
+            }
+        }
     }
 
     /// Whether the query gives any row.

@@ -60,7 +60,19 @@ pub fn append(conn: &Connection, e: &LedgerEntry<'_>) -> Result<i64> {
         e.staff_id,
         e.created_at
     ])?;
+    add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)?;
     Ok(balance)
+}
+
+/// Adds points to the month's sum of one kind (`points_months`, migration 11): a ledger
+/// kind, or `lots` for the points issued in lots. The figures read these sums.
+pub(crate) fn add_to_month(conn: &Connection, on: NaiveDate, kind: &str, member_id: i64, points: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO points_months (month, kind, slot, points) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (month, kind, slot) DO UPDATE SET points = points_months.points + excluded.points",
+    )?
+    .execute(params![on.format("%Y-%m").to_string(), kind, member_id.rem_euclid(8), points])?;
+    Ok(())
 }
 
 pub fn sum_for(conn: &Connection, member_id: i64) -> Result<i64> {

@@ -15,6 +15,7 @@ pub mod members;
 pub mod merge;
 pub mod meta;
 pub mod receipts;
+pub mod sales_months;
 pub mod screening;
 pub mod settings;
 pub mod sms_batches;
@@ -282,13 +283,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0008_figures.sql")),
         M::up(include_str!("migrations/0009_screening_and_merge.sql")),
         M::up(include_str!("migrations/0010_figures_speed.sql")),
+        M::up(include_str!("migrations/0011_figures_summaries.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    10
+    11
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.
@@ -905,6 +907,60 @@ mod tests {
         )
         .unwrap();
         assert_eq!(read(&conn, 2), (Some(5), Some("2026-04-01".into())));
+    }
+
+    #[test]
+    fn upgrading_to_version_11_sums_the_sales_and_points_by_month() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 10).unwrap();
+        conn.execute_batch(
+            "INSERT INTO members (id, member_no, name, gender, joined_on, referral_code, created_at, updated_at)
+                 VALUES (1, 'M000001', '张三', 'F', '2026-01-01', 'R1', '', '');
+             INSERT INTO receipts (id, receipt_no, kind, member_id, gross_fen, paid_fen, refunded_fen, multiplier, at,
+                                   sale_date, staff_id, created_at) VALUES
+                 (1, 'A', 'sale', 1, 30000, 30000, 0, '1', '2026-03-02 10:00:00', '2026-03-02', 1, ''),
+                 (2, 'B', 'sale', 1, 10000, 10000, 10000, '1', '2026-03-20 18:00:00', '2026-03-20', 1, ''),
+                 (3, 'C', 'sale', 1, 5000, 5000, 1000, '1', '2026-04-01 10:00:00', '2026-04-01', 1, '');
+             INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
+                 VALUES (1, 1, 'sale', '2026-03-02', '2027-03-31', 300, 300);
+             INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, reason, on_date, created_at)
+                 VALUES (1, 'earn', 300, 300, 1, '', '2026-03-02', ''), (1, 'redeem', -100, 200, NULL, '', '2026-04-05', '');",
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let months: Vec<(String, i64, i64, Option<String>)> = conn
+            .prepare("SELECT month, visits, net_fen, last_visit FROM sales_months ORDER BY month")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        // March: the sale refunded in full is no visit and not the last one.
+        assert_eq!(
+            months,
+            vec![
+                ("2026-03".into(), 1, 30000, Some("2026-03-02".into())),
+                ("2026-04".into(), 1, 4000, Some("2026-04-01".into()))
+            ]
+        );
+        let first: Option<String> =
+            conn.query_row("SELECT first_sale_date FROM members WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(first.as_deref(), Some("2026-03-02"));
+        let points: Vec<(String, String, i64)> = conn
+            .prepare("SELECT month, kind, sum(points) FROM points_months GROUP BY 1, 2 ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            points,
+            vec![
+                ("2026-03".into(), "earn".into(), 300),
+                ("2026-03".into(), "lots".into(), 300),
+                ("2026-04".into(), "redeem".into(), -100)
+            ]
+        );
     }
 
     #[test]

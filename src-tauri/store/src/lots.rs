@@ -27,12 +27,14 @@ pub fn insert(
     valid_until: NaiveDate,
     points: i64,
 ) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
-    )?
-    .query_row(params![member_id, receipt_id, source, earned_on, valid_until, points], |r| r.get(0))
-    .map_err(Into::into)
+    let id = conn
+        .prepare_cached(
+            "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+        )?
+        .query_row(params![member_id, receipt_id, source, earned_on, valid_until, points], |r| r.get(0))?;
+    crate::ledger::add_to_month(conn, earned_on, "lots", member_id, points)?;
+    Ok(id)
 }
 
 /// Lots of a member that still hold points, as the spending rules see them.

@@ -57,6 +57,8 @@ pub fn contact_days_in_common(conn: &Connection, keep: i64, merge: i64) -> Resul
 pub fn move_history(conn: &Connection, keep: i64, merge: i64) -> Result<Holdings> {
     let mv = |sql: &str| -> Result<i64> { Ok(conn.prepare(sql)?.execute(params![keep, merge])? as i64) };
     let receipts = mv("UPDATE receipts SET member_id = ?1 WHERE member_id = ?2")?;
+    crate::sales_months::rebuild_member(conn, merge)?;
+    crate::sales_months::rebuild_member(conn, keep)?;
     let lots = mv("UPDATE points_lots SET member_id = ?1 WHERE member_id = ?2")?;
     let coupons = mv("UPDATE coupons SET member_id = ?1 WHERE member_id = ?2")?;
     let redemptions = mv("UPDATE redemptions SET member_id = ?1 WHERE member_id = ?2")?;
@@ -82,6 +84,8 @@ pub fn recompute_visits(conn: &Connection, member_id: i64) -> Result<()> {
         "UPDATE members SET
              first_sale_id = (SELECT r.id FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
                               ORDER BY r.sale_date, r.at, r.id LIMIT 1),
+             first_sale_date = (SELECT r.sale_date FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
+                                ORDER BY r.sale_date, r.at, r.id LIMIT 1),
              last_sale_date = (SELECT max(r.sale_date) FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')
          WHERE id = ?1",
         [member_id],
@@ -130,7 +134,7 @@ pub fn update_kept(conn: &Connection, keep: i64, f: &KeptFacts<'_>, now: &str) -
 /// The merged member: archived, pointing at the kept one (its balance has moved by then).
 pub fn archive_merged(conn: &Connection, merge: i64, keep: i64, now: &str) -> Result<()> {
     conn.execute(
-        "UPDATE members SET archived = 1, merged_into = ?2, vip = 0, first_sale_id = NULL,
+        "UPDATE members SET archived = 1, merged_into = ?2, vip = 0, first_sale_id = NULL, first_sale_date = NULL,
              last_sale_date = NULL, updated_at = ?3 WHERE id = ?1",
         params![merge, keep, now],
     )?;

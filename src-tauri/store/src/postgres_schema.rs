@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -18,6 +18,7 @@ const MIGRATIONS: [&str; 10] = [
     include_str!("migrations_postgres/0008_figures.sql"),
     include_str!("migrations_postgres/0009_screening_and_merge.sql"),
     include_str!("migrations_postgres/0010_figures_speed.sql"),
+    include_str!("migrations_postgres/0011_figures_summaries.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).

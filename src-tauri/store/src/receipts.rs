@@ -68,7 +68,7 @@ fn row_to_receipt(r: &Row<'_>) -> crate::db::Result<ReceiptRow> {
 }
 
 pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
-    conn.prepare_cached(
+    let id = conn.prepare_cached(
         "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
             points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
@@ -95,8 +95,11 @@ pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
             conn.station().counter
         ],
         |r| r.get(0),
-    )
-    .map_err(Into::into)
+    )?;
+    if n.kind == "sale" {
+        crate::sales_months::add_sale(conn, n.member_id, conn.station().branch_id, n.at.date(), n.paid_fen)?;
+    }
+    Ok(id)
 }
 
 pub fn by_no(conn: &Connection, receipt_no: &str) -> Result<Option<ReceiptRow>> {
@@ -114,9 +117,14 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<ReceiptRow>> {
 }
 
 pub fn add_refunded(conn: &Connection, sale_id: i64, fen: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE receipts SET refunded_fen = refunded_fen + ?2 WHERE id = ?1")?
-        .execute(params![sale_id, fen])?;
-    Ok(())
+    let before: Option<i64> = conn
+        .prepare_cached("UPDATE receipts SET refunded_fen = refunded_fen + ?2 WHERE id = ?1 RETURNING refunded_fen")?
+        .query_row(params![sale_id, fen], |r| r.get(0))
+        .optional()?;
+    match before {
+        Some(after) => crate::sales_months::add_refund(conn, sale_id, after - fen, fen),
+        None => Ok(()),
+    }
 }
 
 /// A member's receipts, newest first.

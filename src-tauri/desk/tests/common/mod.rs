@@ -135,4 +135,55 @@ pub fn assert_ledger_invariants(desk: &Desk) {
         assert_eq!(lots, balance.max(0), "member {id}: lots hold the balance (none when negative)");
         assert_eq!(bad_lots, 0, "member {id}: no lot below zero or above its points");
     }
+    // The month sums the figures read (migration 11) equal the ledger and the lots.
+    let sums = |sql: &str| -> Vec<(String, String, i64)> {
+        c.prepare(sql)
+            .unwrap()
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let kept = sums(
+        "SELECT month, kind, CAST(sum(points) AS BIGINT) FROM points_months GROUP BY month, kind
+         HAVING sum(points) <> 0 ORDER BY 1, 2",
+    );
+    let written = sums(
+        "SELECT month, kind, CAST(sum(points) AS BIGINT) FROM (
+             SELECT substr(on_date, 1, 7) AS month, kind, points FROM points_ledger
+             UNION ALL SELECT substr(earned_on, 1, 7), 'lots', points FROM points_lots) AS w
+         GROUP BY month, kind HAVING sum(points) <> 0 ORDER BY 1, 2",
+    );
+    assert_eq!(kept, written, "points_months = the ledger and the lots, month by month");
+    // And the sales month sums equal the receipts, visits counted by the rule.
+    type Key = (String, i64, i64);
+    let mut from_receipts: std::collections::BTreeMap<Key, (i64, i64, Option<String>)> = Default::default();
+    let mut stmt = c
+        .prepare("SELECT substr(sale_date, 1, 7), member_id, branch_id, sale_date, paid_fen, refunded_fen FROM receipts WHERE kind = 'sale'")
+        .unwrap();
+    let sales: Vec<(String, i64, i64, String, i64, i64)> = stmt
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (month, member, branch, day, paid, refunded) in sales {
+        let row = from_receipts.entry((month, member, branch)).or_default();
+        row.1 += paid - refunded;
+        if loyalty::figures::counts_as_visit(paid, refunded) {
+            row.0 += 1;
+            row.2 = row.2.clone().max(Some(day));
+        }
+    }
+    let mut stmt =
+        c.prepare("SELECT month, member_id, branch_id, visits, net_fen, last_visit FROM sales_months").unwrap();
+    let summed: std::collections::BTreeMap<Key, (i64, i64, Option<String>)> = stmt
+        .query_map((), |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), (r.get(3)?, r.get(4)?, r.get(5)?))))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let summed: std::collections::BTreeMap<_, _> =
+        summed.into_iter().filter(|(_, (visits, net, _))| *visits != 0 || *net != 0).collect();
+    let from_receipts: std::collections::BTreeMap<_, _> =
+        from_receipts.into_iter().filter(|(_, (visits, net, _))| *visits != 0 || *net != 0).collect();
+    assert_eq!(summed, from_receipts, "sales_months = the receipts, month by month");
 }

@@ -1,0 +1,109 @@
+//! `sales_months` (migration 11): each member's sales per month and branch — net spend,
+//! visits and the last visit's day — kept by the same transaction that writes a sale, a
+//! refund or a merge, so that the program figures read one row per member and month
+//! instead of every receipt. Which sale counts as a visit is `loyalty::figures::counts_as_visit`.
+
+use crate::db::{params, Connection, OptionalExtension};
+use crate::Result;
+use chrono::{Datelike, NaiveDate};
+use loyalty::figures::counts_as_visit;
+
+fn month_of(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// A new sale of `paid_fen` on `day`.
+pub(crate) fn add_sale(conn: &Connection, member_id: i64, branch_id: i64, day: NaiveDate, paid_fen: i64) -> Result<()> {
+    let visit = counts_as_visit(paid_fen, 0);
+    conn.prepare_cached(
+        "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (month, member_id, branch_id) DO UPDATE SET
+             visits = sales_months.visits + excluded.visits,
+             net_fen = sales_months.net_fen + excluded.net_fen,
+             last_visit = CASE
+                 WHEN excluded.last_visit IS NULL THEN sales_months.last_visit
+                 WHEN sales_months.last_visit IS NULL OR sales_months.last_visit < excluded.last_visit
+                     THEN excluded.last_visit
+                 ELSE sales_months.last_visit END",
+    )?
+    .execute(params![month_of(day), member_id, branch_id, i64::from(visit), paid_fen, visit.then_some(day)])?;
+    Ok(())
+}
+
+/// `fen` more refunded of the sale `sale_id` (whose refunded amount was `refunded_before`).
+/// A sale refunded in full stops being a visit, and its month's last visit is found again.
+pub(crate) fn add_refund(conn: &Connection, sale_id: i64, refunded_before: i64, fen: i64) -> Result<()> {
+    let Some((member_id, branch_id, day, paid)) = conn
+        .prepare_cached(
+            "SELECT member_id, branch_id, sale_date, paid_fen FROM receipts WHERE id = ?1 AND kind = 'sale'",
+        )?
+        .query_row([sale_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, NaiveDate>(2)?, r.get::<_, i64>(3)?))
+        })
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let was = counts_as_visit(paid, refunded_before);
+    let is = counts_as_visit(paid, refunded_before + fen);
+    conn.prepare_cached(
+        "UPDATE sales_months SET net_fen = net_fen - ?4, visits = visits - ?5
+         WHERE month = ?1 AND member_id = ?2 AND branch_id = ?3",
+    )?
+    .execute(params![month_of(day), member_id, branch_id, fen, i64::from(was && !is)])?;
+    if was && !is {
+        let last = last_visit(conn, member_id, branch_id, day)?;
+        conn.prepare_cached(
+            "UPDATE sales_months SET last_visit = ?4 WHERE month = ?1 AND member_id = ?2 AND branch_id = ?3",
+        )?
+        .execute(params![month_of(day), member_id, branch_id, last])?;
+    }
+    Ok(())
+}
+
+/// The member's last visit at the branch in the month of `day`.
+fn last_visit(conn: &Connection, member_id: i64, branch_id: i64, day: NaiveDate) -> Result<Option<NaiveDate>> {
+    let first = day.with_day(1).expect("the 1st exists");
+    let last = first + chrono::Months::new(1) - chrono::Days::new(1);
+    let mut stmt = conn.prepare_cached(
+        "SELECT sale_date, paid_fen, refunded_fen FROM receipts
+         WHERE member_id = ?1 AND branch_id = ?2 AND kind = 'sale' AND sale_date >= ?3 AND sale_date <= ?4",
+    )?;
+    let rows = stmt
+        .query_map(params![member_id, branch_id, first, last], |r| {
+            Ok((r.get::<_, NaiveDate>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })?
+        .collect::<crate::db::Result<Vec<_>>>()?;
+    Ok(rows.into_iter().filter(|(_, paid, refunded)| counts_as_visit(*paid, *refunded)).map(|(d, _, _)| d).max())
+}
+
+/// Builds the member's rows again from their receipts (after a merge moved receipts).
+pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
+    conn.execute("DELETE FROM sales_months WHERE member_id = ?1", [member_id])?;
+    let mut stmt = conn.prepare(
+        "SELECT branch_id, sale_date, paid_fen, refunded_fen FROM receipts WHERE member_id = ?1 AND kind = 'sale'",
+    )?;
+    let sales = stmt
+        .query_map([member_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, NaiveDate>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })?
+        .collect::<crate::db::Result<Vec<_>>>()?;
+    let mut rows: std::collections::BTreeMap<(String, i64), (i64, i64, Option<NaiveDate>)> = Default::default();
+    for (branch, day, paid, refunded) in sales {
+        let row = rows.entry((month_of(day), branch)).or_default();
+        row.1 += paid - refunded;
+        if counts_as_visit(paid, refunded) {
+            row.0 += 1;
+            row.2 = row.2.max(Some(day));
+        }
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for ((month, branch), (visits, net, last)) in rows {
+        insert.execute(params![month, member_id, branch, visits, net, last])?;
+    }
+    Ok(())
+}
