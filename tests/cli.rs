@@ -697,3 +697,30 @@ fn member_merge_duplicates_and_erase_from_the_command_line() {
     let gone = cli_json(&db, t, &["member", "show", "13800138000"], 2);
     assert_eq!(gone["error"]["code"], "member_not_found");
 }
+
+#[test]
+fn member_card_shows_the_code_search_and_checkout_take_it_and_a_replaced_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let t = "2026-12-01";
+    cli_json(&db, t, &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "M"], 0);
+    let card = cli_json(&db, t, &["member", "card", "13800138000"], 0);
+    let code = card["card_code"].as_str().unwrap().to_string();
+    assert_eq!((code.len(), card["member_no"].as_str()), (12, Some("M000001")), "{card}");
+    assert!(loyalty::stored_value::is_card_code(&code));
+    let shown = cli_json(&db, t, &["member", "show", "M000001"], 0);
+    assert_eq!(shown["card_code"].as_str(), Some(code.as_str()));
+    let found = cli_json(&db, t, &["member", "search", &code], 0);
+    assert!(found.to_string().contains("M000001"), "{found}");
+    let sale = cli_json(&db, t, &["checkout", "--member", &code, "--amount", "50.00", "--receipt", "R1"], 0);
+    assert_eq!(sale["member_no"], "M000001");
+
+    let new = cli_json(&db, t, &["member", "card", "M000001", "--replace"], 0);
+    assert_ne!(new["card_code"].as_str(), Some(code.as_str()));
+    assert_eq!(new["replaced"], true);
+    let refused = cli_json(&db, t, &["member", "show", &code], 2);
+    assert_eq!(refused["error"]["code"], "card_replaced");
+    assert_eq!(refused["error"]["message"], "此卡已换新，请使用新卡");
+    let again = cli_json(&db, t, &["checkout", "--member", &code, "--amount", "50.00", "--receipt", "R2"], 2);
+    assert_eq!(again["error"]["code"], "card_replaced");
+}

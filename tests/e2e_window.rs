@@ -986,3 +986,23 @@ async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
     w.wait_text("#card-balance", "120").await;
     w.close().await;
 }
+
+#[tokio::test]
+async fn a_scanned_card_opens_the_member_and_a_replaced_card_is_refused_by_name() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    let card = cli_json(&w.db, TODAY, &["member", "card", "13812345678"], 0);
+    let code = card["card_code"].as_str().unwrap().to_string();
+    // A USB scanner types the 12 digits and Enter.
+    w.type_into("#search", &format!("{code}{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    w.wait_text("#card-flags", &code).await;
+    w.shot("card-scanned").await;
+    cli_json(&w.db, TODAY, &["member", "card", "M000001", "--replace"], 0);
+    w.type_into("#search", &format!("{code}{}", enter())).await;
+    let toast = w.wait_text("#toast", "此卡已换新，请使用新卡").await;
+    assert!(!toast.contains("card_replaced"), "the message, not the code: {toast}");
+    w.wait_text("#results", "没有找到会员").await;
+    w.shot("card-replaced").await;
+    w.close().await;
+}

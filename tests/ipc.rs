@@ -207,6 +207,7 @@ fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
             Some(ScreenMembers),
         ),
         ("member_vip", json!({ "member": "13812345678", "vip": true, "note": "" }), Some(ScreenMembers)),
+        ("member_card_code", json!({ "member": "13812345678", "replace": true }), Some(EditMember)),
         ("member_duplicates", json!({}), Some(MergeMembers)),
         ("member_merge_preview", json!({ "keep": "13812345678", "merge": "M000002" }), Some(MergeMembers)),
         ("member_merge", json!({ "keep": "13812345678", "merge": "M000002" }), Some(MergeMembers)),

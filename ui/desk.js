@@ -30,6 +30,12 @@ async function runSearch() {
     }
     return hits;
   } catch (e) {
+    // A refused scan (a replaced card) lists nobody: the last search's members would
+    // look like what the scan found.
+    if (seq === state.searchSeq) {
+      state.hits = [];
+      renderResults();
+    }
     toast(errorText(e));
     return [];
   }
@@ -115,6 +121,7 @@ function renderCard(c) {
   };
   flag(`${t("card.joined")} ${c.joined_on}`);
   flag(`${t("card.code")} ${c.referral_code}`);
+  if (c.card_code) flag(`${t("card.cardCode")} ${c.card_code}`);
   if (c.vip) flag(t("card.vip"));
   if (!c.contact_ok) flag(t("card.noContact"), true);
   if (c.archived) flag(t("card.archived"), true);

@@ -267,6 +267,13 @@ enum MemberAction {
     },
     /// Members that look like one person enrolled twice.
     Duplicates,
+    /// The code on the member's card, to scan at the till; `--replace` issues a new card
+    /// (the old code is refused from then on).
+    Card {
+        member: String,
+        #[arg(long)]
+        replace: bool,
+    },
     /// Erase a member's personal data (PIPL; manager; cannot be undone). Confirm with the
     /// member number: `member erase M000123 --confirm` (or `--confirm M000123`).
     Erase {
@@ -765,14 +772,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
         Command::Member { action: MemberAction::Show { member } } => {
             let c = desk.member_card(ctx, &member)?;
             let mut text = format!(
-                "{}  {}  {}\n手机 {}  等级 {}  积分 {}{}\n",
+                "{}  {}  {}\n手机 {}  等级 {}  积分 {}{}  卡号 {}\n",
                 c.member_no,
                 c.name,
                 c.greeting,
                 c.phone.as_deref().unwrap_or("-"),
                 c.tier_label,
                 c.points_balance,
-                if c.points_balance < 0 { "（欠分）" } else { "" }
+                if c.points_balance < 0 { "（欠分）" } else { "" },
+                c.card_code.as_deref().unwrap_or("-")
             );
             for l in &c.lots {
                 text.push_str(&format!(
@@ -1023,6 +1031,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                     .join("\n")
             };
             out(&json!({ "pairs": pairs }), text)
+        }
+        Command::Member { action: MemberAction::Card { member, replace } } => {
+            let c = desk.member_card_code(ctx, &member, replace)?;
+            let text = if c.replaced {
+                format!("{} 已补办新卡：{}（旧卡作废）", c.member_no, c.card_code)
+            } else {
+                format!("{} 会员卡号：{}", c.member_no, c.card_code)
+            };
+            out(&c, text)
         }
         Command::Member { action: MemberAction::Erase { member, confirm } } => {
             let confirm = match confirm {

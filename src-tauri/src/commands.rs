@@ -515,6 +515,16 @@ pub async fn member_vip(state: State<'_, AppState>, member: String, vip: bool, n
     state.with_desk(|desk, ctx| desk.set_vip(ctx, &member, vip, &note))
 }
 
+/// The member's card code; `replace`: a new card, the old code refused from now on.
+#[tauri::command]
+pub async fn member_card_code(
+    state: State<'_, AppState>,
+    member: String,
+    replace: bool,
+) -> DeskResult<desk::CardCodeView> {
+    state.with_desk(|desk, ctx| desk.member_card_code(ctx, &member, replace))
+}
+
 #[tauri::command]
 pub async fn member_duplicates(state: State<'_, AppState>) -> DeskResult<Vec<desk::merge::DuplicatePair>> {
     state.with_reader(|desk, ctx| desk.possible_duplicates(ctx, 200))

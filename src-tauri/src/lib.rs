@@ -69,6 +69,7 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::screening_list,
         commands::screening_decide,
         commands::member_vip,
+        commands::member_card_code,
         commands::member_duplicates,
         commands::member_merge_preview,
         commands::member_merge,

@@ -17,6 +17,7 @@ pub enum ErrorCode {
     InvalidGender,
     InvalidInput,
     MemberNotFound,
+    CardReplaced,
     MemberArchived,
     ReferrerNotFound,
     ReceiptConflict,

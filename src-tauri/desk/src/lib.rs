@@ -147,7 +147,8 @@ impl Desk {
         Desk::from_store(Store::open_in_memory()?)
     }
 
-    pub(crate) fn from_store(store: Store) -> DeskResult<Desk> {
+    pub(crate) fn from_store(mut store: Store) -> DeskResult<Desk> {
+        members::give_missing_card_codes(&mut store)?;
         let settings = read_settings(store.conn())?.unwrap_or_default();
         Ok(Desk { store, settings, backup_folder: None })
     }

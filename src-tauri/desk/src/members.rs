@@ -1,7 +1,7 @@
 //! Members at the desk: enrol, edit, archive, the member card, and the one-box lookup
 //! (phone, last 4, member number, name, pinyin; exact matches first).
 
-use crate::views::{ExpiringPoints, LotView, MemberCard, MemberHit, ReceiptView};
+use crate::views::{CardCodeView, ExpiringPoints, LotView, MemberCard, MemberHit, ReceiptView};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::Days;
 use loyalty::lookup::{self, LookupQuery, MatchKind};
@@ -106,12 +106,65 @@ pub(crate) fn resolve_record(conn: &Connection, key: &str) -> DeskResult<MemberR
     let key = key.trim();
     let found = if let Some(no) = loyalty::lookup::parse_member_no(key) {
         store::members::by_member_no(conn, &no)?
+    } else if loyalty::stored_value::is_card_code(key) {
+        by_card(conn, key)?
     } else if let Ok(phone) = normalize_phone(key) {
         store::members::by_phone(conn, &phone)?
     } else {
         None
     };
     found.ok_or_else(|| DeskError::new(ErrorCode::MemberNotFound, format!("找不到会员“{key}”（请输入手机号或会员号）")))
+}
+
+/// The member whose card carries `code`; a replaced card is refused by name.
+pub(crate) fn by_card(conn: &Connection, code: &str) -> DeskResult<Option<MemberRow>> {
+    if let Some(found) = store::members::by_card_code(conn, code)? {
+        return Ok(Some(found));
+    }
+    match store::cards::replaced(conn, code)? {
+        Some(_) => Err(DeskError::new(ErrorCode::CardReplaced, "此卡已换新，请使用新卡")),
+        None => Ok(None),
+    }
+}
+
+/// A new card code no card has carried: 11 random digits and their check digit.
+pub(crate) fn new_card_code(conn: &Connection) -> DeskResult<String> {
+    use rand_core::{OsRng, RngCore};
+    loop {
+        let mut digits = [0u8; 11];
+        for d in &mut digits {
+            // 250 = 25 × 10: drawing below it keeps every digit equally likely.
+            *d = loop {
+                let b = (OsRng.next_u32() & 0xff) as u8;
+                if b < 250 {
+                    break b % 10;
+                }
+            };
+        }
+        let code = loyalty::stored_value::card_code(digits);
+        if !store::cards::taken(conn, &code)? {
+            return Ok(code);
+        }
+    }
+}
+
+/// Gives every member still without a card code one (members enrolled before schema 12):
+/// once, when such a store is first opened; afterwards there is nobody to give one to and
+/// nothing is written.
+pub(crate) fn give_missing_card_codes(store: &mut store::Store) -> DeskResult<()> {
+    if store::cards::without_code(store.conn(), 1)?.is_empty() {
+        return Ok(());
+    }
+    store.write(|tx| loop {
+        let ids = store::cards::without_code(&tx, 1000)?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for id in ids {
+            let code = new_card_code(&tx)?;
+            store::cards::give(&tx, id, &code)?;
+        }
+    })
 }
 
 /// The member a merged member was merged into (rules §2: a search for the old phone or
@@ -270,6 +323,43 @@ impl Desk {
         })
     }
 
+    /// The code on a member's card (`member card M`); with `replace`, a new card: the old
+    /// code is refused from then on with "此卡已换新，请使用新卡" (rules §2).
+    pub fn member_card_code(&mut self, ctx: &Ctx, key: &str, replace: bool) -> DeskResult<CardCodeView> {
+        ctx.require(if replace { Operation::EditMember } else { Operation::Lookup })?;
+        self.store.write(|tx| {
+            let row = resolve(&tx, key)?;
+            if !replace {
+                let card_code = row.card_code.clone().ok_or_else(|| {
+                    DeskError::new(
+                        ErrorCode::MemberArchived,
+                        format!("会员 {} 的个人信息已删除，没有会员卡", row.member_no),
+                    )
+                })?;
+                return Ok(CardCodeView { member_no: row.member_no, card_code, replaced: false });
+            }
+            if row.archived {
+                return Err(DeskError::new(
+                    ErrorCode::MemberArchived,
+                    format!("会员 {} 已归档，不能补办会员卡", row.member_no),
+                ));
+            }
+            let code = new_card_code(&tx)?;
+            store::cards::replace(&tx, row.id, &code, &ctx.now_text(), ctx.staff_id)?;
+            crate::audit_for(
+                &tx,
+                ctx,
+                Some(&row.member_no),
+                "member.card_replaced",
+                "member",
+                Some(&row.member_no),
+                None,
+                Some("旧卡作废，已发新卡"),
+            )?;
+            Ok(CardCodeView { member_no: row.member_no, card_code: code, replaced: true })
+        })
+    }
+
     pub(crate) fn card_of(&self, ctx: &Ctx, row: &MemberRow) -> DeskResult<MemberCard> {
         let conn = self.store.conn();
         let lots = store::lots::open_lots(conn, row.id)?;
@@ -316,6 +406,7 @@ impl Desk {
             joined_on: row.joined_on,
             referral_code: row.referral_code.clone(),
             referred_by,
+            card_code: row.card_code.clone(),
             notes: row.notes.clone(),
             lots: lots
                 .iter()
@@ -356,7 +447,10 @@ impl Desk {
         let Some(query_kind) = lookup::classify(query) else { return Ok(vec![]) };
         let mut found: Vec<(MatchKind, MemberRow)> = Vec::new();
         match &query_kind {
-            LookupQuery::Digits { phone, last4, phone_prefix, member_no } => {
+            LookupQuery::Digits { phone, last4, phone_prefix, member_no, card_code } => {
+                if let Some(code) = card_code {
+                    found.extend(by_card(conn, code)?.map(|m| (MatchKind::CardCode, m)));
+                }
                 if let Some(phone) = phone {
                     found.extend(store::members::by_phone(conn, phone)?.map(|m| (MatchKind::Phone, m)));
                 }
@@ -446,7 +540,9 @@ pub(crate) fn insert_member(
         }
         attempt += 1;
     };
-    Ok(store::members::insert(conn, &member_no, &m.fields(), joined_on, &code, referred_by, &ctx.now_text())?)
+    let id = store::members::insert(conn, &member_no, &m.fields(), joined_on, &code, referred_by, &ctx.now_text())?;
+    store::cards::give(conn, id, &new_card_code(conn)?)?;
+    Ok(id)
 }
 
 fn find_referrer(conn: &Connection, referrer: &str, own_phone: &str) -> DeskResult<Option<i64>> {

@@ -54,6 +54,8 @@ pub struct MemberCard {
     pub joined_on: NaiveDate,
     pub referral_code: String,
     pub referred_by: Option<String>,
+    /// The code on the member's card (rules §2), to scan at the till.
+    pub card_code: Option<String>,
     pub notes: String,
     pub lots: Vec<LotView>,
     pub expiring_within_30_days: Option<ExpiringPoints>,
@@ -63,6 +65,15 @@ pub struct MemberCard {
     pub tier_view: crate::tiers::TierView,
     /// Customer service's calls and notes, newest first.
     pub contact_log: Vec<crate::contacts::AttemptView>,
+}
+
+/// A member's card code (`member card`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardCodeView {
+    pub member_no: String,
+    pub card_code: String,
+    /// A new card was issued just now; the old code is refused from now on.
+    pub replaced: bool,
 }
 
 /// One row of a lookup.

@@ -16,6 +16,7 @@ pub mod program;
 pub mod screening;
 pub mod staff;
 pub mod store_date;
+pub mod stored_value;
 pub mod tiers;
 
 pub use member::{Birthday, Calendar, Gender, MemberError};

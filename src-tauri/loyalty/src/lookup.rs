@@ -17,6 +17,8 @@ pub enum LookupQuery {
         phone_prefix: Option<String>,
         /// 1–9 digits: a member number (`123` → M000123).
         member_no: Option<String>,
+        /// 12 digits with a valid check digit: a scanned member card.
+        card_code: Option<String>,
     },
     /// `M123`, `m000123`.
     MemberNo(String),
@@ -33,6 +35,7 @@ pub enum MatchKind {
     PhonePrefix,
     Last4,
     MemberNo,
+    CardCode,
     Pinyin,
     Name,
 }
@@ -43,6 +46,7 @@ impl MatchKind {
             MatchKind::Phone | MatchKind::PhonePrefix => "phone",
             MatchKind::Last4 => "last4",
             MatchKind::MemberNo => "member_no",
+            MatchKind::CardCode => "card_code",
             MatchKind::Pinyin => "pinyin",
             MatchKind::Name => "name",
         }
@@ -72,6 +76,7 @@ pub fn classify(query: &str) -> Option<LookupQuery> {
             last4: (digits.len() == 4).then(|| digits.to_string()),
             phone_prefix: (5..=10).contains(&digits.len()).then(|| digits.to_string()),
             member_no: parse_member_no(&format!("M{digits}")),
+            card_code: crate::stored_value::is_card_code(digits).then(|| digits.to_string()),
         });
     }
     if let Some(no) = parse_member_no(&compact) {
@@ -88,7 +93,7 @@ pub fn classify(query: &str) -> Option<LookupQuery> {
 pub fn rank(kind: MatchKind, query: &str, name: &str, initials: &str, full_pinyin: &str) -> u8 {
     let q = query.trim();
     match kind {
-        MatchKind::Phone | MatchKind::Last4 | MatchKind::MemberNo => 0,
+        MatchKind::Phone | MatchKind::Last4 | MatchKind::MemberNo | MatchKind::CardCode => 0,
         MatchKind::PhonePrefix => 1,
         MatchKind::Pinyin => {
             let key = q.to_ascii_lowercase();
@@ -131,7 +136,8 @@ mod tests {
                 phone: Some("13812345678".into()),
                 last4: None,
                 phone_prefix: None,
-                member_no: None
+                member_no: None,
+                card_code: None
             })
         );
         assert_eq!(
@@ -140,9 +146,14 @@ mod tests {
                 phone: None,
                 last4: Some("5678".into()),
                 phone_prefix: None,
-                member_no: Some("M005678".into())
+                member_no: Some("M005678".into()),
+                card_code: None
             })
         );
+        // A scanned card: 12 digits whose last is their Luhn check digit.
+        let card = crate::stored_value::card_code([4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        let Some(LookupQuery::Digits { card_code, phone, .. }) = classify(&card) else { panic!() };
+        assert_eq!((card_code.as_deref(), phone), (Some(card.as_str()), None));
         let Some(LookupQuery::Digits { phone_prefix, member_no, .. }) = classify("13812") else { panic!() };
         assert_eq!((phone_prefix.as_deref(), member_no.as_deref()), (Some("13812"), Some("M013812")));
         assert_eq!(classify("m123"), Some(LookupQuery::MemberNo("M000123".into())));

@@ -37,6 +37,7 @@ pub const TABLES: &[&str] = &[
     "contact_sms_batches",
     "screening_runs",
     "screening_candidates",
+    "replaced_cards",
 ];
 
 /// What a verified copy holds.

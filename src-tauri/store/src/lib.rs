@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod branches;
+pub mod cards;
 pub mod catalog;
 pub mod contacts;
 pub mod coupons;
@@ -284,13 +285,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0009_screening_and_merge.sql")),
         M::up(include_str!("migrations/0010_figures_speed.sql")),
         M::up(include_str!("migrations/0011_figures_summaries.sql")),
+        M::up(include_str!("migrations/0012_member_cards.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    11
+    12
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

@@ -32,6 +32,9 @@ pub struct MemberRow {
     pub merged_into: Option<i64>,
     /// When the personal data was erased (PIPL); the row stays for the books.
     pub erased_at: Option<String>,
+    /// The code on the member's card (rules §2); none only for an erased member, or before
+    /// the store is opened once at schema 12.
+    pub card_code: Option<String>,
 }
 
 /// What a new or edited member carries (the keys are computed by the caller).
@@ -53,12 +56,12 @@ pub struct MemberFields<'a> {
 
 const COLUMNS: &str = "id, member_no, name, gender, phone, birthday_calendar, birthday_year, birthday_month,
     birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, vip, notes, tier,
-    points_balance, archived, merged_into, erased_at";
+    points_balance, archived, merged_into, erased_at, card_code";
 
 /// The same columns, qualified for queries that join members as `m`.
 const M_COLUMNS: &str = "m.id, m.member_no, m.name, m.gender, m.phone, m.birthday_calendar, m.birthday_year,
     m.birthday_month, m.birthday_day, m.birthday_leap, m.joined_on, m.referral_code, m.referred_by, m.contact_ok,
-    m.vip, m.notes, m.tier, m.points_balance, m.archived, m.merged_into, m.erased_at";
+    m.vip, m.notes, m.tier, m.points_balance, m.archived, m.merged_into, m.erased_at, m.card_code";
 
 fn row_to_member(r: &Row<'_>) -> crate::db::Result<MemberRow> {
     Ok(MemberRow {
@@ -83,6 +86,7 @@ fn row_to_member(r: &Row<'_>) -> crate::db::Result<MemberRow> {
         archived: r.get(18)?,
         merged_into: r.get(19)?,
         erased_at: r.get(20)?,
+        card_code: r.get(21)?,
     })
 }
 
@@ -214,6 +218,13 @@ pub fn by_phone(conn: &Connection, phone: &str) -> Result<Option<MemberRow>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE phone = ?1"))?
         .query_row([phone], row_to_member)
+        .optional()?)
+}
+
+pub fn by_card_code(conn: &Connection, code: &str) -> Result<Option<MemberRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM members WHERE card_code = ?1"))?
+        .query_row([code], row_to_member)
         .optional()?)
 }
 

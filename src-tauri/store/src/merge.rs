@@ -147,7 +147,7 @@ pub fn erase_personal_data(conn: &Connection, member_id: i64, now: &str) -> Resu
     conn.execute(
         "UPDATE members SET name = '', gender = 'unknown', phone = NULL, phone_last4 = NULL, birthday_calendar = NULL,
              birthday_year = NULL, birthday_month = NULL, birthday_day = NULL, birthday_leap = 0, notes = '',
-             name_initials = '', name_pinyin = '', contact_ok = 0, vip = 0, archived = 1, erased_at = ?2,
+             name_initials = '', name_pinyin = '', contact_ok = 0, vip = 0, archived = 1, erased_at = ?2, card_code = NULL,
              updated_at = ?2
          WHERE id = ?1",
         params![member_id, now],

@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 11] = [
+const MIGRATIONS: [&str; 12] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -19,6 +19,7 @@ const MIGRATIONS: [&str; 11] = [
     include_str!("migrations_postgres/0009_screening_and_merge.sql"),
     include_str!("migrations_postgres/0010_figures_speed.sql"),
     include_str!("migrations_postgres/0011_figures_summaries.sql"),
+    include_str!("migrations_postgres/0012_member_cards.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).
