@@ -724,3 +724,39 @@ fn member_card_shows_the_code_search_and_checkout_take_it_and_a_replaced_one_is_
     let again = cli_json(&db, t, &["checkout", "--member", &code, "--amount", "50.00", "--receipt", "R2"], 2);
     assert_eq!(again["error"]["code"], "card_replaced");
 }
+
+#[test]
+fn topup_payout_and_the_rules_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let t = "2026-12-01";
+    cli_json(&db, t, &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "M"], 0);
+    let rules = cli_json(&db, t, &["sv", "rules"], 0);
+    let labels: Vec<&str> = rules["rules"].as_array().unwrap().iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["充500送50", "充1000送120", "充2000送300"]);
+    let o = cli_json(&db, t, &["topup", "--member", "13800138000", "--amount", "500", "--receipt", "T1"], 0);
+    for (key, want) in [
+        ("receipt", "T1"),
+        ("member_no", "M000001"),
+        ("amount", "500.00"),
+        ("bonus", "50.00"),
+        ("principal", "500.00"),
+        ("bonus_balance", "50.00"),
+    ] {
+        assert_eq!(o[key].as_str(), Some(want), "{key} in {o}");
+    }
+    assert_eq!((o["bonus_points"].as_i64(), o["duplicate"].as_bool()), (Some(0), Some(false)));
+    assert!(o["bonus_coupon"].is_null());
+    let again = cli_json(&db, t, &["topup", "--member", "13800138000", "--amount", "500", "--receipt", "T1"], 0);
+    assert_eq!((again["duplicate"].as_bool(), again["principal"].as_str()), (Some(true), Some("500.00")));
+    let low = cli_json(&db, t, &["topup", "--member", "13800138000", "--amount", "5", "--receipt", "T2"], 2);
+    assert_eq!(low["error"]["code"], "invalid_amount");
+    let shown = cli_json(&db, t, &["member", "show", "13800138000"], 0);
+    assert_eq!(shown["stored_value"]["principal"], "500.00");
+    assert_eq!(shown["stored_value"]["bonus"], "50.00");
+    let no_reason = cli_json(&db, t, &["payout", "--member", "13800138000", "--amount", "all"], 2);
+    assert_eq!(no_reason["error"]["code"], "reason_required");
+    let p = cli_json(&db, t, &["payout", "--member", "13800138000", "--amount", "all", "--reason", "退卡"], 0);
+    assert_eq!((p["principal_paid"].as_str(), p["bonus_removed"].as_str()), (Some("500.00"), Some("50.00")));
+    assert_eq!((p["principal"].as_str(), p["bonus_balance"].as_str()), (Some("0.00"), Some("0.00")));
+}

@@ -104,6 +104,32 @@ enum Command {
         #[command(subcommand)]
         action: TiersAction,
     },
+    /// Top up a member's stored value (储值) under its own receipt number.
+    Topup {
+        #[arg(long)]
+        member: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        receipt: String,
+        /// "YYYY-MM-DD HH:MM" store time (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Pay stored value back out (退储值, manager): an amount of principal, or `all`.
+    Payout {
+        #[arg(long)]
+        member: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Stored value: `sv rules` lists the top-up rules.
+    Sv {
+        #[command(subcommand)]
+        action: SvAction,
+    },
     /// The quarterly big-customer screening (manager, rules §10).
     Screening {
         #[command(subcommand)]
@@ -281,6 +307,12 @@ enum MemberAction {
         #[arg(long, num_args = 0..=1, default_missing_value = "")]
         confirm: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum SvAction {
+    /// The top-up rules (充值规则), lowest threshold first.
+    Rules,
 }
 
 #[derive(Subcommand)]
@@ -782,6 +814,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 if c.points_balance < 0 { "（欠分）" } else { "" },
                 c.card_code.as_deref().unwrap_or("-")
             );
+            text.push_str(&format!("储值 本金 {} 元 + 赠送 {} 元\n", c.stored_value.principal, c.stored_value.bonus));
             for l in &c.lots {
                 text.push_str(&format!(
                     "  积分批次 {} 获得，剩 {}，有效至 {}\n",
@@ -1055,6 +1088,59 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let c = desk.erase_member(ctx, &member, &confirm)?;
             let text = format!("{} 的个人信息已删除（姓名、手机、生日、备注）；积分与消费记录保留", c.member_no);
             out(&c, text)
+        }
+        Command::Topup { member, amount, receipt, at } => {
+            let o =
+                desk.top_up(ctx, &desk::stored_value::TopUpInput { member, amount, receipt, at: parse_at(&at)? })?;
+            let gift = match (o.bonus.as_str(), o.bonus_points, o.bonus_coupon.as_deref()) {
+                (_, _, Some(code)) => format!("，赠券 {code}"),
+                (_, p, _) if p > 0 => format!("，赠 {p} 积分"),
+                ("0.00", _, _) => String::new(),
+                (b, _, _) => format!("，赠送 {b} 元"),
+            };
+            let text = format!(
+                "{}充值 {}：{} 充 {} 元{}{}，储值 本金 {} 元 + 赠送 {} 元",
+                if o.duplicate { "（重复提交，未重复充值）" } else { "" },
+                o.receipt,
+                o.greeting,
+                o.amount,
+                o.rule.as_deref().map(|r| format!("（{r}）")).unwrap_or_default(),
+                gift,
+                o.principal,
+                o.bonus_balance
+            );
+            out(&o, text)
+        }
+        Command::Payout { member, amount, reason } => {
+            let o = desk.payout(ctx, &member, &amount, &reason)?;
+            let text = format!(
+                "{} 退储值：退本金 {} 元，扣赠送 {} 元；余 本金 {} 元 + 赠送 {} 元",
+                o.member_no, o.principal_paid, o.bonus_removed, o.principal, o.bonus_balance
+            );
+            out(&o, text)
+        }
+        Command::Sv { action: SvAction::Rules } => {
+            let rules = desk.top_up_rules(ctx)?;
+            let text = rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}{}{}",
+                        r.label,
+                        match (r.from, r.until) {
+                            (None, None) => String::new(),
+                            (f, u) => format!(
+                                "（{} 至 {}）",
+                                f.map(|d| d.to_string()).unwrap_or_default(),
+                                u.map(|d| d.to_string()).unwrap_or_default()
+                            ),
+                        },
+                        if r.active { "" } else { "（停用）" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            out(&json!({ "rules": rules }), text)
         }
         Command::Screening { action: ScreeningAction::Run { quarter } } => {
             let s = desk.run_screening(ctx, quarter.as_deref())?;

@@ -267,6 +267,12 @@ impl Desk {
                 let used = coupon.map(|c| c.code);
                 return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
             }
+            if store::stored_value::top_up_by_no(&tx, &receipt_no)?.is_some() {
+                return Err(DeskError::new(
+                    ErrorCode::ReceiptConflict,
+                    format!("小票号 {receipt_no} 已用于一笔充值，消费请用另一个小票号"),
+                ));
+            }
             if member.archived {
                 return Err(DeskError::new(
                     ErrorCode::MemberArchived,

@@ -18,6 +18,7 @@ pub enum ErrorCode {
     InvalidInput,
     MemberNotFound,
     CardReplaced,
+    StoredValueInsufficient,
     MemberArchived,
     ReferrerNotFound,
     ReceiptConflict,

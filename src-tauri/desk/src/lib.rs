@@ -22,6 +22,7 @@ mod points;
 pub mod screening;
 pub mod staff;
 pub mod store_day;
+pub mod stored_value;
 pub mod tiers;
 pub mod views;
 

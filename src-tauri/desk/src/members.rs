@@ -407,6 +407,7 @@ impl Desk {
             referral_code: row.referral_code.clone(),
             referred_by,
             card_code: row.card_code.clone(),
+            stored_value: crate::stored_value::view_of(conn, row.id)?,
             notes: row.notes.clone(),
             lots: lots
                 .iter()

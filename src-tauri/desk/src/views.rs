@@ -56,6 +56,8 @@ pub struct MemberCard {
     pub referred_by: Option<String>,
     /// The code on the member's card (rules §2), to scan at the till.
     pub card_code: Option<String>,
+    /// Stored value (rules §14): principal and bonus.
+    pub stored_value: crate::stored_value::StoredValueView,
     pub notes: String,
     pub lots: Vec<LotView>,
     pub expiring_within_30_days: Option<ExpiringPoints>,

@@ -20,6 +20,12 @@ fn counter(location: &store::Location, branch: Option<&str>, name: &str) -> Desk
     desk
 }
 
+/// `n` counters, each connected first, and the barrier they all start at.
+fn counters_ready(location: &store::Location, n: usize) -> (Arc<Barrier>, Vec<Desk>) {
+    let desks = (0..n).map(|c| counter(location, None, &format!("前台{c}"))).collect();
+    (Arc::new(Barrier::new(n)), desks)
+}
+
 fn scalar(desk: &Desk, sql: &str) -> i64 {
     desk.conn().query_row(sql, (), |r| r.get(0)).unwrap()
 }
@@ -35,9 +41,7 @@ fn counters_checking_out_refunding_redeeming_and_enrolling_at_once_end_as_if_one
     }
     const COUNTERS: usize = 6;
     const ROUNDS: usize = 25;
-    let barrier = Arc::new(Barrier::new(COUNTERS));
-    // Each counter connects first, then all start at once.
-    let desks: Vec<Desk> = (0..COUNTERS).map(|c| counter(&location, None, &format!("前台{c}"))).collect();
+    let (barrier, desks) = counters_ready(&location, COUNTERS);
     let handles: Vec<_> = desks
         .into_iter()
         .enumerate()
@@ -315,4 +319,61 @@ fn a_server_connection_runs_without_jit() {
     let desk = Desk::open_location(&fresh_server_location(&server)).unwrap();
     let jit: String = desk.conn().query_row("SELECT current_setting('jit')", (), |r| r.get(0)).unwrap();
     assert_eq!(jit, "off");
+}
+
+#[test]
+fn counters_topping_up_and_paying_out_one_account_at_once_never_overdraw_it() {
+    let (location, _dir) = fresh_location();
+    let mut first = counter(&location, None, "前台1");
+    let ctx = day(&mut first, "2026-12-01");
+    enroll(&mut first, &ctx, "会员甲", "13800000001", "F");
+    first
+        .top_up(
+            &ctx,
+            &desk::stored_value::TopUpInput {
+                member: "13800000001".into(),
+                amount: "1000".into(),
+                receipt: "T0".into(),
+                at: None,
+            },
+        )
+        .unwrap();
+    const COUNTERS: usize = 4;
+    let (barrier, desks) = counters_ready(&location, COUNTERS);
+    let handles: Vec<_> = desks
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut desk)| {
+            let barrier = barrier.clone();
+            let ctx = ctx.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut paid_out = 0i64;
+                for round in 0..8 {
+                    // Every counter tries to pay out 300 of principal; some top up 100.
+                    if let Ok(p) = desk.payout(&ctx, "13800000001", "300", "测试") {
+                        paid_out += loyalty::money::to_fen(p.principal_paid.parse().unwrap());
+                    }
+                    if round % 2 == 0 {
+                        let input = desk::stored_value::TopUpInput {
+                            member: "13800000001".into(),
+                            amount: "100".into(),
+                            receipt: format!("T{c}-{round}"),
+                            at: None,
+                        };
+                        desk.top_up(&ctx, &input).unwrap();
+                    }
+                }
+                paid_out
+            })
+        })
+        .collect();
+    let paid_out: i64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let after = Desk::open_location(&location).unwrap();
+    assert_ledger_invariants(&after);
+    let principal = scalar(&after, "SELECT sv_principal_fen FROM members WHERE phone = '13800000001'");
+    // 1,000 plus 4 counters × 4 top-ups of 100, less what was paid out: nothing lost or doubled.
+    assert_eq!(principal, 100_000 + 4 * 4 * 10_000 - paid_out);
+    assert!(principal >= 0);
+    assert_eq!(scalar(&after, "SELECT count(*) FROM top_ups"), 1 + 16);
 }

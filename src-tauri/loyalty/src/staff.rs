@@ -89,10 +89,14 @@ pub enum Operation {
     MergeMembers,
     /// Erase a member's personal data (PIPL, rules §2).
     EraseMember,
+    /// Top up a member's stored value (rules §14).
+    TopUp,
+    /// Pay stored value back out (退储值, rules §14).
+    Payout,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 27] = [
+    pub const ALL: [Operation; 29] = [
         Operation::Lookup,
         Operation::Enrol,
         Operation::EditMember,
@@ -120,6 +124,8 @@ impl Operation {
         Operation::ScreenMembers,
         Operation::MergeMembers,
         Operation::EraseMember,
+        Operation::TopUp,
+        Operation::Payout,
     ];
 
     /// What the operation is called in a refusal.
@@ -152,18 +158,20 @@ impl Operation {
             Operation::ScreenMembers => "大客户筛选",
             Operation::MergeMembers => "合并会员",
             Operation::EraseMember => "删除个人信息",
+            Operation::TopUp => "充值",
+            Operation::Payout => "退储值",
         }
     }
 }
 
 /// The permission table (rules §11): front desk — lookup, enrol, edit contact data,
-/// checkout, redeem; customer service — contact list, notes, interactions, lookup;
+/// checkout, redeem, top up stored value (rules §14); customer service — contact list, notes, interactions, lookup;
 /// manager and owner — everything.
 pub fn permits(role: Role, op: Operation) -> bool {
     use Operation::*;
     match role {
         Role::Manager | Role::Owner => true,
-        Role::FrontDesk => matches!(op, Lookup | Enrol | EditMember | EditNotes | Checkout | Redeem),
+        Role::FrontDesk => matches!(op, Lookup | Enrol | EditMember | EditNotes | Checkout | Redeem | TopUp),
         Role::CustomerService => matches!(op, Lookup | EditNotes | RecordInteraction | WorkContacts),
     }
 }
@@ -299,7 +307,8 @@ mod tests {
             assert!(permits(Role::Manager, op) && permits(Role::Owner, op), "{op:?}");
         }
         let front: Vec<_> = Operation::ALL.into_iter().filter(|o| permits(Role::FrontDesk, *o)).collect();
-        assert_eq!(front, vec![Lookup, Enrol, EditMember, EditNotes, Checkout, Redeem]);
+        assert_eq!(front, vec![Lookup, Enrol, EditMember, EditNotes, Checkout, Redeem, TopUp]);
+        assert!(!permits(Role::FrontDesk, Payout) && !permits(Role::CustomerService, Payout));
         let service: Vec<_> = Operation::ALL.into_iter().filter(|o| permits(Role::CustomerService, *o)).collect();
         assert_eq!(service, vec![Lookup, EditNotes, RecordInteraction, WorkContacts]);
         assert!(!permits(Role::FrontDesk, Refund) && !permits(Role::CustomerService, Refund));

@@ -38,6 +38,9 @@ pub const TABLES: &[&str] = &[
     "screening_runs",
     "screening_candidates",
     "replaced_cards",
+    "top_up_rules",
+    "top_ups",
+    "sv_ledger",
 ];
 
 /// What a verified copy holds.

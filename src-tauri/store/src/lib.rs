@@ -21,6 +21,7 @@ pub mod screening;
 pub mod settings;
 pub mod sms_batches;
 pub mod staff;
+pub mod stored_value;
 pub mod tiers;
 
 pub mod copy;
@@ -286,13 +287,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0010_figures_speed.sql")),
         M::up(include_str!("migrations/0011_figures_summaries.sql")),
         M::up(include_str!("migrations/0012_member_cards.sql")),
+        M::up(include_str!("migrations/0013_stored_value.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    12
+    13
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

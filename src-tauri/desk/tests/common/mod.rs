@@ -186,4 +186,22 @@ pub fn assert_ledger_invariants(desk: &Desk) {
     let from_receipts: std::collections::BTreeMap<_, _> =
         from_receipts.into_iter().filter(|(_, (visits, net, _))| *visits != 0 || *net != 0).collect();
     assert_eq!(summed, from_receipts, "sales_months = the receipts, month by month");
+    // Stored value: each account is the sum of its ledger's parts, and never negative.
+    let mut stmt = c
+        .prepare(
+            "SELECT m.id, m.sv_principal_fen, m.sv_bonus_fen,
+                CAST((SELECT coalesce(sum(principal_fen), 0) FROM sv_ledger l WHERE l.member_id = m.id) AS BIGINT),
+                CAST((SELECT coalesce(sum(bonus_fen), 0) FROM sv_ledger l WHERE l.member_id = m.id) AS BIGINT)
+             FROM members m",
+        )
+        .unwrap();
+    let accounts: Vec<(i64, i64, i64, i64, i64)> = stmt
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (id, principal, bonus, principal_sum, bonus_sum) in accounts {
+        assert_eq!((principal, bonus), (principal_sum, bonus_sum), "member {id}: the account is the sum of its ledger");
+        assert!(principal >= 0 && bonus >= 0, "member {id}: stored value never negative");
+    }
 }

@@ -1,0 +1,363 @@
+//! Stored value at the front desk (储值, rules §14): top-ups under their own receipt
+//! numbers (idempotent like a checkout) with the rule that applies and its bonus — money,
+//! points or a coupon — payouts by the manager with a reason, and the top-up rules. The
+//! rules themselves are `loyalty::stored_value`; every move is one `sv_ledger` entry.
+
+use crate::checkout::{check_at, check_receipt_no};
+use crate::members::resolve;
+use crate::points::{award, Award};
+use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
+use chrono::NaiveDateTime;
+use loyalty::member::greeting;
+use loyalty::money::{self, from_fen, parse_amount, to_fen, Money};
+use loyalty::stored_value::{self as sv, Account, StoredValueError, TopUpBonus, TopUpRule};
+use serde::{Deserialize, Serialize};
+use store::ledger::LedgerKind;
+use store::stored_value::{NewTopUp, SvEntry, SvKind, TopUpRuleRow};
+
+impl From<StoredValueError> for DeskError {
+    fn from(e: StoredValueError) -> DeskError {
+        let code = match e {
+            StoredValueError::NotEnough { .. } => ErrorCode::StoredValueInsufficient,
+            StoredValueError::PinShape => ErrorCode::InvalidInput,
+            StoredValueError::TopUpOutOfRange(_)
+            | StoredValueError::NothingTaken
+            | StoredValueError::MoreThanDue(_)
+            | StoredValueError::PayoutOutOfRange(_) => ErrorCode::InvalidAmount,
+        };
+        DeskError::new(code, e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TopUpInput {
+    /// Phone, member number or card code.
+    pub member: String,
+    pub amount: String,
+    pub receipt: String,
+    /// Store time of the top-up; default now.
+    pub at: Option<NaiveDateTime>,
+}
+
+/// What a top-up did (interface.md: `topup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopUpOutcome {
+    pub receipt: String,
+    pub member_no: String,
+    pub greeting: String,
+    pub amount: String,
+    /// Bonus money put into the account's bonus part.
+    pub bonus: String,
+    pub bonus_points: i64,
+    /// The code of the coupon the rule gave.
+    pub bonus_coupon: Option<String>,
+    /// The rule that applied, as staff read it (充500送50).
+    pub rule: Option<String>,
+    /// The account after the top-up.
+    pub principal: String,
+    pub bonus_balance: String,
+    pub duplicate: bool,
+}
+
+/// What a payout did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayoutOutcome {
+    pub member_no: String,
+    pub principal_paid: String,
+    pub bonus_removed: String,
+    pub principal: String,
+    pub bonus_balance: String,
+}
+
+/// A top-up rule as the manager and the front desk read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopUpRuleView {
+    pub id: i64,
+    pub threshold: String,
+    /// `money`, `points` or `coupon`.
+    pub bonus_kind: String,
+    pub bonus: String,
+    pub bonus_points: i64,
+    pub bonus_coupon: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+    pub active: bool,
+    /// 充500送50.
+    pub label: String,
+}
+
+fn rule_of(row: &TopUpRuleRow) -> DeskResult<TopUpRule> {
+    let bonus = match row.bonus_kind.as_str() {
+        "money" => TopUpBonus::Money(from_fen(row.bonus_fen)),
+        "points" => TopUpBonus::Points(row.bonus_points),
+        "coupon" => TopUpBonus::Coupon(row.bonus_template.clone().unwrap_or_default()),
+        other => {
+            return Err(DeskError::new(
+                ErrorCode::DataFileDamaged,
+                format!("充值规则 {} 的赠送方式“{other}”无法识别", row.id),
+            ))
+        }
+    };
+    Ok(TopUpRule { threshold: from_fen(row.threshold_fen), bonus, from: row.valid_from, until: row.valid_until })
+}
+
+fn label(rule: &TopUpRule) -> String {
+    let at = money::format(rule.threshold);
+    let at = at.trim_end_matches(".00");
+    match &rule.bonus {
+        TopUpBonus::Money(m) => format!("充{at}送{}", money::format(*m).trim_end_matches(".00")),
+        TopUpBonus::Points(p) => format!("充{at}送{p}积分"),
+        TopUpBonus::Coupon(key) => format!("充{at}送优惠券（{key}）"),
+    }
+}
+
+fn account_text(fen: i64) -> String {
+    money::format(from_fen(fen))
+}
+
+/// The member's stored value as the card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredValueView {
+    pub principal: String,
+    pub bonus: String,
+}
+
+pub(crate) fn view_of(conn: &store::Connection, member_id: i64) -> DeskResult<StoredValueView> {
+    let (principal, bonus) = store::stored_value::account(conn, member_id)?;
+    Ok(StoredValueView { principal: account_text(principal), bonus: account_text(bonus) })
+}
+
+impl Desk {
+    /// The top-up rules, lowest threshold first.
+    pub fn top_up_rules(&self, ctx: &Ctx) -> DeskResult<Vec<TopUpRuleView>> {
+        ctx.require(Operation::Lookup)?;
+        store::stored_value::rules(self.store.conn())?
+            .iter()
+            .map(|row| {
+                let rule = rule_of(row)?;
+                Ok(TopUpRuleView {
+                    id: row.id,
+                    threshold: account_text(row.threshold_fen),
+                    bonus_kind: row.bonus_kind.clone(),
+                    bonus: account_text(row.bonus_fen),
+                    bonus_points: row.bonus_points,
+                    bonus_coupon: row.bonus_template.clone(),
+                    from: row.valid_from,
+                    until: row.valid_until,
+                    active: row.active,
+                    label: label(&rule),
+                })
+            })
+            .collect()
+    }
+
+    /// Tops up a member's stored value under its own receipt number: the highest rule the
+    /// amount reaches on that day gives its bonus once. The same receipt sent again returns
+    /// the account as it is and adds nothing; a top-up earns no points and is no visit.
+    pub fn top_up(&mut self, ctx: &Ctx, input: &TopUpInput) -> DeskResult<TopUpOutcome> {
+        ctx.require(Operation::TopUp)?;
+        let amount = sv::check_top_up(parse_amount(&input.amount)?)?;
+        let receipt_no = check_receipt_no(&input.receipt)?;
+        let opening = self.opening_day()?;
+        let settings = self.settings.clone();
+        self.store.write(|tx| {
+            let member = resolve(&tx, &input.member)?;
+            let greet = greeting(&member.name, member.gender);
+            if let Some(existing) = store::stored_value::top_up_by_no(&tx, &receipt_no)? {
+                if existing.member_id != member.id || existing.amount_fen != to_fen(amount) {
+                    return Err(DeskError::new(
+                        ErrorCode::ReceiptConflict,
+                        format!("小票号 {receipt_no} 已用于另一笔不同的充值，请核对小票号"),
+                    ));
+                }
+                let (principal, bonus) = store::stored_value::account(&tx, member.id)?;
+                let coupon = match existing.bonus_coupon_id {
+                    Some(id) => store::coupons::get(&tx, id)?.map(|c| c.code),
+                    None => None,
+                };
+                return Ok(TopUpOutcome {
+                    receipt: receipt_no.clone(),
+                    member_no: member.member_no.clone(),
+                    greeting: greet,
+                    amount: money::format(amount),
+                    bonus: account_text(existing.bonus_fen),
+                    bonus_points: existing.bonus_points,
+                    bonus_coupon: coupon,
+                    rule: None,
+                    principal: account_text(principal),
+                    bonus_balance: account_text(bonus),
+                    duplicate: true,
+                });
+            }
+            if store::receipts::by_no(&tx, &receipt_no)?.is_some() {
+                return Err(DeskError::new(
+                    ErrorCode::ReceiptConflict,
+                    format!("小票号 {receipt_no} 已用于一笔消费，充值请用另一个小票号"),
+                ));
+            }
+            if member.archived {
+                return Err(DeskError::new(
+                    ErrorCode::MemberArchived,
+                    format!("会员 {} 已归档，不能充值", member.member_no),
+                ));
+            }
+            let at = check_at(input.at, ctx, opening)?;
+            let rows: Vec<TopUpRuleRow> = store::stored_value::rules(&tx)?.into_iter().filter(|r| r.active).collect();
+            let rules = rows.iter().map(rule_of).collect::<DeskResult<Vec<_>>>()?;
+            let applied = sv::rule_for(amount, at.date(), &rules);
+            let rule_id = applied.and_then(|a| rules.iter().position(|r| r == a)).map(|i| rows[i].id);
+            let (bonus_money, bonus_points) = match applied.map(|r| &r.bonus) {
+                Some(TopUpBonus::Money(m)) => (*m, 0),
+                Some(TopUpBonus::Points(p)) => (Money::ZERO, *p),
+                _ => (Money::ZERO, 0),
+            };
+            let now = ctx.now_text();
+            let top_up_id = store::stored_value::insert_top_up(
+                &tx,
+                &NewTopUp {
+                    receipt_no: &receipt_no,
+                    member_id: member.id,
+                    amount_fen: to_fen(amount),
+                    rule_id,
+                    bonus_fen: to_fen(bonus_money),
+                    bonus_points,
+                    at,
+                    staff_id: ctx.staff_id,
+                    created_at: &now,
+                },
+            )?;
+            let entry = |kind, principal_fen, bonus_fen| SvEntry {
+                member_id: member.id,
+                kind,
+                principal_fen,
+                bonus_fen,
+                top_up_id: Some(top_up_id),
+                receipt_id: None,
+                reason: "",
+                on_date: at.date(),
+                staff_id: Some(ctx.staff_id),
+                created_at: &now,
+            };
+            let mut balance = store::stored_value::append(&tx, &entry(SvKind::TopUp, to_fen(amount), 0))?;
+            if bonus_money > Money::ZERO {
+                balance = store::stored_value::append(&tx, &entry(SvKind::Bonus, 0, to_fen(bonus_money)))?;
+            }
+            if bonus_points > 0 {
+                award(
+                    &tx,
+                    &Award {
+                        member_id: member.id,
+                        points: bonus_points,
+                        kind: LedgerKind::Bonus,
+                        source: "top_up",
+                        receipt_id: None,
+                        earned_on: at.date(),
+                        reason: &format!("充值 {receipt_no} 赠送积分"),
+                        staff_id: ctx.staff_id,
+                        now: &now,
+                    },
+                    &settings,
+                )?;
+            }
+            let mut coupon = None;
+            if let Some(TopUpBonus::Coupon(key)) = applied.map(|r| &r.bonus) {
+                let template = store::coupons::template_by_key(&tx, key)?.ok_or_else(|| {
+                    DeskError::new(
+                        ErrorCode::CouponNotFound,
+                        format!("充值规则要送的优惠券“{key}”不存在，请店长检查充值规则"),
+                    )
+                })?;
+                if let Some(id) = crate::coupons::issue_from(&tx, ctx, &template, member.id, "充值赠送", None)? {
+                    store::stored_value::set_top_up_coupon(&tx, top_up_id, id)?;
+                    coupon = store::coupons::get(&tx, id)?.map(|c| c.code);
+                }
+            }
+            let rule_text = applied.map(label);
+            crate::audit_for(
+                &tx,
+                ctx,
+                Some(&member.member_no),
+                "sv.top_up",
+                "top_up",
+                Some(&receipt_no),
+                None,
+                Some(&format!(
+                    "{} 充值 {} 元{}",
+                    member.member_no,
+                    money::format(amount),
+                    rule_text.as_deref().map(|r| format!("（{r}）")).unwrap_or_default()
+                )),
+            )?;
+            Ok(TopUpOutcome {
+                receipt: receipt_no.clone(),
+                member_no: member.member_no.clone(),
+                greeting: greet,
+                amount: money::format(amount),
+                bonus: money::format(bonus_money),
+                bonus_points,
+                bonus_coupon: coupon,
+                rule: rule_text,
+                principal: account_text(balance.0),
+                bonus_balance: account_text(balance.1),
+                duplicate: false,
+            })
+        })
+    }
+
+    /// Pays principal back out of a member's account (退储值, manager only, with a reason):
+    /// `amount` in yuan, or `all`. The bonus goes in the same proportion.
+    pub fn payout(&mut self, ctx: &Ctx, member: &str, amount: &str, reason: &str) -> DeskResult<PayoutOutcome> {
+        ctx.require(Operation::Payout)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(DeskError::new(ErrorCode::ReasonRequired, "退储值须写明原因"));
+        }
+        let amount = match amount.trim() {
+            "all" | "全部" => None,
+            text => Some(parse_amount(text)?),
+        };
+        self.store.write(|tx| {
+            let row = resolve(&tx, member)?;
+            let (principal, bonus) = store::stored_value::account(&tx, row.id)?;
+            let account = Account { principal: from_fen(principal), bonus: from_fen(bonus) };
+            let parts = sv::payout(account, amount)?;
+            let after = store::stored_value::append(
+                &tx,
+                &SvEntry {
+                    member_id: row.id,
+                    kind: SvKind::Payout,
+                    principal_fen: -to_fen(parts.principal),
+                    bonus_fen: -to_fen(parts.bonus),
+                    top_up_id: None,
+                    receipt_id: None,
+                    reason,
+                    on_date: ctx.store_date,
+                    staff_id: Some(ctx.staff_id),
+                    created_at: &ctx.now_text(),
+                },
+            )?;
+            crate::audit_for(
+                &tx,
+                ctx,
+                Some(&row.member_no),
+                "sv.payout",
+                "member",
+                Some(&row.member_no),
+                Some(&format!("本金 {} 元，赠送 {} 元", account_text(principal), account_text(bonus))),
+                Some(&format!(
+                    "退本金 {} 元，扣赠送 {} 元：{reason}",
+                    money::format(parts.principal),
+                    money::format(parts.bonus)
+                )),
+            )?;
+            Ok(PayoutOutcome {
+                member_no: row.member_no,
+                principal_paid: money::format(parts.principal),
+                bonus_removed: money::format(parts.bonus),
+                principal: account_text(after.0),
+                bonus_balance: account_text(after.1),
+            })
+        })
+    }
+}
