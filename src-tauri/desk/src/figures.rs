@@ -80,14 +80,15 @@ pub struct VipView {
     pub spend_share: Option<String>,
 }
 
-/// Stored value (rules §14) arrives with the stored-value ledger; until then nothing has
-/// been topped up, and every line is zero.
+/// Stored value (rules §13, §14): topped up, bonus given, spent, given back by refunds and
+/// paid out in the period, and the principal and bonus owed at its end.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredValueView {
     pub topped_up: String,
     pub bonus: String,
     pub spent: String,
     pub refunded: String,
+    pub paid_out: String,
     pub principal: String,
     pub bonus_outstanding: String,
 }
@@ -131,7 +132,6 @@ fn rate(r: Option<Decimal>) -> Option<String> {
 }
 
 fn view(f: &Figures) -> FiguresView {
-    let zero = money(Decimal::ZERO);
     FiguresView {
         from: f.period.from.format("%Y-%m").to_string(),
         to: f.period.to.format("%Y-%m").to_string(),
@@ -193,12 +193,13 @@ fn view(f: &Figures) -> FiguresView {
             spend_share: rate(f.vip.spend_share),
         },
         stored_value: StoredValueView {
-            topped_up: zero.clone(),
-            bonus: zero.clone(),
-            spent: zero.clone(),
-            refunded: zero.clone(),
-            principal: zero.clone(),
-            bonus_outstanding: zero,
+            topped_up: money(f.stored_value.topped_up),
+            bonus: money(f.stored_value.bonus),
+            spent: money(f.stored_value.spent),
+            refunded: money(f.stored_value.refunded),
+            paid_out: money(f.stored_value.paid_out),
+            principal: money(f.stored_value.principal),
+            bonus_outstanding: money(f.stored_value.bonus_outstanding),
         },
     }
 }
@@ -274,6 +275,7 @@ const LINES: &[(&str, &str)] = &[
     ("stored_value.bonus", "储值赠送（元）"),
     ("stored_value.spent", "储值消费（元）"),
     ("stored_value.refunded", "储值退回（元）"),
+    ("stored_value.paid_out", "退储值（元）"),
     ("stored_value.principal", "期末储值本金（元）"),
     ("stored_value.bonus_outstanding", "期末储值赠送（元）"),
 ];

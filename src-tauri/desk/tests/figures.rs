@@ -25,6 +25,18 @@ fn octobers_figures_from_checkouts_refunds_and_surveys_match_the_hand_worked_num
     refund(&mut desk, &ctx, "R5", "R5-退", "20");
     desk.record_interaction(&ctx, "13800000001", "survey", None, "", Some(10)).unwrap();
     desk.record_interaction(&ctx, "13800000002", "survey", None, "", Some(6)).unwrap();
+    // Stored value: 500 topped up (充500送50), then 100 of it paid out with 10 of the bonus.
+    let topped = desk.top_up(
+        &ctx,
+        &desk::stored_value::TopUpInput {
+            member: "13800000003".into(),
+            amount: "500".into(),
+            receipt: "T1".into(),
+            at: None,
+        },
+    );
+    assert_eq!(topped.unwrap().bonus, "50.00");
+    desk.payout(&ctx, "13800000003", "100", "顾客要求").unwrap();
 
     let ctx = day(&mut desk, "2026-11-23");
     let r = desk.figures(&ctx, Some("2026-10"), None, None).unwrap();
@@ -56,7 +68,13 @@ fn octobers_figures_from_checkouts_refunds_and_surveys_match_the_hand_worked_num
         f.contacts
     );
     assert_eq!(f.contacts.due_by_reason.get("follow_up"), Some(&3));
-    assert_eq!(f.stored_value.principal, "0.00");
+    let sv = &f.stored_value;
+    assert_eq!(
+        (sv.topped_up.as_str(), sv.bonus.as_str(), sv.paid_out.as_str(), sv.spent.as_str()),
+        ("500.00", "50.00", "100.00", "0.00")
+    );
+    assert_eq!((sv.principal.as_str(), sv.bonus_outstanding.as_str()), ("400.00", "40.00"));
+    assert_eq!(r.months_before[11].stored_value.principal, "0.00", "nothing was owed in September");
 
     // The comparison: the 12 months before, oldest first; September had 张三's one visit.
     assert_eq!(r.months_before.len(), 12);

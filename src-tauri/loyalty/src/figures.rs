@@ -239,6 +239,54 @@ pub struct Facts {
     pub coupons: Vec<CouponGroup>,
     pub contacts: Vec<ContactGroup>,
     pub scores: Vec<ScoreGroup>,
+    /// The stored-value ledger by month (every month up to the report's end).
+    pub stored_value: Vec<SvMonth>,
+}
+
+/// The stored-value ledger of one month, in fen, each kind's principal and bonus parts
+/// summed (signed as written: a spend or a payout is negative).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SvMonth {
+    pub month: NaiveDate,
+    pub top_up: i64,
+    pub bonus: i64,
+    /// Principal + bonus taken by sales (negative).
+    pub spend: i64,
+    /// Principal + bonus given back by refunds.
+    pub refund: i64,
+    /// Principal paid out (negative).
+    pub payout: i64,
+    /// The change of principal and of bonus that month, every kind together.
+    pub principal_change: i64,
+    pub bonus_change: i64,
+}
+
+/// Stored value (rules §13, §14) of a period: money in, out, and what is owed at its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredValueFigures {
+    pub topped_up: Decimal,
+    pub bonus: Decimal,
+    pub spent: Decimal,
+    pub refunded: Decimal,
+    pub paid_out: Decimal,
+    /// Outstanding principal at the period's end: the store's liability.
+    pub principal: Decimal,
+    pub bonus_outstanding: Decimal,
+}
+
+fn stored_value_figures(facts: &Facts, period: Period) -> StoredValueFigures {
+    let inside = facts.stored_value.iter().filter(|m| m.month >= period.from && m.month <= period.to);
+    let sum = |f: fn(&SvMonth) -> i64| -> i64 { inside.clone().map(f).sum() };
+    let upto = facts.stored_value.iter().filter(|m| m.month <= period.to);
+    StoredValueFigures {
+        topped_up: from_fen(sum(|m| m.top_up)),
+        bonus: from_fen(sum(|m| m.bonus)),
+        spent: from_fen(-sum(|m| m.spend)),
+        refunded: from_fen(sum(|m| m.refund)),
+        paid_out: from_fen(-sum(|m| m.payout)),
+        principal: from_fen(upto.clone().map(|m| m.principal_change).sum()),
+        bonus_outstanding: from_fen(upto.map(|m| m.bonus_change).sum()),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,6 +371,7 @@ pub struct Figures {
     pub contacts: ContactFigures,
     pub nps: Nps,
     pub vip: VipFigures,
+    pub stored_value: StoredValueFigures,
 }
 
 /// The big customers (rules §10): how many members are VIP, and their share of the
@@ -503,6 +552,7 @@ fn figures_of(period: Period, facts: &Facts, index: &SalesIndex<'_>, point_value
         contacts: contact_figures(facts, period),
         nps: nps(facts, period),
         vip: vip_figures(facts, index, in_period, net_fen, end),
+        stored_value: stored_value_figures(facts, period),
     }
 }
 
@@ -802,6 +852,49 @@ mod tests {
         let f = figures(october(), &extra, Decimal::ONE);
         assert_eq!(f.sales.visits, october_sales.visits + 1);
         assert_eq!(f.sales.net_spend, october_sales.net_spend + Decimal::from(100));
+    }
+
+    #[test]
+    fn stored_value_in_and_out_and_what_is_owed_at_the_periods_end() {
+        // September: 500 + 50 bonus topped up. October: another 1,000 + 120; a sale takes
+        // 300 (272.73 + 27.27); a refund gives 100 back (90.91 + 9.09); 200 principal paid
+        // out with 20 bonus.
+        let m = |month: &str, top_up, bonus, spend, refund, payout, principal_change, bonus_change| SvMonth {
+            month: d(month),
+            top_up,
+            bonus,
+            spend,
+            refund,
+            payout,
+            principal_change,
+            bonus_change,
+        };
+        let facts = Facts {
+            stored_value: vec![
+                m("2026-09-01", 50000, 5000, 0, 0, 0, 50000, 5000),
+                m(
+                    "2026-10-01",
+                    100000,
+                    12000,
+                    -30000,
+                    10000,
+                    -20000,
+                    100000 - 27273 + 9091 - 20000,
+                    12000 - 2727 + 909 - 2000,
+                ),
+            ],
+            ..Facts::default()
+        };
+        let f = figures(october(), &facts, Decimal::ZERO).stored_value;
+        let y = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            (f.topped_up, f.bonus, f.spent, f.refunded, f.paid_out),
+            (y("1000"), y("120"), y("300"), y("100"), y("200"))
+        );
+        // Owed at October's end: 500 + 1000 − 272.73 + 90.91 − 200 principal, 50 + 120 − 27.27 + 9.09 − 20 bonus.
+        assert_eq!((f.principal, f.bonus_outstanding), (y("1118.18"), y("131.82")));
+        let september = figures(Period::month(d("2026-09-01")), &facts, Decimal::ZERO).stored_value;
+        assert_eq!((september.topped_up, september.principal, september.spent), (y("500"), y("500"), y("0")));
     }
 
     #[test]

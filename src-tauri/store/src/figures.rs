@@ -7,6 +7,7 @@ use crate::Result;
 use chrono::NaiveDate;
 use loyalty::figures::{
     ContactGroup, ContactOutcome, CouponGroup, CouponState, Facts, MemberFact, PointsMonth, SalesMonth, ScoreGroup,
+    SvMonth,
 };
 use std::collections::BTreeMap;
 
@@ -290,5 +291,41 @@ pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i
         })
         .collect::<Result<Vec<_>>>()?;
 
-    Ok(Facts { members, sales, points: points.into_values().collect(), points_before, coupons, contacts, scores })
+    // The stored-value ledger by month and kind, every month to the end (what is owed
+    // at a period's end is the sum of all before it).
+    let mut stored_value: BTreeMap<NaiveDate, SvMonth> = BTreeMap::new();
+    let sv = conn
+        .prepare(
+            "SELECT substr(on_date, 1, 7), kind, CAST(sum(principal_fen) AS BIGINT), CAST(sum(bonus_fen) AS BIGINT)
+             FROM sv_ledger WHERE on_date <= ?1 GROUP BY substr(on_date, 1, 7), kind",
+        )?
+        .query_map(params![to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })?
+        .collect::<crate::db::Result<Vec<_>>>()?;
+    for (m, kind, principal, bonus) in sv {
+        let m = month(&m).ok_or_else(|| damaged("sv on_date", &m))?;
+        let row = stored_value.entry(m).or_insert_with(|| SvMonth { month: m, ..Default::default() });
+        row.principal_change += principal;
+        row.bonus_change += bonus;
+        match kind.as_str() {
+            "top_up" => row.top_up += principal,
+            "bonus" => row.bonus += bonus,
+            "spend" => row.spend += principal + bonus,
+            "refund" => row.refund += principal + bonus,
+            "payout" => row.payout += principal,
+            other => return Err(damaged("sv_ledger kind", other)),
+        }
+    }
+
+    Ok(Facts {
+        stored_value: stored_value.into_values().collect(),
+        members,
+        sales,
+        points: points.into_values().collect(),
+        points_before,
+        coupons,
+        contacts,
+        scores,
+    })
 }
