@@ -5,6 +5,7 @@
 use crate::members::{birthday_of, resolve, resolve_record};
 use crate::{audit, Ctx, Desk, DeskError, DeskResult, ErrorCode};
 use loyalty::merge::{duplicate_reason, lots_to_settle, merged_profile, DuplicateKey, MergeProfile};
+use loyalty::money;
 use loyalty::Operation;
 use serde::Serialize;
 use store::ledger::{LedgerEntry, LedgerKind};
@@ -64,6 +65,8 @@ pub struct MergeView {
     pub moved: Moved,
     /// The kept member's balance after the merge.
     pub points_balance: i64,
+    /// The kept member's stored value after the merge (both accounts together).
+    pub stored_value: crate::stored_value::StoredValueView,
     pub tier: String,
     pub vip: bool,
     pub contact_ok: bool,
@@ -121,8 +124,9 @@ fn pair(conn: &Connection, keep: &str, merge: &str) -> DeskResult<(MemberRow, Me
     Ok((k, m))
 }
 
-fn view(k: &MemberRow, m: &MemberRow, moved: Moved, done: bool) -> MergeView {
+fn view(k: &MemberRow, m: &MemberRow, moved: Moved, stored: (i64, i64), done: bool) -> MergeView {
     let p = merged_profile(&profile(k), &profile(m));
+    let yuan = |fen| money::format(money::from_fen(fen));
     MergeView {
         kept: k.member_no.clone(),
         merged: m.member_no.clone(),
@@ -130,6 +134,7 @@ fn view(k: &MemberRow, m: &MemberRow, moved: Moved, done: bool) -> MergeView {
         merged_member: brief(m),
         moved,
         points_balance: k.points_balance + m.points_balance,
+        stored_value: crate::stored_value::StoredValueView { principal: yuan(stored.0), bonus: yuan(stored.1) },
         tier: p.tier.code().to_string(),
         vip: p.vip,
         contact_ok: p.contact_ok,
@@ -156,6 +161,13 @@ fn moved_of(h: store::merge::Holdings, merged: &MemberRow, apart: i64) -> Moved 
     }
 }
 
+/// Both members' stored value together, in fen: (principal, bonus).
+fn combined_stored_value(conn: &store::Connection, k: &MemberRow, m: &MemberRow) -> DeskResult<(i64, i64)> {
+    let (kp, kb) = store::stored_value::account(conn, k.id)?;
+    let (mp, mb) = store::stored_value::account(conn, m.id)?;
+    Ok((kp + mp, kb + mb))
+}
+
 impl Desk {
     /// What merging `merge` into `keep` would move, and the kept member afterwards.
     pub fn merge_preview(&self, ctx: &Ctx, keep: &str, merge: &str) -> DeskResult<MergeView> {
@@ -166,7 +178,8 @@ impl Desk {
         let mut h = store::merge::holdings(conn, m.id)?;
         h.contacts -= apart;
         let moved = moved_of(h, &m, apart);
-        Ok(view(&k, &m, moved, false))
+        let stored = combined_stored_value(conn, &k, &m)?;
+        Ok(view(&k, &m, moved, stored, false))
     }
 
     /// Merges `merge` into `keep` in one transaction: the history moves, the kept member's
@@ -220,6 +233,32 @@ impl Desk {
                     )?;
                 }
             }
+            // Stored value likewise: principal and bonus each move with a `merge` entry on
+            // each side, so both ledgers stay the sums of their parts.
+            let stored = combined_stored_value(&tx, &k, &m)?;
+            let (principal, bonus) = store::stored_value::account(&tx, m.id)?;
+            if principal != 0 || bonus != 0 {
+                for (member_id, sign, reason) in [
+                    (m.id, -1, format!("合并会员：储值转入 {}", k.member_no)),
+                    (k.id, 1, format!("合并会员：由 {} 转入", m.member_no)),
+                ] {
+                    store::stored_value::append(
+                        &tx,
+                        &store::stored_value::SvEntry {
+                            member_id,
+                            kind: store::stored_value::SvKind::Merge,
+                            principal_fen: sign * principal,
+                            bonus_fen: sign * bonus,
+                            top_up_id: None,
+                            receipt_id: None,
+                            reason: &reason,
+                            on_date: ctx.store_date,
+                            staff_id: Some(ctx.staff_id),
+                            created_at: &now,
+                        },
+                    )?;
+                }
+            }
             let combined = k.points_balance + m.points_balance;
             for t in lots_to_settle(&store::lots::open_balances(&tx, k.id)?, combined) {
                 store::lots::take(&tx, t.lot_id, t.points)?;
@@ -232,7 +271,7 @@ impl Desk {
             .to_string();
             audit(&tx, ctx, "member.merge", "member", Some(&k.member_no), None, Some(&after))?;
             audit(&tx, ctx, "member.merged_into", "member", Some(&m.member_no), None, Some(&after))?;
-            Ok(view(&k, &m, moved, true))
+            Ok(view(&k, &m, moved, stored, true))
         })
     }
 

@@ -108,6 +108,43 @@ fn a_debt_on_one_record_is_repaid_from_the_others_lots() {
 }
 
 #[test]
+fn stored_value_moves_to_the_kept_member_with_an_entry_on_each_side() {
+    let (mut desk, ctx) = store_without_pack("2026-11-02");
+    enroll(&mut desk, &ctx, "李娜", KEPT, "F");
+    enroll(&mut desk, &ctx, "李娜", TWICE, "F");
+    let top_up = |desk: &mut desk::Desk, member: &str, amount: &str, receipt: &str| {
+        let input = desk::stored_value::TopUpInput {
+            member: member.into(),
+            amount: amount.into(),
+            receipt: receipt.into(),
+            at: None,
+        };
+        desk.top_up(&ctx, &input).unwrap();
+    };
+    top_up(&mut desk, KEPT, "100", "T1");
+    top_up(&mut desk, TWICE, "500", "T2");
+    let preview = desk.merge_preview(&ctx, KEPT, TWICE).unwrap();
+    assert_eq!((preview.stored_value.principal.as_str(), preview.stored_value.bonus.as_str()), ("600.00", "50.00"));
+    let merged = desk.merge_members(&ctx, KEPT, TWICE).unwrap();
+    assert_eq!(merged.stored_value, preview.stored_value, "the preview said so");
+    let card = desk.member_card(&ctx, KEPT).unwrap();
+    assert_eq!((card.stored_value.principal.as_str(), card.stored_value.bonus.as_str()), ("600.00", "50.00"));
+    let old = desk.conn().query_row(
+        "SELECT sv_principal_fen + sv_bonus_fen FROM members WHERE member_no = 'M000002'",
+        (),
+        |r| r.get::<_, i64>(0),
+    );
+    assert_eq!(old.unwrap(), 0, "nothing is left on the archived record");
+    assert_eq!(count(&desk, "sv_ledger"), 3 + 2, "two top-ups (one with its bonus), one entry on each side");
+    // The figures count the money once: owed 600 + 50 at the month's end.
+    let ctx = day(&mut desk, "2026-12-01");
+    let f = desk.figures(&ctx, Some("2026-11"), None, None).unwrap().period;
+    assert_eq!((f.stored_value.topped_up.as_str(), f.stored_value.principal.as_str()), ("600.00", "600.00"));
+    assert_eq!(f.stored_value.bonus_outstanding, "50.00");
+    assert_ledger_invariants(&desk);
+}
+
+#[test]
 fn erasing_blanks_the_person_keeps_the_books_and_needs_the_number_typed() {
     let (mut desk, ctx) = store_on("2026-11-02");
     desk.enroll(

@@ -57,6 +57,7 @@ pub fn contact_days_in_common(conn: &Connection, keep: i64, merge: i64) -> Resul
 pub fn move_history(conn: &Connection, keep: i64, merge: i64) -> Result<Holdings> {
     let mv = |sql: &str| -> Result<i64> { Ok(conn.prepare(sql)?.execute(params![keep, merge])? as i64) };
     let receipts = mv("UPDATE receipts SET member_id = ?1 WHERE member_id = ?2")?;
+    mv("UPDATE top_ups SET member_id = ?1 WHERE member_id = ?2")?;
     crate::sales_months::rebuild_member(conn, merge)?;
     crate::sales_months::rebuild_member(conn, keep)?;
     let lots = mv("UPDATE points_lots SET member_id = ?1 WHERE member_id = ?2")?;

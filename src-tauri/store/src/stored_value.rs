@@ -15,6 +15,8 @@ pub enum SvKind {
     Spend,
     Refund,
     Payout,
+    /// Carried across by a merge (rules §2): out of the merged member, into the kept one.
+    Merge,
 }
 
 impl SvKind {
@@ -25,6 +27,7 @@ impl SvKind {
             SvKind::Spend => "spend",
             SvKind::Refund => "refund",
             SvKind::Payout => "payout",
+            SvKind::Merge => "merge",
         }
     }
 }

@@ -2,7 +2,8 @@
 -- principal (money paid in) and bonus (given by the store), cached on the member row like
 -- the points balance and always the sum of the append-only stored-value ledger. Top-ups
 -- have their own receipt numbers (unique per branch, as sales are). The top-up rules are
--- the manager's, with the dates each runs; the defaults are those of the rule book.
+-- the manager's, with the dates each runs; the defaults are those of the rule book. A
+-- merge carries an account across with a `merge` entry on each side.
 
 ALTER TABLE members ADD COLUMN sv_principal_fen INTEGER NOT NULL DEFAULT 0 CHECK (sv_principal_fen >= 0);
 ALTER TABLE members ADD COLUMN sv_bonus_fen INTEGER NOT NULL DEFAULT 0 CHECK (sv_bonus_fen >= 0);
@@ -43,7 +44,7 @@ CREATE INDEX top_ups_member ON top_ups(member_id, at);
 CREATE TABLE sv_ledger (
     id              INTEGER PRIMARY KEY,
     member_id       INTEGER NOT NULL REFERENCES members(id),
-    kind            TEXT NOT NULL CHECK (kind IN ('top_up', 'bonus', 'spend', 'refund', 'payout')),
+    kind            TEXT NOT NULL CHECK (kind IN ('top_up', 'bonus', 'spend', 'refund', 'payout', 'merge')),
     principal_fen   INTEGER NOT NULL,
     bonus_fen       INTEGER NOT NULL,
     principal_after INTEGER NOT NULL CHECK (principal_after >= 0),
