@@ -5,7 +5,6 @@
 use crate::members::{birthday_of, resolve, resolve_record};
 use crate::{audit, Ctx, Desk, DeskError, DeskResult, ErrorCode};
 use loyalty::merge::{duplicate_reason, lots_to_settle, merged_profile, DuplicateKey, MergeProfile};
-use loyalty::money;
 use loyalty::Operation;
 use serde::Serialize;
 use store::ledger::{LedgerEntry, LedgerKind};
@@ -66,7 +65,7 @@ pub struct MergeView {
     /// The kept member's balance after the merge.
     pub points_balance: i64,
     /// The kept member's stored value after the merge (both accounts together).
-    pub stored_value: crate::stored_value::StoredValueView,
+    pub stored_value: crate::stored_value::AccountView,
     pub tier: String,
     pub vip: bool,
     pub contact_ok: bool,
@@ -126,7 +125,6 @@ fn pair(conn: &Connection, keep: &str, merge: &str) -> DeskResult<(MemberRow, Me
 
 fn view(k: &MemberRow, m: &MemberRow, moved: Moved, stored: (i64, i64), done: bool) -> MergeView {
     let p = merged_profile(&profile(k), &profile(m));
-    let yuan = |fen| money::format(money::from_fen(fen));
     MergeView {
         kept: k.member_no.clone(),
         merged: m.member_no.clone(),
@@ -134,7 +132,7 @@ fn view(k: &MemberRow, m: &MemberRow, moved: Moved, stored: (i64, i64), done: bo
         merged_member: brief(m),
         moved,
         points_balance: k.points_balance + m.points_balance,
-        stored_value: crate::stored_value::StoredValueView { principal: yuan(stored.0), bonus: yuan(stored.1) },
+        stored_value: crate::stored_value::AccountView::from_fen(stored.0, stored.1),
         tier: p.tier.code().to_string(),
         vip: p.vip,
         contact_ok: p.contact_ok,

@@ -116,16 +116,22 @@ fn account_text(fen: i64) -> String {
     money::format(from_fen(fen))
 }
 
-/// The member's stored value as the card shows it.
+/// A member's stored-value account as the card shows it (interface: `stored_value`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredValueView {
+pub struct AccountView {
     pub principal: String,
     pub bonus: String,
 }
 
-pub(crate) fn view_of(conn: &store::Connection, member_id: i64) -> DeskResult<StoredValueView> {
+impl AccountView {
+    pub(crate) fn from_fen(principal: i64, bonus: i64) -> AccountView {
+        AccountView { principal: account_text(principal), bonus: account_text(bonus) }
+    }
+}
+
+pub(crate) fn view_of(conn: &store::Connection, member_id: i64) -> DeskResult<AccountView> {
     let (principal, bonus) = store::stored_value::account(conn, member_id)?;
-    Ok(StoredValueView { principal: account_text(principal), bonus: account_text(bonus) })
+    Ok(AccountView::from_fen(principal, bonus))
 }
 
 impl Desk {

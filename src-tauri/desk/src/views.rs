@@ -57,7 +57,7 @@ pub struct MemberCard {
     /// The code on the member's card (rules §2), to scan at the till.
     pub card_code: Option<String>,
     /// Stored value (rules §14): principal and bonus.
-    pub stored_value: crate::stored_value::StoredValueView,
+    pub stored_value: crate::stored_value::AccountView,
     pub notes: String,
     pub lots: Vec<LotView>,
     pub expiring_within_30_days: Option<ExpiringPoints>,
