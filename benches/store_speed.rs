@@ -245,6 +245,51 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // Stored value (issue 12): the same checkout paying 1.00 of it from the account (the
+    // split, the spend entry, the sale's parts), right after the plain checkout above and
+    // on the same member: target ≤ 1.5×. Enough in the account for every sample first.
+    for i in 0..4 {
+        let input = desk::stored_value::TopUpInput {
+            member: phone.clone(),
+            amount: "50000".into(),
+            receipt: format!("BENCH-FUND-{n}-{i}"),
+            at: None,
+        };
+        desk.top_up(&ctx, &input).unwrap();
+    }
+    group.bench_function("checkout_by_stored_value_durable", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                CheckoutInput {
+                    member: phone.clone(),
+                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
+                    receipt: format!("BENCH-{n}"),
+                    stored_value: Some("1.00".into()),
+                    ..Default::default()
+                }
+            },
+            |input| criterion::black_box(desk.checkout(&ctx, &input).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
+    // A top-up, after both checkouts (thousands of updates of one member's row would
+    // weigh on whatever is measured after them).
+    group.bench_function("top_up_durable", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                desk::stored_value::TopUpInput {
+                    member: phone.clone(),
+                    amount: format!("{}.{:02}", 600 + n % 900, n % 100),
+                    receipt: format!("BENCH-T{n}"),
+                    at: None,
+                }
+            },
+            |input| criterion::black_box(desk.top_up(&ctx, &input).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
 }
 
@@ -447,6 +492,8 @@ fn side_by_side(_c: &mut Criterion) {
             "lookup_pinyin_initials",
             "lookup_full_pinyin",
             "checkout_durable",
+            "top_up_durable",
+            "checkout_by_stored_value_durable",
             "figures_12_months",
             "bare_figures_scan",
             "bare_summary_scan",
@@ -474,6 +521,14 @@ fn side_by_side(_c: &mut Criterion) {
                 verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite")
             }
             "checkout_durable_ms" => verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite"),
+            "checkout_by_stored_value_durable_ms" => {
+                let plain = |i: usize| figures[i].get("checkout_durable_ms").map(|m| m * 1.5);
+                format!(
+                    "SQLite {}; PostgreSQL {}",
+                    verdict(lite, plain(0), "≤ 1.5× plain checkout"),
+                    verdict(pg, plain(1), "≤ 1.5× plain checkout")
+                )
+            }
             "tier_run_s" => verdict(pg, Some(10.0), "< 10 s"),
             "contact_list_max_ms" => verdict(pg, Some(300.0), "< 300 ms"),
             "figures_12_months_ms" => {

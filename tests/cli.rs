@@ -760,3 +760,73 @@ fn topup_payout_and_the_rules_from_the_command_line() {
     assert_eq!((p["principal_paid"].as_str(), p["bonus_removed"].as_str()), (Some("500.00"), Some("50.00")));
     assert_eq!((p["principal"].as_str(), p["bonus_balance"].as_str()), (Some("0.00"), Some("0.00")));
 }
+
+#[test]
+fn checkout_by_stored_value_with_the_pin_a_refund_back_the_rules_and_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let t = "2026-12-01";
+    cli_json(&db, t, &["enroll", "--name", "张三", "--phone", "13800138000", "--gender", "M"], 0);
+    cli_json(&db, t, &["topup", "--member", "13800138000", "--amount", "500", "--receipt", "T1"], 0);
+    let sale = ["checkout", "--member", "13800138000", "--amount", "399.99", "--receipt", "R1"];
+    let o = cli_json(&db, t, &[&sale[..], &["--stored-value", "300"]].concat(), 0);
+    for (key, want) in [
+        ("paid", "399.99"),
+        ("sv_taken", "300.00"),
+        ("sv_principal", "272.73"),
+        ("sv_bonus", "27.27"),
+        ("principal", "227.27"),
+        ("bonus_balance", "22.73"),
+    ] {
+        assert_eq!(o[key].as_str(), Some(want), "{key} in {o}");
+    }
+    // Points on 399.99 − 27.27 (plus the new-member pack's welcome points).
+    let card = cli_json(&db, t, &["member", "show", "13800138000"], 0);
+    let welcome = card["points_balance"].as_i64().unwrap() - o["points_earned"].as_i64().unwrap();
+    assert_eq!(o["points_earned"].as_i64(), Some(372), "{o} (welcome {welcome})");
+    // A plain checkout says it took nothing from stored value.
+    let plain = cli_json(&db, t, &["checkout", "--member", "13800138000", "--amount", "10", "--receipt", "R2"], 0);
+    assert_eq!((plain["sv_taken"].as_str(), plain["principal"].as_str()), (Some("0.00"), Some("227.27")));
+    // A refund goes back to stored value first.
+    let r = cli_json(&db, t, &["refund", "--of", "R1", "--receipt", "F1", "--amount", "100"], 0);
+    assert_eq!((r["sv_returned"].as_str(), r["points_clawed_back"].as_i64()), (Some("100.00"), Some(93)));
+    assert_eq!((r["principal"].as_str(), r["bonus_balance"].as_str()), (Some("318.18"), Some("31.82")));
+    // The payment PIN.
+    let short = cli_json(&db, t, &["member", "pin", "13800138000", "--set", "12"], 2);
+    assert_eq!(short["error"]["code"], "invalid_pin");
+    cli_json(&db, t, &["member", "pin", "13800138000", "--set", "246810"], 0);
+    let sale3 = ["checkout", "--member", "13800138000", "--amount", "50", "--receipt", "R3", "--stored-value", "all"];
+    assert_eq!(cli_json(&db, t, &sale3, 2)["error"]["code"], "sv_pin_required");
+    assert_eq!(cli_json(&db, t, &[&sale3[..], &["--sv-pin", "000000"]].concat(), 2)["error"]["code"], "wrong_pin");
+    let paid = cli_json(&db, t, &[&sale3[..], &["--sv-pin", "246810"]].concat(), 0);
+    assert_eq!(paid["sv_taken"].as_str(), Some("50.00"));
+    // The manager's rules: a new rule, an edit that retires the old one, the history.
+    let added = cli_json(&db, t, &["sv", "rule", "--threshold", "300", "--points", "300"], 0);
+    assert_eq!(added["label"], "充300送300积分");
+    let id = added["id"].as_i64().unwrap().to_string();
+    let edited = cli_json(&db, t, &["sv", "rule", "--replaces", &id, "--threshold", "300", "--bonus", "20"], 0);
+    assert_eq!(edited["label"], "充300送20");
+    let running = cli_json(&db, t, &["sv", "rules"], 0);
+    assert_eq!(running["rules"].as_array().unwrap().len(), 4);
+    let history = cli_json(&db, t, &["sv", "rules", "--history"], 0);
+    let old = history["rules"].as_array().unwrap().iter().find(|r| r["id"].as_i64().unwrap().to_string() == id);
+    assert_eq!(old.unwrap()["replaced_by"], edited["id"]);
+    assert_eq!(
+        cli_json(&db, t, &["sv", "rule", "--threshold", "5", "--bonus", "1"], 2)["error"]["code"],
+        "invalid_input"
+    );
+    // What the till prints.
+    let slip = cli_json(&db, t, &["print", "slip", "R1", "--width", "58"], 0);
+    assert_eq!(
+        (slip["kind"].as_str(), slip["width"].as_str(), slip["sv_taken"].as_str()),
+        (Some("sale"), Some("58"), Some("300.00"))
+    );
+    let card = cli_json(&db, t, &["print", "card", "13800138000"], 0);
+    assert!(card["barcode_svg"].as_str().unwrap().starts_with("<svg"));
+    // The ledger to a file.
+    let file = dir.path().join("sv.csv");
+    cli_json(&db, t, &["export", "stored-value", "--out", file.to_str().unwrap()], 0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count(), 1 + 5, "{text}");
+    assert!(text.contains(",refund,90.91,9.09,318.18,31.82,F1,"), "{text}");
+}

@@ -198,8 +198,18 @@ impl Window {
         self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
     }
 
+    /// Clicks after bringing the element to the middle of the window (clear of the toast).
+    async fn click_centered(&self, css: &str) {
+        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'center'}})");
+        self.client.execute(&js, vec![]).await.unwrap();
+        self.click(css).await;
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.client.find(Locator::Css(css)).await.unwrap();
+        // Into view first: a field scrolled under the header takes no keys.
+        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'nearest'}})");
+        self.client.execute(&js, vec![]).await.unwrap();
         el.clear().await.unwrap();
         el.send_keys(text).await.unwrap();
     }
@@ -1004,5 +1014,174 @@ async fn a_scanned_card_opens_the_member_and_a_replaced_card_is_refused_by_name(
     assert!(!toast.contains("card_replaced"), "the message, not the code: {toast}");
     w.wait_text("#results", "没有找到会员").await;
     w.shot("card-replaced").await;
+    w.close().await;
+}
+
+#[tokio::test]
+async fn a_top_up_with_its_bonus_then_part_of_a_sale_by_stored_value_with_the_pin_and_a_refund_back() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|db| {
+        two_members(db);
+        cli_json(db, TODAY, &["member", "pin", "13812345678", "--set", "246810"], 0);
+    })
+    .await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    w.wait_text("#card-sv", "¥0.00").await;
+    // The top-up shows the rule and its bonus before it is confirmed.
+    w.click("#btn-topup").await;
+    w.wait_text("#topup-rules", "充500送50").await;
+    w.type_into("#topup-amount", "500").await;
+    w.wait_text("#topup-quote", "送 ¥50.00（充500送50）").await;
+    w.shot("sv-topup-quote").await;
+    w.click("#topup-submit").await;
+    w.wait_text("#card-sv", "¥550.00").await;
+    w.wait_text("#card-sv-parts", "本金 ¥500.00 + 赠送 ¥50.00").await;
+    // 300 of a 399.99 sale from stored value: the split and the points before Enter.
+    w.type_into("#checkout-amount", "399.99").await;
+    w.type_into("#checkout-sv", "300").await;
+    w.wait_text("#checkout-quote", "储值 ¥300.00 = 本金 ¥272.73 + 赠送 ¥27.27，其他方式 ¥99.99").await;
+    w.wait_text("#checkout-quote", "积分 +372").await;
+    w.wait_visible("#checkout-pin-field").await;
+    w.shot("sv-checkout-split").await;
+    w.type_into("#checkout-pin", &format!("111111{}", enter())).await;
+    w.wait_text("#checkout-error", "还可再试 4 次").await;
+    w.type_into("#checkout-pin", &format!("246810{}", enter())).await;
+    w.wait_text("#checkout-result", "储值 ¥300.00 = 本金 ¥272.73 + 赠送 ¥27.27").await;
+    w.wait_text("#checkout-result", "积分 +372").await;
+    w.wait_text("#card-sv", "¥250.00").await;
+    w.shot("sv-checkout-done").await;
+    // A refund of 100 goes back to stored value first.
+    w.click_centered("#btn-refund").await;
+    w.type_into("#refund-amount", "100").await;
+    w.click("#refund-submit").await;
+    w.wait_text("#toast", "退回储值 ¥100.00").await;
+    w.wait_text("#card-sv", "¥350.00").await;
+    w.wait_text("#card-sv-parts", "本金 ¥318.18 + 赠送 ¥31.82").await;
+    w.shot("sv-refund-back").await;
+    let db = w.db.clone();
+    let _dir = w.close().await;
+    let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
+    assert_eq!(card["stored_value"]["principal"], "318.18", "the window's work is in the data file");
+}
+
+/// Waits for a file the app writes (a PDF printed in the background) and returns it.
+async fn wait_file(path: &Path) -> Vec<u8> {
+    for _ in 0..100 {
+        if let Ok(bytes) = std::fs::read(path) {
+            let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(16)..]).to_string();
+            if bytes.starts_with(b"%PDF") && tail.contains("%%EOF") {
+                return bytes;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{} was not written", path.display());
+}
+
+/// The text of a PDF (pdftotext), and its first page as a PNG under target/e2e-shots/ for
+/// people to look at (pdftoppm).
+fn read_pdf(pdf: &Path, shot: &str) -> (String, (f64, f64)) {
+    let text =
+        Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-shots");
+    std::fs::create_dir_all(&dir).ok();
+    let png = Command::new("pdftoppm")
+        .args(["-png", "-r", "200", "-singlefile"])
+        .arg(pdf)
+        .arg(dir.join(shot))
+        .status()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(png.success());
+    let info = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    // "Page size:      242.65 x 153.07 pts": the paper in millimetres.
+    let size = info.lines().find(|l| l.starts_with("Page size:")).expect("a page size");
+    let nums: Vec<f64> = size.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let mm = |pt: f64| pt * 25.4 / 72.0;
+    // The CJK font maps some glyphs back to Kangxi radicals (⼩ for 小): NFKC gives the
+    // characters the slip was written with.
+    use unicode_normalization::UnicodeNormalization;
+    (String::from_utf8_lossy(&text.stdout).nfkc().collect(), (mm(nums[0]), mm(nums[1])))
+}
+
+#[tokio::test]
+async fn the_member_card_and_the_till_slip_print_to_pdf() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|db| {
+        two_members(db);
+        cli_json(db, TODAY, &["topup", "--member", "13812345678", "--amount", "500", "--receipt", "T1"], 0);
+    })
+    .await;
+    let code = cli_json(&w.db, TODAY, &["member", "card", "13812345678"], 0)["card_code"].as_str().unwrap().to_string();
+    let downloads = w.dir.path().join("Downloads");
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    // The card: preview first, then a PDF of 85.6 × 54 mm.
+    w.click_centered("#btn-print-card").await;
+    w.wait_text("#print-preview", "M000001").await;
+    w.wait_text("#print-preview", "普通会员").await;
+    w.shot("print-card-preview").await;
+    w.click("#print-pdf").await;
+    w.wait_text("#toast", "已存为").await;
+    let card_pdf = downloads.join("会员卡-M000001.pdf");
+    wait_file(&card_pdf).await;
+    let (text, (wide, high)) = read_pdf(&card_pdf, "print-card-pdf");
+    assert!(text.contains("张三") && text.contains("M000001") && text.contains("本店"), "{text}");
+    assert!(text.replace(' ', "").contains(&code), "the code under the barcode: {text}");
+    assert!((wide - 85.6).abs() < 1.0 && (high - 54.0).abs() < 1.0, "card paper {wide} × {high} mm");
+    w.click("#print-close").await;
+    w.shot("print-card-closed").await;
+    // A checkout paid partly by stored value, then its slip on a 58 mm roll.
+    w.type_into("#checkout-amount", "599.50").await;
+    w.type_into("#checkout-sv", "100").await;
+    w.wait_text("#checkout-quote", "储值 ¥100.00").await;
+    w.type_into("#checkout-sv", &format!("100{}", enter())).await;
+    w.wait_text("#checkout-result", "积分 +").await;
+    let receipt = w.client.find(Locator::Css("#card-visits td:nth-child(2)")).await.unwrap().text().await.unwrap();
+    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F10).to_string()).await.unwrap();
+    w.wait_text("#print-preview", "消费小票").await;
+    w.client.find(Locator::Css("#print-width option[value='58']")).await.unwrap().click().await.unwrap();
+    w.wait_text("#print-preview", "储值支付").await;
+    w.shot("print-slip-preview").await;
+    w.click("#print-pdf").await;
+    w.wait_text("#toast", "已存为").await;
+    let slip_pdf = downloads.join(format!("小票-{receipt}.pdf"));
+    wait_file(&slip_pdf).await;
+    let (text, (wide, _)) = read_pdf(&slip_pdf, "print-slip-pdf");
+    for want in
+        [receipt.as_str(), "实付", "¥599.50", "储值支付", "¥100.00", "积分余额", "储值余额", "满500赠品", "收银员"]
+    {
+        assert!(text.contains(want), "{want} on the slip: {text}");
+    }
+    assert!((wide - 58.0).abs() < 1.0, "slip roll {wide} mm");
+    w.close().await;
+}
+
+#[tokio::test]
+async fn the_manager_edits_a_top_up_rule_and_the_next_top_up_gets_the_new_bonus() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F6).to_string()).await.unwrap();
+    w.wait_text("#sv-rules", "充500送50").await;
+    // 修改 on the first rule (充500送50, the lowest threshold).
+    w.click_centered("#sv-rules tr:first-child button").await;
+    w.wait_text("#sv-rule-title", "充500送50").await;
+    w.type_into("#sv-rule-bonus", "80").await;
+    w.click_centered("#sv-rule-form button[type=submit]").await;
+    w.wait_text("#toast", "已保存：充500送80").await;
+    w.wait_text("#sv-rules", "充500送80").await;
+    w.click_centered("#sv-rules-history").await;
+    w.wait_text("#sv-rules", "已停用").await;
+    w.shot("sv-rules-history").await;
+    // The front desk's next top-up of 500 gets the new bonus.
+    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F1).to_string()).await.unwrap();
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-greeting", "张女士您好").await;
+    w.click_centered("#btn-topup").await;
+    w.type_into("#topup-amount", "500").await;
+    w.wait_text("#topup-quote", "送 ¥80.00（充500送80）").await;
+    w.click("#topup-submit").await;
+    w.wait_text("#card-sv-parts", "本金 ¥500.00 + 赠送 ¥80.00").await;
     w.close().await;
 }

@@ -208,6 +208,28 @@ fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
         ),
         ("member_vip", json!({ "member": "13812345678", "vip": true, "note": "" }), Some(ScreenMembers)),
         ("member_card_code", json!({ "member": "13812345678", "replace": true }), Some(EditMember)),
+        ("member_sv_pin", json!({ "member": "13812345678", "pin": "246810" }), Some(EditMember)),
+        (
+            "sv_top_up",
+            json!({ "input": { "member": "13812345678", "amount": "500", "receipt": "TOPUP-IPC-1" } }),
+            Some(TopUp),
+        ),
+        (
+            "sv_top_up_quote",
+            json!({ "input": { "member": "13812345678", "amount": "500", "receipt": "TOPUP-IPC-2" } }),
+            Some(TopUp),
+        ),
+        ("sv_payout", json!({ "member": "13812345678", "amount": "10", "reason": "会员要求" }), Some(Payout)),
+        ("print_card", json!({ "member": "13812345678" }), Some(Lookup)),
+        ("print_slip", json!({ "receipt": "R1", "width": "58" }), Some(Lookup)),
+        ("sv_rules", json!({ "history": true }), Some(Lookup)),
+        (
+            "sv_rule_save",
+            json!({ "input": { "threshold": "300", "bonus_kind": "points", "bonus_points": 300 } }),
+            Some(EditSettings),
+        ),
+        ("sv_rule_stop", json!({ "id": 1 }), Some(EditSettings)),
+        ("sv_export", json!({ "from": "2026-01-01", "until": "2026-12-31", "format": "xlsx" }), Some(Export)),
         ("member_duplicates", json!({}), Some(MergeMembers)),
         ("member_merge_preview", json!({ "keep": "13812345678", "merge": "M000002" }), Some(MergeMembers)),
         ("member_merge", json!({ "keep": "13812345678", "merge": "M000002" }), Some(MergeMembers)),
@@ -229,6 +251,8 @@ fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
         ("store_connection", json!({}), None),
         ("store_connection_test", json!({ "form": { "url": "mysql://x" } }), None),
         ("store_disconnect", json!({}), None),
+        // Printing what the window shows (no data of its own): tested in the real window.
+        ("print_page", json!({ "widthMm": 85.6, "heightMm": 54.0 }), None),
     ]
 }
 

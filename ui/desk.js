@@ -88,6 +88,9 @@ async function openMember(memberNo) {
     $("#checkout-coupon").value = "";
     $("#checkout-coupon-pick").value = "";
     $("#checkout-quote").textContent = "";
+    $("#checkout-sv").value = "";
+    $("#checkout-pin").value = "";
+    showPinField();
     $("#checkout-receipt").value = await invoke("receipt_suggest");
     $("#checkout-amount").focus();
   } catch (e) {
@@ -111,6 +114,10 @@ function renderCard(c) {
   const exp = c.expiring_within_30_days;
   $("#card-expiring").textContent = exp ? t("card.expiringText", { points: exp.points, date: exp.first_date }) : t("card.noExpiring");
   $("#card-expiring").classList.toggle("negative", !!exp);
+  const sv = c.stored_value;
+  $("#card-sv").textContent = `¥${sv.total}`;
+  $("#card-sv-parts").textContent = t("card.svParts", { principal: sv.principal, bonus: sv.bonus });
+  $("#checkout-sv-row").classList.toggle("hidden", sv.total === "0.00");
   const flags = $("#card-flags");
   flags.innerHTML = "";
   const flag = (text, warn) => {
@@ -122,6 +129,7 @@ function renderCard(c) {
   flag(`${t("card.joined")} ${c.joined_on}`);
   flag(`${t("card.code")} ${c.referral_code}`);
   if (c.card_code) flag(`${t("card.cardCode")} ${c.card_code}`);
+  if (c.sv_pin) flag(t("card.svPin"));
   if (c.vip) flag(t("card.vip"));
   if (!c.contact_ok) flag(t("card.noContact"), true);
   if (c.archived) flag(t("card.archived"), true);
@@ -237,33 +245,70 @@ async function submitCheckout(ev) {
     };
     if (o.duplicate) add("", t("checkout.duplicate"));
     if (o.coupon_used) add("", `${t("checkout.couponUsed", { code: o.coupon_used })} −¥${o.discount}`);
+    if (o.sv_taken && o.sv_taken !== "0.00") add("sv", svSplitText(o));
     add("big", t("checkout.earned", { points: o.points_earned }));
     add("balance", t("checkout.balance", { balance: o.points_balance }));
     if (o.gift) add("gift", t("checkout.gift", { gift: o.gift }));
+    if (o.sv_taken && o.sv_taken !== "0.00") add("", t("checkout.svLeft", { principal: o.principal, bonus: o.bonus_balance }));
     res.classList.remove("hidden");
+    state.lastSlip = o.receipt;
     const card = await invoke("member_show", { member: state.card.member_no });
     state.card = card;
     renderCard(card);
     amountEl.value = "";
     $("#checkout-coupon").value = "";
+    $("#checkout-sv").value = "";
+    $("#checkout-pin").value = "";
+    showPinField();
     $("#checkout-quote").textContent = "";
     $("#checkout-receipt").value = await invoke("receipt_suggest");
     runSearch();
     loadStatus();
   } catch (e) {
     errEl.textContent = errorText(e);
-    if (e.code === "invalid_amount") amountEl.classList.add("invalid");
-    amountEl.focus();
-    amountEl.select();
+    if (["sv_pin_required", "wrong_pin", "invalid_pin"].includes(e.code)) {
+      const pin = $("#checkout-pin");
+      pin.value = "";
+      pin.focus();
+    } else if (["stored_value_insufficient", "sv_pin_locked"].includes(e.code)) {
+      $("#checkout-sv").focus();
+      $("#checkout-sv").select();
+    } else {
+      if (e.code === "invalid_amount") amountEl.classList.add("invalid");
+      amountEl.focus();
+      amountEl.select();
+    }
   } finally {
     $("#checkout-submit").disabled = false;
   }
 }
 
-/** The checkout as typed: member, amount, receipt, and a scanned or chosen coupon. */
+/** The checkout as typed: member, amount, receipt, a scanned or chosen coupon, and what
+ * to take from stored value (an amount or `all`) with the member's PIN. */
 function checkoutInput() {
   const coupon = $("#checkout-coupon").value.trim() || $("#checkout-coupon-pick").value || null;
-  return { member: state.card.member_no, amount: $("#checkout-amount").value, receipt: $("#checkout-receipt").value, coupon };
+  // An amount, or 全部 / all: the backend reads either.
+  const storedValue = $("#checkout-sv").value.trim() || null;
+  const pin = $("#checkout-pin").value.trim() || null;
+  return {
+    member: state.card.member_no,
+    amount: $("#checkout-amount").value,
+    receipt: $("#checkout-receipt").value,
+    coupon,
+    stored_value: storedValue,
+    sv_pin: storedValue ? pin : null,
+  };
+}
+
+/** 储值 ¥300.00 = 本金 ¥272.73 + 赠送 ¥27.27，其他方式 ¥99.99 — as the backend split it. */
+function svSplitText(o) {
+  return t("checkout.svSplit", { taken: o.sv_taken, principal: o.sv_principal, bonus: o.sv_bonus, other: o.other_payment });
+}
+
+/** The PIN box shows when the member has a PIN and stored value is being taken. */
+function showPinField() {
+  const wanted = !!(state.card && state.card.sv_pin && $("#checkout-sv").value.trim());
+  $("#checkout-pin-field").classList.toggle("hidden", !wanted);
 }
 
 let quoteTimer;
@@ -279,13 +324,151 @@ function requestQuote() {
     }
     try {
       const o = await invoke("checkout_quote", { input: checkoutInput() });
-      q.textContent = t("checkout.quote", { paid: o.paid, discount: o.discount, points: o.points_earned });
+      const split = o.sv_taken && o.sv_taken !== "0.00" ? ` · ${svSplitText(o)}` : "";
+      q.textContent = t("checkout.quote", { paid: o.paid, discount: o.discount, points: o.points_earned }) + split;
       errEl.textContent = "";
     } catch (e) {
       q.textContent = "";
       if (e.code !== "invalid_amount") errEl.textContent = errorText(e);
     }
   }, 200);
+}
+
+// ---- stored value: top-up, PIN, payout, card replacement ----------------------------
+
+async function openTopUp() {
+  if (!state.card) return;
+  $("#topup-who").textContent = `${state.card.greeting} · ${state.card.member_no} · ${t("card.svParts", { principal: state.card.stored_value.principal, bonus: state.card.stored_value.bonus })}`;
+  $("#topup-amount").value = "";
+  $("#topup-quote").textContent = "";
+  $("#topup-error").textContent = "";
+  $("#topup-receipt").value = await invoke("receipt_suggest").catch(() => "");
+  const rules = await invoke("sv_rules", { history: false }).catch(() => []);
+  $("#topup-rules").textContent = rules.length ? `${t("topup.rules")}${rules.map((r) => r.label).join(" · ")}` : "";
+  $("#dlg-topup").showModal();
+  $("#topup-amount").focus();
+}
+
+let topUpTimer;
+/** The rule and bonus a top-up would get, from the backend, before confirming. */
+function requestTopUpQuote() {
+  clearTimeout(topUpTimer);
+  topUpTimer = setTimeout(async () => {
+    const q = $("#topup-quote");
+    if (!state.card || !$("#topup-amount").value.trim()) {
+      q.textContent = "";
+      return;
+    }
+    try {
+      const o = await invoke("sv_top_up_quote", { input: topUpInput() });
+      q.textContent = topUpText(o);
+      $("#topup-error").textContent = "";
+    } catch (e) {
+      q.textContent = "";
+      $("#topup-error").textContent = errorText(e);
+    }
+  }, 200);
+}
+
+function topUpInput() {
+  return { member: state.card.member_no, amount: $("#topup-amount").value, receipt: $("#topup-receipt").value };
+}
+
+function topUpText(o) {
+  const gifts = [];
+  if (o.bonus !== "0.00") gifts.push(t("topup.giftMoney", { bonus: o.bonus }));
+  if (o.bonus_points) gifts.push(t("topup.giftPoints", { points: o.bonus_points }));
+  if (o.bonus_coupon) gifts.push(t("topup.giftCoupon", { code: o.bonus_coupon }));
+  const rule = o.rule ? `（${o.rule}）` : "";
+  const gift = gifts.length ? `${gifts.join("，")}${rule}` : t("topup.noGift");
+  return `${t("topup.quote", { amount: o.amount })} ${gift} · ${t("topup.after", { principal: o.principal, bonus: o.bonus_balance })}`;
+}
+
+async function submitTopUp(ev) {
+  if (ev.submitter && ev.submitter.value === "cancel") return;
+  ev.preventDefault();
+  $("#topup-submit").disabled = true;
+  try {
+    const o = await invoke("sv_top_up", { input: topUpInput() });
+    $("#dlg-topup").close();
+    toast(`${o.duplicate ? t("checkout.duplicate") + " " : ""}${topUpText(o)}`, true);
+    state.lastSlip = o.receipt;
+    await openMember(state.card.member_no);
+  } catch (e) {
+    $("#topup-error").textContent = errorText(e);
+  } finally {
+    $("#topup-submit").disabled = false;
+  }
+}
+
+function openSvPin() {
+  if (!state.card) return;
+  $("#sv-pin-new").value = "";
+  $("#sv-pin-again").value = "";
+  $("#sv-pin-error").textContent = "";
+  $("#sv-pin-clear").classList.toggle("hidden", !state.card.sv_pin);
+  $("#dlg-sv-pin").showModal();
+  $("#sv-pin-new").focus();
+}
+
+async function submitSvPin(ev) {
+  const choice = ev.submitter ? ev.submitter.value : "ok";
+  if (choice === "cancel") return;
+  ev.preventDefault();
+  let pin = null;
+  if (choice !== "clear") {
+    pin = $("#sv-pin-new").value.trim();
+    if (pin !== $("#sv-pin-again").value.trim()) {
+      $("#sv-pin-error").textContent = t("svPin.mismatch");
+      return;
+    }
+  }
+  try {
+    const set = await invoke("member_sv_pin", { member: state.card.member_no, pin });
+    $("#dlg-sv-pin").close();
+    toast(set ? t("svPin.done") : t("svPin.cleared"), true);
+    await openMember(state.card.member_no);
+  } catch (e) {
+    $("#sv-pin-error").textContent = errorText(e);
+  }
+}
+
+function openPayout() {
+  if (!state.card) return;
+  $("#payout-account").textContent = t("card.svParts", { principal: state.card.stored_value.principal, bonus: state.card.stored_value.bonus });
+  $("#payout-amount").value = "";
+  $("#payout-reason").value = "";
+  $("#payout-error").textContent = "";
+  $("#dlg-payout").showModal();
+}
+
+async function submitPayout(ev) {
+  if (ev.submitter && ev.submitter.value === "cancel") return;
+  ev.preventDefault();
+  try {
+    const o = await invoke("sv_payout", {
+      member: state.card.member_no,
+      amount: $("#payout-amount").value,
+      reason: $("#payout-reason").value,
+    });
+    $("#dlg-payout").close();
+    toast(t("payout.done", { paid: o.principal_paid, bonus: o.bonus_removed, principal: o.principal, left: o.bonus_balance }), true);
+    await openMember(state.card.member_no);
+  } catch (e) {
+    $("#payout-error").textContent = errorText(e);
+  }
+}
+
+async function replaceCard() {
+  $("#dlg-card-replace").close();
+  if (!state.card) return;
+  try {
+    const c = await invoke("member_card_code", { member: state.card.member_no, replace: true });
+    toast(t("cardReplace.done", { code: c.card_code }), true);
+    await openMember(state.card.member_no);
+  } catch (e) {
+    toast(errorText(e));
+  }
 }
 
 // ---- redemption ---------------------------------------------------------------------
@@ -366,7 +549,9 @@ async function submitRefund(ev) {
       input: { of: $("#refund-of").value, receipt: $("#refund-receipt").value, amount: $("#refund-amount").value },
     });
     $("#dlg-refund").close();
-    toast(t("refund.done", { points: o.points_clawed_back, balance: o.points_balance }), true);
+    state.lastSlip = o.receipt;
+    const back = o.sv_returned && o.sv_returned !== "0.00" ? ` ${t("refund.svBack", { amount: o.sv_returned, other: o.other_payment })}` : "";
+    toast(t("refund.done", { points: o.points_clawed_back, balance: o.points_balance }) + back, true);
     openMember(state.card.member_no);
   } catch (e) {
     $("#refund-error").textContent = errorText(e);
@@ -505,4 +690,4 @@ async function submitNotes(ev) {
   }
 }
 
-export { openNotes, submitNotes, scheduleSearch, FIELD_OF_CODE, checkoutInput, openMember, openRedeem, openRefund, openSelected, renderCard, renderResults, requestQuote, resetMemberForm, runSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund };
+export { openTopUp, requestTopUpQuote, submitTopUp, openSvPin, submitSvPin, openPayout, submitPayout, replaceCard, showPinField, openNotes, submitNotes, scheduleSearch, FIELD_OF_CODE, checkoutInput, openMember, openRedeem, openRefund, openSelected, renderCard, renderResults, requestQuote, resetMemberForm, runSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund };

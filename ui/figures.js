@@ -207,7 +207,7 @@ const LINES = [
   ["contacts.due", "chart.due"], ["contacts.done", "chart.done"], ["contacts.completion", "line.completion"],
   ["nps.score", "kpi.nps"], ["nps.n", "line.npsN"], ["stored_value.topped_up", "line.svTopUp"],
   ["stored_value.bonus", "line.svBonus"], ["stored_value.spent", "line.svSpent"],
-  ["stored_value.refunded", "line.svRefunded"], ["stored_value.paid_out", "line.svPaidOut"],
+  ["stored_value.refunded", "line.svRefunded"], ["stored_value.paid_out", "line.svPaidOut"], ["stored_value.brought_in", "line.svBroughtIn"],
   ["stored_value.principal", "kpi.stored_value"], ["stored_value.bonus_outstanding", "line.svBonusOwed"],
 ];
 

@@ -2,7 +2,9 @@
 // the sign-in gate.
 
 import { $, applyI18n, invoke, loadStatus, showScreen, state } from "./core.js";
-import { openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
+import { wirePrint } from "./print.js";
+import { wireStoredValue } from "./storedvalue.js";
+import { openTopUp, requestTopUpQuote, submitTopUp, openSvPin, submitSvPin, openPayout, submitPayout, replaceCard, showPinField, openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
 import { exportReview, loadReview, renderReview, runReview, saveSettings, wireImport } from "./manager.js";
 import { exportContacts, recordContact } from "./service.js";
 import { gate, signedInStaff, wireSession } from "./session.js";
@@ -70,6 +72,26 @@ function wire() {
     showScreen("desk");
   });
   $("#btn-refund").addEventListener("click", openRefund);
+  $("#btn-topup").addEventListener("click", openTopUp);
+  $("#topup-amount").addEventListener("input", requestTopUpQuote);
+  $("#topup-form").addEventListener("submit", submitTopUp);
+  $("#btn-sv-pin").addEventListener("click", openSvPin);
+  $("#sv-pin-form").addEventListener("submit", submitSvPin);
+  $("#btn-payout").addEventListener("click", openPayout);
+  $("#payout-form").addEventListener("submit", submitPayout);
+  $("#btn-card-replace").addEventListener("click", () => state.card && $("#dlg-card-replace").showModal());
+  $("#card-replace-confirm").addEventListener("click", replaceCard);
+  $("#card-replace-cancel").addEventListener("click", () => $("#dlg-card-replace").close());
+  $("#checkout-sv").addEventListener("input", () => {
+    showPinField();
+    requestQuote();
+  });
+  $("#checkout-sv-all").addEventListener("click", () => {
+    $("#checkout-sv").value = "全部";
+    showPinField();
+    requestQuote();
+    ($("#checkout-pin-field").classList.contains("hidden") ? $("#checkout-submit") : $("#checkout-pin")).focus();
+  });
   $("#btn-notes").addEventListener("click", openNotes);
   $("#notes-form").addEventListener("submit", submitNotes);
   $("#notes-cancel").addEventListener("click", () => $("#dlg-notes").close());
@@ -141,6 +163,8 @@ function wire() {
 
 async function start() {
   wire();
+  wirePrint();
+  wireStoredValue();
   wireSession();
   wireConnection(() => window.location.reload());
   applyI18n();

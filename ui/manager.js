@@ -4,6 +4,7 @@
 import { $, errorText, invoke, state, t, toast } from "./core.js";
 import { openSessionManager } from "./session.js";
 import { showManagerDatabase } from "./connection.js";
+import { openStoredValue } from "./storedvalue.js";
 import { TIER_COLOURS, draw, question } from "./charts.js";
 
 // ---- manager: catalog and coupon templates ------------------------------------------
@@ -262,6 +263,7 @@ function openManager() {
   loadSettings();
   loadProgram();
   loadContactSettings();
+  openStoredValue();
   openSessionManager();
   showManagerDatabase();
 }

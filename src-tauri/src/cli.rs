@@ -64,6 +64,12 @@ enum Command {
         /// "YYYY-MM-DD HH:MM" store time (default now).
         #[arg(long)]
         at: Option<String>,
+        /// Pay (part of) it from stored value: an amount, or `all`.
+        #[arg(long)]
+        stored_value: Option<String>,
+        /// The member's 6-digit payment PIN, when they set one.
+        #[arg(long)]
+        sv_pin: Option<String>,
     },
     /// Refund (part of) a receipt.
     Refund {
@@ -125,6 +131,12 @@ enum Command {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// What the till prints: `print card M`, `print slip RECEIPT [--width 58|80]` (as JSON;
+    /// the window lays it out and prints it).
+    Print {
+        #[command(subcommand)]
+        action: PrintAction,
+    },
     /// Stored value: `sv rules` lists the top-up rules.
     Sv {
         #[command(subcommand)]
@@ -180,6 +192,12 @@ enum Command {
         /// For contacts: only the SMS list (phone,name,text) or only the calls.
         #[arg(long)]
         channel: Option<String>,
+        /// For stored-value: the first day (default the first of the store date's month).
+        #[arg(long)]
+        from: Option<String>,
+        /// For stored-value: the last day (default the store date).
+        #[arg(long)]
+        until: Option<String>,
     },
     /// Back up the data file.
     Backup {
@@ -300,6 +318,14 @@ enum MemberAction {
         #[arg(long)]
         replace: bool,
     },
+    /// The member's 6-digit payment PIN for stored value: `--set PIN` or `--clear`.
+    Pin {
+        member: String,
+        #[arg(long, conflicts_with = "clear")]
+        set: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
     /// Erase a member's personal data (PIPL; manager; cannot be undone). Confirm with the
     /// member number: `member erase M000123 --confirm` (or `--confirm M000123`).
     Erase {
@@ -310,9 +336,53 @@ enum MemberAction {
 }
 
 #[derive(Subcommand)]
+enum PrintAction {
+    /// The member card: store, name, number, tier, card code with its barcode and QR code.
+    Card { member: String },
+    /// The slip of a sale, refund or top-up of this branch.
+    Slip {
+        receipt: String,
+        #[arg(long, default_value = "80")]
+        width: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum SvAction {
-    /// The top-up rules (充值规则), lowest threshold first.
-    Rules,
+    /// The top-up rules (充值规则), lowest threshold first; `--history` adds retired ones.
+    Rules {
+        #[arg(long)]
+        history: bool,
+    },
+    /// Add a top-up rule (manager), or with `--replaces ID` edit one (the old is retired).
+    Rule(TopUpRuleArgs),
+    /// Stop a top-up rule (manager); it stays in the history.
+    StopRule { id: i64 },
+}
+
+#[derive(clap::Args)]
+struct TopUpRuleArgs {
+    /// The rule this one replaces.
+    #[arg(long)]
+    replaces: Option<i64>,
+    /// Top up at least this much (yuan).
+    #[arg(long)]
+    threshold: String,
+    /// Bonus money (yuan), into the account's bonus part.
+    #[arg(long, conflicts_with_all = ["points", "coupon"])]
+    bonus: Option<String>,
+    /// Bonus points, as one lot.
+    #[arg(long, conflicts_with = "coupon")]
+    points: Option<i64>,
+    /// A coupon from this template (its key).
+    #[arg(long)]
+    coupon: Option<String>,
+    /// First day the rule runs (YYYY-MM-DD; default always).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day the rule runs.
+    #[arg(long)]
+    until: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -446,6 +516,8 @@ enum ExportKind {
     Ledger,
     TierChanges,
     Contacts,
+    /// The stored-value ledger (`--from`/`--until`, default the store's month so far).
+    StoredValue,
 }
 
 /// What a command produced: a JSON value and its readable form.
@@ -853,13 +925,28 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             };
             out(&json!({ "query": query, "members": hits }), text)
         }
-        Command::Checkout { member, amount, receipt, coupon, at } => {
+        Command::Checkout { member, amount, receipt, coupon, at, stored_value, sv_pin } => {
             let o = desk.checkout(
                 ctx,
-                &desk::checkout::CheckoutInput { member, amount, receipt, coupon, at: parse_at(&at)? },
+                &desk::checkout::CheckoutInput {
+                    member,
+                    amount,
+                    receipt,
+                    coupon,
+                    at: parse_at(&at)?,
+                    stored_value,
+                    sv_pin,
+                },
             )?;
+            let sv = match o.sv_taken.as_deref() {
+                Some(t) if t != "0.00" => format!(
+                    "（储值 {t} = 本金 {} + 赠送 {}，其他方式 {}；储值余 本金 {} + 赠送 {}）",
+                    o.sv_principal, o.sv_bonus, o.other_payment, o.principal, o.bonus_balance
+                ),
+                _ => String::new(),
+            };
             let text = format!(
-                "{}小票 {}：{} 实付 {} 元{}，积分 +{}，余额 {}{}",
+                "{}小票 {}：{} 实付 {} 元{}{sv}，积分 +{}，余额 {}{}",
                 if o.duplicate { "（重复提交，未重复积分）" } else { "" },
                 o.receipt,
                 o.greeting,
@@ -873,8 +960,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
         }
         Command::Refund { of, receipt, amount, at } => {
             let o = desk.refund(ctx, &desk::checkout::RefundInput { of, receipt, amount, at: parse_at(&at)? })?;
+            let sv = match o.sv_returned.as_deref() {
+                Some(t) if t != "0.00" => format!(
+                    "（退回储值 {t} = 本金 {} + 赠送 {}，其他方式退 {}）",
+                    o.sv_principal, o.sv_bonus, o.other_payment
+                ),
+                _ => String::new(),
+            };
             let text = format!(
-                "{}退货 {}（原小票 {}）：退 {} 元，扣回积分 {}，余额 {}",
+                "{}退货 {}（原小票 {}）：退 {} 元{sv}，扣回积分 {}，余额 {}",
                 if o.duplicate { "（重复提交）" } else { "" },
                 o.receipt,
                 o.refund_of.as_deref().unwrap_or(""),
@@ -919,7 +1013,7 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             }
             Ok(o)
         }
-        Command::Export { kind, out: path, format, month, date, channel } => {
+        Command::Export { kind, out: path, format, month, date, channel, from, until } => {
             let format = ExportFormat::parse(&format)?;
             let csv_only = |f: ExportFormat| {
                 if f == ExportFormat::Csv {
@@ -955,6 +1049,12 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 ExportKind::TierChanges => {
                     let month = month.unwrap_or_else(|| ctx.store_date.format("%Y-%m").to_string());
                     desk.export_tier_changes(ctx, &month, format)?
+                }
+                ExportKind::StoredValue => {
+                    let from = parse_date(&from)?
+                        .unwrap_or_else(|| chrono::Datelike::with_day(&ctx.store_date, 1).expect("day 1"));
+                    let until = parse_date(&until)?.unwrap_or(ctx.store_date);
+                    desk.export_sv_ledger(ctx, from, until, format)?
                 }
             };
             write_file(&path, &bytes)?;
@@ -1074,6 +1174,17 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             };
             out(&c, text)
         }
+        Command::Member { action: MemberAction::Pin { member, set, clear } } => {
+            if set.is_none() && !clear {
+                return Err(DeskError::new(
+                    ErrorCode::InvalidInput,
+                    "请用 --set 六位密码 设置，或 --clear 取消支付密码",
+                ));
+            }
+            let has_pin = desk.set_sv_pin(ctx, &member, set.as_deref())?;
+            let text = if has_pin { "已设置储值支付密码" } else { "已取消储值支付密码" };
+            out(&json!({ "member": member, "sv_pin": has_pin }), text.to_string())
+        }
         Command::Member { action: MemberAction::Erase { member, confirm } } => {
             let confirm = match confirm {
                 None => {
@@ -1119,8 +1230,57 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             );
             out(&o, text)
         }
-        Command::Sv { action: SvAction::Rules } => {
-            let rules = desk.top_up_rules(ctx)?;
+        Command::Sv { action: SvAction::Rule(a) } => {
+            let bonus_kind = if a.points.is_some() {
+                "points"
+            } else if a.coupon.is_some() {
+                "coupon"
+            } else {
+                "money"
+            };
+            let r = desk.save_top_up_rule(
+                ctx,
+                &desk::stored_value::TopUpRuleInput {
+                    replaces: a.replaces,
+                    threshold: a.threshold,
+                    bonus_kind: bonus_kind.to_string(),
+                    bonus: a.bonus,
+                    bonus_points: a.points,
+                    bonus_coupon: a.coupon,
+                    from: parse_date(&a.from)?,
+                    until: parse_date(&a.until)?,
+                },
+            )?;
+            let text = format!("已保存充值规则 {}：{}", r.id, r.label);
+            out(&r, text)
+        }
+        Command::Print { action: PrintAction::Card { member } } => {
+            let c = desk.card_print(ctx, &member)?;
+            let text = format!("{} {} {} {} 卡号 {}", c.store_name, c.name, c.member_no, c.tier_label, c.card_code);
+            out(&c, text)
+        }
+        Command::Print { action: PrintAction::Slip { receipt, width } } => {
+            let s = desk.slip(ctx, &receipt, desk::print::SlipWidth::parse(&width)?)?;
+            let text = format!(
+                "{} {} {} {}：积分 {:+}，积分余额 {}，储值 本金 {} + 赠送 {}{}",
+                s.store_name,
+                s.receipt,
+                s.at.format("%Y-%m-%d %H:%M"),
+                s.greeting,
+                s.points,
+                s.points_balance,
+                s.stored_value.principal,
+                s.stored_value.bonus,
+                s.gift.as_deref().map(|g| format!("，赠品 {g}")).unwrap_or_default()
+            );
+            out(&s, text)
+        }
+        Command::Sv { action: SvAction::StopRule { id } } => {
+            desk.retire_top_up_rule(ctx, id)?;
+            out(&json!({ "id": id, "active": false }), format!("充值规则 {id} 已停用"))
+        }
+        Command::Sv { action: SvAction::Rules { history } } => {
+            let rules = desk.top_up_rules(ctx, history)?;
             let text = rules
                 .iter()
                 .map(|r| {

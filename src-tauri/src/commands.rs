@@ -584,3 +584,125 @@ pub async fn import_file(
         ImportKind::Interactions => desk.import_interactions(ctx, &bytes, options),
     })
 }
+
+/// A top-up at the front desk (rules §14); idempotent by its receipt number.
+#[tauri::command]
+pub async fn sv_top_up(
+    state: State<'_, AppState>,
+    input: desk::stored_value::TopUpInput,
+) -> DeskResult<desk::stored_value::TopUpOutcome> {
+    state.with_desk(|desk, ctx| desk.top_up(ctx, &input))
+}
+
+/// Pays principal back out (退储值, manager): `amount` in yuan or `all`, with a reason.
+#[tauri::command]
+pub async fn sv_payout(
+    state: State<'_, AppState>,
+    member: String,
+    amount: String,
+    reason: String,
+) -> DeskResult<desk::stored_value::PayoutOutcome> {
+    state.with_desk(|desk, ctx| desk.payout(ctx, &member, &amount, &reason))
+}
+
+/// The top-up rules; `history` adds the retired ones.
+#[tauri::command]
+pub async fn sv_rules(state: State<'_, AppState>, history: bool) -> DeskResult<Vec<desk::stored_value::TopUpRuleView>> {
+    state.with_reader(|desk, ctx| desk.top_up_rules(ctx, history))
+}
+
+/// Saves a top-up rule (the manager's); an edit names the rule it replaces.
+#[tauri::command]
+pub async fn sv_rule_save(
+    state: State<'_, AppState>,
+    input: desk::stored_value::TopUpRuleInput,
+) -> DeskResult<desk::stored_value::TopUpRuleView> {
+    state.with_desk(|desk, ctx| desk.save_top_up_rule(ctx, &input))
+}
+
+/// Stops a top-up rule (the manager's).
+#[tauri::command]
+pub async fn sv_rule_stop(state: State<'_, AppState>, id: i64) -> DeskResult<()> {
+    state.with_desk(|desk, ctx| desk.retire_top_up_rule(ctx, id))
+}
+
+/// Sets (or with no PIN removes) the member's payment PIN; returns whether one is set.
+#[tauri::command]
+pub async fn member_sv_pin(state: State<'_, AppState>, member: String, pin: Option<String>) -> DeskResult<bool> {
+    state.with_desk(|desk, ctx| desk.set_sv_pin(ctx, &member, pin.as_deref()))
+}
+
+/// Writes the stored-value ledger of `from`…`until` to the Downloads folder.
+#[tauri::command]
+pub async fn sv_export(
+    state: State<'_, AppState>,
+    from: chrono::NaiveDate,
+    until: chrono::NaiveDate,
+    format: String,
+) -> DeskResult<String> {
+    let format = ExportFormat::parse(&format)?;
+    let bytes = state.with_reader(|desk, ctx| desk.export_sv_ledger(ctx, from, until, format))?;
+    let ext = if format == ExportFormat::Csv { "csv" } else { "xlsx" };
+    write_download(&downloads(&state).join(format!("储值流水-{from}-{until}.{ext}")), &bytes)
+}
+
+/// What a top-up would give (rule, bonus, account after), recording nothing.
+#[tauri::command]
+pub async fn sv_top_up_quote(
+    state: State<'_, AppState>,
+    input: desk::stored_value::TopUpInput,
+) -> DeskResult<desk::stored_value::TopUpOutcome> {
+    state.with_desk(|desk, ctx| desk.top_up_quote(ctx, &input))
+}
+
+/// The member card to print (the layout is the window's).
+#[tauri::command]
+pub async fn print_card(state: State<'_, AppState>, member: String) -> DeskResult<desk::print::CardPrint> {
+    state.with_desk(|desk, ctx| desk.card_print(ctx, &member))
+}
+
+/// The slip of a receipt or top-up, for a 58 or 80 mm roll.
+#[tauri::command]
+pub async fn print_slip(
+    state: State<'_, AppState>,
+    receipt: String,
+    width: String,
+) -> DeskResult<desk::print::SlipPrint> {
+    let width = desk::print::SlipWidth::parse(&width)?;
+    state.with_reader(|desk, ctx| desk.slip(ctx, &receipt, width))
+}
+
+/// Prints what the window shows on paper of this size: through the print dialog, or with
+/// `pdf` (a file name) straight to a PDF in the Downloads folder; returns the file's path.
+#[tauri::command]
+pub async fn print_page<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
+    state: State<'_, AppState>,
+    width_mm: f64,
+    height_mm: f64,
+    pdf: Option<String>,
+) -> DeskResult<Option<String>> {
+    if !(10.0..=400.0).contains(&width_mm) || !(10.0..=2000.0).contains(&height_mm) {
+        return Err(DeskError::new(ErrorCode::InvalidInput, "纸张尺寸无效"));
+    }
+    let path = match pdf.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(name) => {
+            let file = std::path::Path::new(name)
+                .file_name()
+                .map(std::path::PathBuf::from)
+                .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, "PDF 文件名无效"))?;
+            let dir = downloads(&state);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法写入 {}：{e}", dir.display())))?;
+            Some(dir.join(file))
+        }
+        None => None,
+    };
+    let paper = crate::printing::Paper { width_mm, height_mm };
+    let (w, p) = (window.clone(), path.clone());
+    tauri::async_runtime::spawn_blocking(move || crate::printing::print_page(&w, paper, p.as_deref()))
+        .await
+        .map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("打印失败：{e}")))?;
+    Ok(path.map(|p| p.display().to_string()))
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod connection;
+pub mod printing;
 pub mod state;
 
 use state::AppState;
@@ -70,6 +71,17 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::screening_decide,
         commands::member_vip,
         commands::member_card_code,
+        commands::member_sv_pin,
+        commands::sv_top_up,
+        commands::print_card,
+        commands::print_slip,
+        commands::print_page,
+        commands::sv_top_up_quote,
+        commands::sv_payout,
+        commands::sv_rules,
+        commands::sv_rule_save,
+        commands::sv_rule_stop,
+        commands::sv_export,
         commands::member_duplicates,
         commands::member_merge_preview,
         commands::member_merge,

@@ -9,7 +9,8 @@ use crate::{coupons, Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::greeting;
 use loyalty::money::{self, parse_amount};
-use loyalty::points::{clawback_for_refund, earned_points, threshold_gift};
+use loyalty::points::{earned_points, threshold_gift};
+use loyalty::stored_value::{self as sv, Account, Parts, SvRequest};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use store::coupons::CouponRow;
@@ -26,6 +27,10 @@ pub struct CheckoutInput {
     pub coupon: Option<String>,
     /// Store time of the sale; default now.
     pub at: Option<NaiveDateTime>,
+    /// Pay (part of) what is due from stored value: an amount in yuan, or `all`.
+    pub stored_value: Option<String>,
+    /// The member's payment PIN, when they set one.
+    pub sv_pin: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -53,14 +58,33 @@ fn fen_text(fen: i64) -> String {
     money::format(money::from_fen(fen))
 }
 
+/// The stored-value request of a checkout: none, `all`, or an amount.
+fn sv_request(text: Option<&str>) -> DeskResult<Option<SvRequest>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some("all" | "全部") => Ok(Some(SvRequest::All)),
+        Some(amount) => {
+            let amount = parse_amount(amount)?;
+            if amount <= Decimal::ZERO {
+                return Err(sv::StoredValueError::NothingTaken.into());
+            }
+            Ok(Some(SvRequest::Amount(amount)))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn sale_outcome(
     r: &ReceiptRow,
     member_no: &str,
     greet: String,
     balance: i64,
+    account: (i64, i64),
     duplicate: bool,
     coupon: Option<String>,
+    sv_pin_required: bool,
 ) -> ReceiptOutcome {
+    let taken = r.sv_principal_fen + r.sv_bonus_fen;
     ReceiptOutcome {
         receipt: r.receipt_no.clone(),
         member_no: member_no.to_string(),
@@ -75,6 +99,33 @@ fn sale_outcome(
         coupon_used: coupon,
         gift: r.gift.clone(),
         duplicate,
+        sv_taken: Some(fen_text(taken)),
+        sv_returned: None,
+        sv_principal: fen_text(r.sv_principal_fen),
+        sv_bonus: fen_text(r.sv_bonus_fen),
+        other_payment: fen_text(r.paid_fen - taken),
+        principal: fen_text(account.0),
+        bonus_balance: fen_text(account.1),
+        sv_pin_required,
+    }
+}
+
+/// A sale or refund as recorded: the receipt, the points balance, and the stored-value
+/// account (principal, bonus in fen) after it when it moved stored value (an import's
+/// sales never read the account).
+pub(crate) struct Recorded {
+    pub row: ReceiptRow,
+    pub points_balance: i64,
+    pub account: Option<(i64, i64)>,
+}
+
+impl Recorded {
+    /// The stored-value account after the receipt (read when the receipt left it alone).
+    fn account_after(&self, conn: &store::Connection, member_id: i64) -> DeskResult<(i64, i64)> {
+        match self.account {
+            Some(a) => Ok(a),
+            None => Ok(store::stored_value::account(conn, member_id)?),
+        }
     }
 }
 
@@ -91,7 +142,8 @@ pub(crate) fn record_sale(
     at: NaiveDateTime,
     earns: bool,
     coupon: Option<&CouponRow>,
-) -> DeskResult<(ReceiptRow, i64)> {
+    stored_value: Option<SvRequest>,
+) -> DeskResult<Recorded> {
     // The tier in force at the time of the sale (an imported past sale uses the tier of then).
     let tier = store::tiers::tier_on(conn, member.id, at.date(), member.tier)?;
     let multiplier = settings.multiplier(tier);
@@ -100,7 +152,24 @@ pub(crate) fn record_sale(
         Some(c) => coupons::price_with(c, member.id, ctx.store_date, gross)?,
         None => (Decimal::ZERO, gross),
     };
-    let points = if earns { earned_points(paid, multiplier, settings) } else { 0 };
+    // Stored value next: the part taken splits by the account's principal : bonus, and the
+    // points are earned on paid minus the bonus part (rules §14).
+    let mut account = None;
+    let parts = match stored_value {
+        Some(request) => {
+            let (principal, bonus) = store::stored_value::account(conn, member.id)?;
+            let held = Account { principal: money::from_fen(principal), bonus: money::from_fen(bonus) };
+            let taken = sv::amount_to_take(request, held, paid)?;
+            if taken > Decimal::ZERO {
+                sv::split_payment(held, taken, paid)?
+            } else {
+                Parts::default()
+            }
+        }
+        None => Parts::default(),
+    };
+    let basis = sv::points_basis(paid, parts.bonus);
+    let points = if earns { earned_points(basis, multiplier, settings) } else { 0 };
     let gift = if earns { threshold_gift(paid, settings) } else { None };
     let now = ctx.now_text();
     let id = store::receipts::insert(
@@ -121,8 +190,27 @@ pub(crate) fn record_sale(
             at,
             staff_id: ctx.staff_id,
             created_at: &now,
+            sv_principal_fen: money::to_fen(parts.principal),
+            sv_bonus_fen: money::to_fen(parts.bonus),
         },
     )?;
+    if parts.total() > Decimal::ZERO {
+        account = Some(store::stored_value::append(
+            conn,
+            &store::stored_value::SvEntry {
+                member_id: member.id,
+                kind: store::stored_value::SvKind::Spend,
+                principal_fen: -money::to_fen(parts.principal),
+                bonus_fen: -money::to_fen(parts.bonus),
+                top_up_id: None,
+                receipt_id: Some(id),
+                reason: "",
+                on_date: at.date(),
+                staff_id: Some(ctx.staff_id),
+                created_at: &now,
+            },
+        )?);
+    }
     let balance = award(
         conn,
         &Award {
@@ -147,7 +235,7 @@ pub(crate) fn record_sale(
         balance = store::members::get(conn, member.id)?.map(|m| m.points_balance).unwrap_or(balance);
     }
     let row = store::receipts::get(conn, id)?.expect("just inserted");
-    Ok((row, balance))
+    Ok(Recorded { row, points_balance: balance, account })
 }
 
 /// Records one refund inside the caller's transaction (refund and purchase import).
@@ -159,7 +247,7 @@ pub(crate) fn record_refund(
     receipt_no: &str,
     amount: Decimal,
     at: NaiveDateTime,
-) -> DeskResult<(ReceiptRow, i64)> {
+) -> DeskResult<Recorded> {
     let left = sale.paid_fen - sale.refunded_fen;
     if money::to_fen(amount) > left {
         return Err(DeskError::new(
@@ -168,9 +256,22 @@ pub(crate) fn record_refund(
         ));
     }
     let multiplier: Decimal = sale.multiplier.parse().unwrap_or(Decimal::ONE);
-    let clawed = clawback_for_refund(
+    // Back to stored value first, in the parts the sale took (rules §14); the claw-back uses
+    // the sale's points basis, which leaves out its bonus part.
+    let taken = Parts { principal: money::from_fen(sale.sv_principal_fen), bonus: money::from_fen(sale.sv_bonus_fen) };
+    // Only a sale that took stored value reads its refunds (a range read that would widen
+    // what concurrent counters conflict on, for nothing).
+    let returned = if sale.sv_principal_fen + sale.sv_bonus_fen > 0 {
+        store::receipts::sv_returned(conn, sale.id)?
+    } else {
+        (0, 0)
+    };
+    let returned = Parts { principal: money::from_fen(returned.0), bonus: money::from_fen(returned.1) };
+    let (back, _other) = sv::refund_parts(taken, returned, amount);
+    let clawed = sv::clawback_for_refund(
         sale.points,
         money::from_fen(sale.paid_fen),
+        taken.bonus,
         money::from_fen(sale.refunded_fen),
         amount,
         multiplier,
@@ -195,9 +296,29 @@ pub(crate) fn record_refund(
             at,
             staff_id: ctx.staff_id,
             created_at: &now,
+            sv_principal_fen: money::to_fen(back.principal),
+            sv_bonus_fen: money::to_fen(back.bonus),
         },
     )?;
     store::receipts::add_refunded(conn, sale.id, money::to_fen(amount))?;
+    let mut account = None;
+    if back.total() > Decimal::ZERO {
+        account = Some(store::stored_value::append(
+            conn,
+            &store::stored_value::SvEntry {
+                member_id: sale.member_id,
+                kind: store::stored_value::SvKind::Refund,
+                principal_fen: money::to_fen(back.principal),
+                bonus_fen: money::to_fen(back.bonus),
+                top_up_id: None,
+                receipt_id: Some(id),
+                reason: "",
+                on_date: at.date(),
+                staff_id: Some(ctx.staff_id),
+                created_at: &now,
+            },
+        )?);
+    }
     if let Some(coupon_id) = sale.coupon_id.filter(|_| sale.refunded_fen + money::to_fen(amount) == sale.paid_fen) {
         coupons::on_full_refund(conn, ctx, coupon_id)?;
     }
@@ -222,7 +343,22 @@ pub(crate) fn record_refund(
         .expect("claw-back may go negative");
     }
     let row = store::receipts::get(conn, id)?.expect("just inserted");
-    Ok((row, balance))
+    Ok(Recorded { row, points_balance: balance, account })
+}
+
+/// What the payment PIN check let through.
+enum PinGate {
+    /// No PIN asked: none set, a duplicate receipt, or a quote.
+    NotAsked,
+    /// The PIN matched this hash.
+    Passed(String),
+}
+
+fn pin_locked() -> DeskError {
+    DeskError::new(
+        ErrorCode::SvPinLocked,
+        format!("支付密码今天已输错 {} 次，储值支付已锁定到下一个营业日；可改用其他方式付款", sv::PIN_TRIES),
+    )
 }
 
 impl Desk {
@@ -244,8 +380,15 @@ impl Desk {
         let gross = parse_amount(&input.amount)?;
         let receipt_no = check_receipt_no(&input.receipt)?;
         let coupon_code = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let stored_value = sv_request(input.stored_value.as_deref())?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
+        // The payment PIN is checked (Argon2 takes a moment) before the write lock is taken;
+        // a wrong one is counted in its own transaction, and nothing of the sale is written.
+        let pin_hash = match stored_value {
+            Some(_) => self.sv_pin_gate(ctx, &input.member, &receipt_no, input.sv_pin.as_deref(), commit)?,
+            None => PinGate::NotAsked,
+        };
         self.store.run(commit, |tx| {
             let member = resolve(&tx, &input.member)?;
             let greet = greeting(&member.name, member.gender);
@@ -253,11 +396,18 @@ impl Desk {
                 Some(code) => Some(coupons::find(&tx, code)?),
                 None => None,
             };
+            let pin = store::stored_value::pin_state(&tx, member.id)?;
             if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+                let taken = existing.sv_principal_fen + existing.sv_bonus_fen;
                 let same = existing.kind == "sale"
                     && existing.member_id == member.id
                     && existing.gross_fen == money::to_fen(gross)
-                    && existing.coupon_id == coupon.as_ref().map(|c| c.id);
+                    && existing.coupon_id == coupon.as_ref().map(|c| c.id)
+                    && match stored_value {
+                        None => taken == 0,
+                        Some(SvRequest::All) => true,
+                        Some(SvRequest::Amount(a)) => taken == money::to_fen(a),
+                    };
                 if !same {
                     return Err(DeskError::new(
                         ErrorCode::ReceiptConflict,
@@ -265,7 +415,18 @@ impl Desk {
                     ));
                 }
                 let used = coupon.map(|c| c.code);
-                return Ok(sale_outcome(&existing, &member.member_no, greet, member.points_balance, true, used));
+                let account = store::stored_value::account(&tx, member.id)?;
+                let outcome = sale_outcome(
+                    &existing,
+                    &member.member_no,
+                    greet,
+                    member.points_balance,
+                    account,
+                    true,
+                    used,
+                    pin.hash.is_some(),
+                );
+                return Ok(outcome);
             }
             if store::stored_value::top_up_by_no(&tx, &receipt_no)?.is_some() {
                 return Err(DeskError::new(
@@ -279,9 +440,23 @@ impl Desk {
                     format!("会员 {} 已归档，不能消费", member.member_no),
                 ));
             }
+            if let PinGate::Passed(hash) = &pin_hash {
+                // The PIN checked before the transaction must still be the member's, and
+                // unlocked (another counter may have changed it meanwhile).
+                if pin.hash.as_deref() != Some(hash.as_str())
+                    || sv::pin_locked(pin.fails, pin.failed_on, ctx.store_date)
+                {
+                    return Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改或已锁定，请重新输入"));
+                }
+                if pin.fails != 0 {
+                    store::stored_value::clear_pin_failures(&tx, member.id)?;
+                }
+            }
             let at = check_at(input.at, ctx, opening)?;
-            let (row, balance) =
-                record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref())?;
+            let recorded =
+                record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref(), stored_value)?;
+            let row = &recorded.row;
+            let taken = row.sv_principal_fen + row.sv_bonus_fen;
             crate::audit_for(
                 &tx,
                 ctx,
@@ -291,15 +466,79 @@ impl Desk {
                 Some(&receipt_no),
                 None,
                 Some(&format!(
-                    "{} {} 元{} +{} 积分",
+                    "{} {} 元{}{} +{} 积分",
                     member.member_no,
                     money::format(gross),
                     coupon.as_ref().map(|c| format!(" 用券 {}", c.code)).unwrap_or_default(),
+                    if taken > 0 {
+                        format!(
+                            " 储值 {}（本金 {} + 赠送 {}）",
+                            fen_text(taken),
+                            fen_text(row.sv_principal_fen),
+                            fen_text(row.sv_bonus_fen)
+                        )
+                    } else {
+                        String::new()
+                    },
                     row.points
                 )),
             )?;
-            Ok(sale_outcome(&row, &member.member_no, greet, balance, false, coupon.map(|c| c.code)))
+            Ok(sale_outcome(
+                row,
+                &member.member_no,
+                greet,
+                recorded.points_balance,
+                recorded.account_after(&tx, member.id)?,
+                false,
+                coupon.map(|c| c.code),
+                pin.hash.is_some(),
+            ))
         })
+    }
+
+    /// The payment PIN before a checkout takes stored value: not asked when the member set
+    /// none (or the receipt is already recorded); refused when locked for the day, missing or
+    /// wrong. A wrong PIN is counted (its own transaction); the fifth of the day locks paying
+    /// by stored value until the next store day. A quote only reports the lock.
+    fn sv_pin_gate(
+        &mut self,
+        ctx: &Ctx,
+        member_key: &str,
+        receipt_no: &str,
+        pin: Option<&str>,
+        commit: bool,
+    ) -> DeskResult<PinGate> {
+        let conn = self.store.conn();
+        let member = resolve(conn, member_key)?;
+        if store::receipts::by_no(conn, receipt_no)?.is_some() {
+            return Ok(PinGate::NotAsked);
+        }
+        let state = store::stored_value::pin_state(conn, member.id)?;
+        let Some(hash) = state.hash else {
+            return Ok(PinGate::NotAsked);
+        };
+        if sv::pin_locked(state.fails, state.failed_on, ctx.store_date) {
+            return Err(pin_locked());
+        }
+        if !commit {
+            return Ok(PinGate::NotAsked);
+        }
+        let pin = pin.map(str::trim).filter(|p| !p.is_empty()).ok_or_else(|| {
+            DeskError::new(ErrorCode::SvPinRequired, "该会员设有支付密码：请会员输入 6 位支付密码后再用储值支付")
+        })?;
+        sv::check_pin(pin).map_err(|e| DeskError::new(ErrorCode::InvalidPin, e.to_string()))?;
+        if crate::pin_hash::matches(&hash, pin) {
+            return Ok(PinGate::Passed(hash));
+        }
+        let member_id = member.id;
+        let fails = self
+            .store
+            .write(|tx| Ok::<_, DeskError>(store::stored_value::count_pin_failure(&tx, member_id, ctx.store_date)?))?;
+        let left = i64::from(sv::PIN_TRIES) - fails;
+        if left <= 0 {
+            return Err(pin_locked());
+        }
+        Err(DeskError::new(ErrorCode::WrongPin, format!("支付密码错误，今天还可再试 {left} 次")))
     }
 
     /// A refund of (part of) a receipt, under its own receipt number (manager only).
@@ -318,7 +557,7 @@ impl Desk {
             }
             let member = store::members::get(&tx, sale.member_id)?.expect("receipts name a member");
             let greet = greeting(&member.name, member.gender);
-            let outcome = |r: &ReceiptRow, balance: i64, duplicate: bool| ReceiptOutcome {
+            let outcome = |r: &ReceiptRow, balance: i64, account: (i64, i64), duplicate: bool| ReceiptOutcome {
                 receipt: r.receipt_no.clone(),
                 member_no: member.member_no.clone(),
                 greeting: greet.clone(),
@@ -332,13 +571,22 @@ impl Desk {
                 coupon_used: None,
                 gift: None,
                 duplicate,
+                sv_taken: None,
+                sv_returned: Some(fen_text(r.sv_principal_fen + r.sv_bonus_fen)),
+                sv_principal: fen_text(r.sv_principal_fen),
+                sv_bonus: fen_text(r.sv_bonus_fen),
+                other_payment: fen_text(r.paid_fen - r.sv_principal_fen - r.sv_bonus_fen),
+                principal: fen_text(account.0),
+                bonus_balance: fen_text(account.1),
+                sv_pin_required: false,
             };
             if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
                 if existing.kind == "refund"
                     && existing.refund_of == Some(sale.id)
                     && existing.paid_fen == money::to_fen(amount)
                 {
-                    return Ok(outcome(&existing, member.points_balance, true));
+                    let account = store::stored_value::account(&tx, member.id)?;
+                    return Ok(outcome(&existing, member.points_balance, account, true));
                 }
                 return Err(DeskError::new(
                     ErrorCode::ReceiptConflict,
@@ -349,7 +597,8 @@ impl Desk {
             if at < sale.at {
                 return Err(DeskError::new(ErrorCode::InvalidInput, "退货时间不能早于原消费时间"));
             }
-            let (row, balance) = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
+            let recorded = record_refund(&tx, ctx, &settings, &sale, &receipt_no, amount, at)?;
+            let row = &recorded.row;
             crate::audit_for(
                 &tx,
                 ctx,
@@ -358,9 +607,19 @@ impl Desk {
                 "receipt",
                 Some(&receipt_no),
                 None,
-                Some(&format!("退 {of_no} {} 元 −{} 积分", money::format(amount), row.points)),
+                Some(&format!(
+                    "退 {of_no} {} 元 −{} 积分{}",
+                    money::format(amount),
+                    row.points,
+                    if row.sv_principal_fen + row.sv_bonus_fen > 0 {
+                        format!("，退回储值 {}", fen_text(row.sv_principal_fen + row.sv_bonus_fen))
+                    } else {
+                        String::new()
+                    }
+                )),
             )?;
-            Ok(outcome(&row, balance, false))
+            let account = recorded.account_after(&tx, sale.member_id)?;
+            Ok(outcome(row, recorded.points_balance, account, false))
         })
     }
 
@@ -456,7 +715,10 @@ impl Desk {
         let mut n = store::receipts::count_with_prefix(self.store.conn(), &prefix)? + 1;
         loop {
             let candidate = loyalty::points::suggested_receipt_no(ctx.store_date, n);
-            if !store::receipts::exists(self.store.conn(), &candidate)? {
+            // Top-ups share the branch's receipt numbers with sales.
+            if !store::receipts::exists(self.store.conn(), &candidate)?
+                && store::stored_value::top_up_by_no(self.store.conn(), &candidate)?.is_none()
+            {
                 return Ok(candidate);
             }
             n += 1;

@@ -196,6 +196,8 @@ impl Desk {
                             at,
                             staff_id: ctx.staff_id,
                             created_at: &now,
+                            sv_principal_fen: 0,
+                            sv_bonus_fen: 0,
                         },
                     )?;
                     purchases += 1;
@@ -221,6 +223,8 @@ impl Desk {
                                 at: at + chrono::Duration::days(1),
                                 staff_id: ctx.staff_id,
                                 created_at: &now,
+                                sv_principal_fen: 0,
+                                sv_bonus_fen: 0,
                             },
                         )?;
                         store::receipts::add_refunded(&tx, sale_id, back)?;

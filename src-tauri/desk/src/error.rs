@@ -19,6 +19,10 @@ pub enum ErrorCode {
     MemberNotFound,
     CardReplaced,
     StoredValueInsufficient,
+    /// The member has a payment PIN and none was given.
+    SvPinRequired,
+    /// Five wrong payment PINs today: no paying by stored value until the next store day.
+    SvPinLocked,
     MemberArchived,
     ReferrerNotFound,
     ReceiptConflict,

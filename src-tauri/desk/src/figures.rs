@@ -89,6 +89,8 @@ pub struct StoredValueView {
     pub spent: String,
     pub refunded: String,
     pub paid_out: String,
+    /// Principal brought in from another system by an import.
+    pub brought_in: String,
     pub principal: String,
     pub bonus_outstanding: String,
 }
@@ -198,6 +200,7 @@ fn view(f: &Figures) -> FiguresView {
             spent: money(f.stored_value.spent),
             refunded: money(f.stored_value.refunded),
             paid_out: money(f.stored_value.paid_out),
+            brought_in: money(f.stored_value.brought_in),
             principal: money(f.stored_value.principal),
             bonus_outstanding: money(f.stored_value.bonus_outstanding),
         },
@@ -276,6 +279,7 @@ const LINES: &[(&str, &str)] = &[
     ("stored_value.spent", "储值消费（元）"),
     ("stored_value.refunded", "储值退回（元）"),
     ("stored_value.paid_out", "退储值（元）"),
+    ("stored_value.brought_in", "旧系统储值转入（元）"),
     ("stored_value.principal", "期末储值本金（元）"),
     ("stored_value.bonus_outstanding", "期末储值赠送（元）"),
 ];

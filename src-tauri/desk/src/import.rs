@@ -232,7 +232,7 @@ fn parse_contact_ok(text: &str) -> Option<bool> {
     }
 }
 
-const MEMBER_COLUMNS: [&str; 10] = [
+const MEMBER_COLUMNS: [&str; 11] = [
     "name",
     "phone",
     "gender",
@@ -243,6 +243,7 @@ const MEMBER_COLUMNS: [&str; 10] = [
     "opening_points",
     "contact_ok",
     "notes",
+    "opening_stored_value",
 ];
 const INTERACTION_COLUMNS: [&str; 4] = ["phone", "date", "kind", "note"];
 const PURCHASE_COLUMNS: [&str; 7] = ["receipt_no", "phone", "time", "amount", "kind", "refund_of", "coupon_code"];
@@ -253,6 +254,8 @@ struct MemberRowIn {
     joined_on: NaiveDate,
     referrer_phone: Option<String>,
     opening_points: i64,
+    /// Stored value from the old system, principal only, in fen.
+    opening_stored_value: i64,
 }
 
 struct PurchaseRowIn {
@@ -383,6 +386,22 @@ impl Desk {
                     }
                 }
             };
+            let sv_text = table.get(rec, "opening_stored_value");
+            let opening_stored_value = if sv_text.is_empty() {
+                0
+            } else {
+                match loyalty::money::parse_amount(sv_text) {
+                    Ok(a) if a <= Decimal::from(1_000_000) => loyalty::money::to_fen(a),
+                    _ => {
+                        errors.add(
+                            line,
+                            "opening_stored_value",
+                            format!("“{sv_text}”无效：应为 0 到 1,000,000.00 元的金额，最多两位小数"),
+                        );
+                        0
+                    }
+                }
+            };
             let ref_text = table.get(rec, "referred_by_phone");
             let referrer_phone = if ref_text.is_empty() {
                 None
@@ -411,7 +430,7 @@ impl Desk {
                 duplicates += 1;
                 continue;
             }
-            good.push(MemberRowIn { line, input, joined_on, referrer_phone, opening_points });
+            good.push(MemberRowIn { line, input, joined_on, referrer_phone, opening_points, opening_stored_value });
         }
         // Referrers must be registered already or come in with this file.
         good.retain(|m| match &m.referrer_phone {
@@ -453,6 +472,23 @@ impl Desk {
                         now: &now,
                     },
                     &settings,
+                )?;
+            }
+            if m.opening_stored_value > 0 {
+                store::stored_value::append(
+                    &tx,
+                    &store::stored_value::SvEntry {
+                        member_id: id,
+                        kind: store::stored_value::SvKind::Opening,
+                        principal_fen: m.opening_stored_value,
+                        bonus_fen: 0,
+                        top_up_id: None,
+                        receipt_id: None,
+                        reason: "旧系统储值转入",
+                        on_date: ctx.store_date,
+                        staff_id: Some(ctx.staff_id),
+                        created_at: &now,
+                    },
                 )?;
             }
             ids.push(id);
@@ -651,7 +687,7 @@ impl Desk {
                 None => {
                     let member = store::members::get(&tx, member_id)?.expect("indexed");
                     let earns = row.at.date() >= opening;
-                    record_sale(&tx, ctx, &settings, &member, &row.receipt_no, row.amount, row.at, earns, None)?;
+                    record_sale(&tx, ctx, &settings, &member, &row.receipt_no, row.amount, row.at, earns, None, None)?;
                 }
                 Some(of) => {
                     let sale = store::receipts::by_no(&tx, of)?.ok_or_else(|| {

@@ -408,6 +408,7 @@ impl Desk {
             referred_by,
             card_code: row.card_code.clone(),
             stored_value: crate::stored_value::view_of(conn, row.id)?,
+            sv_pin: store::stored_value::pin_state(conn, row.id)?.hash.is_some(),
             notes: row.notes.clone(),
             lots: lots
                 .iter()

@@ -5,8 +5,6 @@
 
 use crate::export::{table_bytes, ExportFormat};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation, Role};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::staff::{check_pin, normalise_staff_name, sign_in_verdict, SignInVerdict};
 use rand_core::{OsRng, RngCore};
@@ -141,15 +139,11 @@ fn invalid(e: loyalty::staff::StaffError) -> DeskError {
 /// The Argon2id hash of a PIN (PHC string with its own random salt).
 pub fn hash_pin(pin: &str) -> DeskResult<String> {
     check_pin(pin).map_err(invalid)?;
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DeskError::new(ErrorCode::Internal, format!("PIN 无法加密：{e}")))
+    crate::pin_hash::hash(pin)
 }
 
 fn pin_matches(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok()).unwrap_or(false)
+    crate::pin_hash::matches(hash, pin)
 }
 
 fn not_found(name: &str) -> DeskError {

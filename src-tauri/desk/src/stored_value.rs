@@ -19,7 +19,12 @@ impl From<StoredValueError> for DeskError {
     fn from(e: StoredValueError) -> DeskError {
         let code = match e {
             StoredValueError::NotEnough { .. } => ErrorCode::StoredValueInsufficient,
-            StoredValueError::PinShape => ErrorCode::InvalidInput,
+            StoredValueError::PinShape => ErrorCode::InvalidPin,
+            StoredValueError::RuleThreshold
+            | StoredValueError::RuleBonusMoney
+            | StoredValueError::RuleBonusPoints
+            | StoredValueError::RuleBonusCoupon
+            | StoredValueError::RuleDates => ErrorCode::InvalidInput,
             StoredValueError::TopUpOutOfRange(_)
             | StoredValueError::NothingTaken
             | StoredValueError::MoreThanDue(_)
@@ -85,6 +90,31 @@ pub struct TopUpRuleView {
     pub active: bool,
     /// 充500送50.
     pub label: String,
+    /// When and by whom it was made (empty for the defaults of a new store).
+    pub created_at: String,
+    pub created_by: Option<String>,
+    /// When and by whom it was retired (an edit retires the rule and makes its successor).
+    pub retired_at: Option<String>,
+    pub retired_by: Option<String>,
+    pub replaced_by: Option<i64>,
+}
+
+/// A top-up rule as the manager writes it: threshold and bonus in yuan, the bonus kind
+/// `money`, `points` or `coupon` (a template key), and the dates it runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TopUpRuleInput {
+    /// The rule this one replaces (an edit); none for a new rule.
+    pub replaces: Option<i64>,
+    pub threshold: String,
+    pub bonus_kind: String,
+    /// Bonus money in yuan (`money`).
+    pub bonus: Option<String>,
+    pub bonus_points: Option<i64>,
+    /// The coupon template's key (`coupon`).
+    pub bonus_coupon: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
 }
 
 fn rule_of(row: &TopUpRuleRow) -> DeskResult<TopUpRule> {
@@ -121,11 +151,17 @@ fn account_text(fen: i64) -> String {
 pub struct AccountView {
     pub principal: String,
     pub bonus: String,
+    /// Principal and bonus together: what the member can pay with.
+    pub total: String,
 }
 
 impl AccountView {
     pub(crate) fn from_fen(principal: i64, bonus: i64) -> AccountView {
-        AccountView { principal: account_text(principal), bonus: account_text(bonus) }
+        AccountView {
+            principal: account_text(principal),
+            bonus: account_text(bonus),
+            total: account_text(principal + bonus),
+        }
     }
 }
 
@@ -135,13 +171,25 @@ pub(crate) fn view_of(conn: &store::Connection, member_id: i64) -> DeskResult<Ac
 }
 
 impl Desk {
-    /// The top-up rules, lowest threshold first.
-    pub fn top_up_rules(&self, ctx: &Ctx) -> DeskResult<Vec<TopUpRuleView>> {
+    /// The top-up rules, lowest threshold first: those running and, with `history`, the
+    /// retired ones too (who made and retired each, and when).
+    pub fn top_up_rules(&self, ctx: &Ctx, history: bool) -> DeskResult<Vec<TopUpRuleView>> {
         ctx.require(Operation::Lookup)?;
-        store::stored_value::rules(self.store.conn())?
+        let conn = self.store.conn();
+        let mut made: std::collections::HashMap<i64, store::stored_value::RuleHistory> =
+            store::stored_value::rule_history(conn)?.into_iter().collect();
+        store::stored_value::rules(conn)?
             .iter()
+            .filter(|row| history || row.active)
             .map(|row| {
                 let rule = rule_of(row)?;
+                let h = made.remove(&row.id).unwrap_or(store::stored_value::RuleHistory {
+                    created_at: String::new(),
+                    created_by: None,
+                    retired_at: None,
+                    retired_by: None,
+                    replaced_by: None,
+                });
                 Ok(TopUpRuleView {
                     id: row.id,
                     threshold: account_text(row.threshold_fen),
@@ -153,21 +201,163 @@ impl Desk {
                     until: row.valid_until,
                     active: row.active,
                     label: label(&rule),
+                    created_at: h.created_at,
+                    created_by: h.created_by,
+                    retired_at: h.retired_at,
+                    retired_by: h.retired_by,
+                    replaced_by: h.replaced_by,
                 })
             })
             .collect()
+    }
+
+    /// Saves a top-up rule (the manager's): a new one, or an edit of `replaces`, which is
+    /// retired and names its successor, so each top-up keeps the rule it got. Audited.
+    pub fn save_top_up_rule(&mut self, ctx: &Ctx, input: &TopUpRuleInput) -> DeskResult<TopUpRuleView> {
+        ctx.require(Operation::EditSettings)?;
+        let threshold = parse_amount(&input.threshold)?;
+        let bonus = match input.bonus_kind.trim() {
+            "money" => TopUpBonus::Money(parse_amount(input.bonus.as_deref().unwrap_or(""))?),
+            "points" => TopUpBonus::Points(input.bonus_points.unwrap_or(0)),
+            "coupon" => TopUpBonus::Coupon(input.bonus_coupon.clone().unwrap_or_default().trim().to_string()),
+            other => {
+                return Err(DeskError::new(
+                    ErrorCode::InvalidInput,
+                    format!("赠送方式须为 money（赠送金）、points（积分）或 coupon（优惠券），收到“{other}”"),
+                ))
+            }
+        };
+        let rule = TopUpRule { threshold, bonus, from: input.from, until: input.until };
+        sv::check_rule(&rule)?;
+        let id = self.store.write(|tx| {
+            if let TopUpBonus::Coupon(key) = &rule.bonus {
+                if store::coupons::template_by_key(&tx, key)?.is_none() {
+                    return Err(DeskError::new(ErrorCode::CouponNotFound, format!("没有名为“{key}”的券模板")));
+                }
+            }
+            let before = match input.replaces {
+                Some(old) => {
+                    let row = store::stored_value::rules(&tx)?.into_iter().find(|r| r.id == old && r.active);
+                    let row = row.ok_or_else(|| {
+                        DeskError::new(ErrorCode::InvalidInput, format!("充值规则 {old} 不存在或已停用，请刷新后再改"))
+                    })?;
+                    Some(label(&rule_of(&row)?))
+                }
+                None => None,
+            };
+            let now = ctx.now_text();
+            let (kind, bonus_fen, bonus_points, template) = match &rule.bonus {
+                TopUpBonus::Money(m) => ("money", to_fen(*m), 0, None),
+                TopUpBonus::Points(p) => ("points", 0, *p, None),
+                TopUpBonus::Coupon(key) => ("coupon", 0, 0, Some(key.as_str())),
+            };
+            let id = store::stored_value::insert_rule(
+                &tx,
+                &store::stored_value::NewTopUpRule {
+                    threshold_fen: to_fen(rule.threshold),
+                    bonus_kind: kind,
+                    bonus_fen,
+                    bonus_points,
+                    bonus_template: template,
+                    valid_from: rule.from,
+                    valid_until: rule.until,
+                    staff_id: ctx.staff_id,
+                    created_at: &now,
+                },
+            )?;
+            if let Some(old) = input.replaces {
+                store::stored_value::retire_rule(&tx, old, Some(id), ctx.staff_id, &now)?;
+            }
+            let dates = match (rule.from, rule.until) {
+                (None, None) => String::new(),
+                (f, u) => format!(
+                    "（{} 至 {}）",
+                    f.map(|d| d.to_string()).unwrap_or_else(|| "不限".into()),
+                    u.map(|d| d.to_string()).unwrap_or_else(|| "不限".into())
+                ),
+            };
+            crate::audit(
+                &tx,
+                ctx,
+                "sv.rule_saved",
+                "top_up_rule",
+                Some(&id.to_string()),
+                before.as_deref(),
+                Some(&format!("{}{dates}", label(&rule))),
+            )?;
+            Ok(id)
+        })?;
+        self.top_up_rules(ctx, true)?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| DeskError::new(ErrorCode::Internal, "刚保存的充值规则读不到"))
+    }
+
+    /// Stops a top-up rule (the manager's); it stays in the history. Audited.
+    pub fn retire_top_up_rule(&mut self, ctx: &Ctx, rule_id: i64) -> DeskResult<()> {
+        ctx.require(Operation::EditSettings)?;
+        self.store.write(|tx| {
+            let row = store::stored_value::rules(&tx)?
+                .into_iter()
+                .find(|r| r.id == rule_id && r.active)
+                .ok_or_else(|| DeskError::new(ErrorCode::InvalidInput, format!("充值规则 {rule_id} 不存在或已停用")))?;
+            store::stored_value::retire_rule(&tx, rule_id, None, ctx.staff_id, &ctx.now_text())?;
+            crate::audit(
+                &tx,
+                ctx,
+                "sv.rule_retired",
+                "top_up_rule",
+                Some(&rule_id.to_string()),
+                Some(&label(&rule_of(&row)?)),
+                None,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Sets, changes or (with `None`) removes a member's 6-digit payment PIN. The member
+    /// types it at the desk; only its Argon2 hash is kept, and the audit never shows it.
+    pub fn set_sv_pin(&mut self, ctx: &Ctx, member: &str, pin: Option<&str>) -> DeskResult<bool> {
+        ctx.require(Operation::EditMember)?;
+        let hash = match pin.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => {
+                sv::check_pin(p)?;
+                Some(crate::pin_hash::hash(p)?)
+            }
+            None => None,
+        };
+        self.store.write(|tx| {
+            let row = resolve(&tx, member)?;
+            if row.archived {
+                return Err(DeskError::new(ErrorCode::MemberArchived, format!("会员 {} 已归档", row.member_no)));
+            }
+            store::stored_value::set_pin(&tx, row.id, hash.as_deref())?;
+            let action = if hash.is_some() { "member.sv_pin_set" } else { "member.sv_pin_cleared" };
+            crate::audit_for(&tx, ctx, Some(&row.member_no), action, "member", Some(&row.member_no), None, None)?;
+            Ok(hash.is_some())
+        })
     }
 
     /// Tops up a member's stored value under its own receipt number: the highest rule the
     /// amount reaches on that day gives its bonus once. The same receipt sent again returns
     /// the account as it is and adds nothing; a top-up earns no points and is no visit.
     pub fn top_up(&mut self, ctx: &Ctx, input: &TopUpInput) -> DeskResult<TopUpOutcome> {
+        self.top_up_in(ctx, input, true)
+    }
+
+    /// What a top-up would give (the rule and its bonus, the account after) without
+    /// recording it, for the desk to show before confirming: the same operation, rolled back.
+    pub fn top_up_quote(&mut self, ctx: &Ctx, input: &TopUpInput) -> DeskResult<TopUpOutcome> {
+        self.top_up_in(ctx, input, false)
+    }
+
+    fn top_up_in(&mut self, ctx: &Ctx, input: &TopUpInput, commit: bool) -> DeskResult<TopUpOutcome> {
         ctx.require(Operation::TopUp)?;
         let amount = sv::check_top_up(parse_amount(&input.amount)?)?;
         let receipt_no = check_receipt_no(&input.receipt)?;
         let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        self.store.write(|tx| {
+        self.store.run(commit, |tx| {
             let member = resolve(&tx, &input.member)?;
             let greet = greeting(&member.name, member.gender);
             if let Some(existing) = store::stored_value::top_up_by_no(&tx, &receipt_no)? {

@@ -58,6 +58,8 @@ pub struct MemberCard {
     pub card_code: Option<String>,
     /// Stored value (rules §14): principal and bonus.
     pub stored_value: crate::stored_value::AccountView,
+    /// The member set a payment PIN for stored value.
+    pub sv_pin: bool,
     pub notes: String,
     pub lots: Vec<LotView>,
     pub expiring_within_30_days: Option<ExpiringPoints>,
@@ -113,6 +115,23 @@ pub struct ReceiptOutcome {
     pub coupon_used: Option<String>,
     pub gift: Option<String>,
     pub duplicate: bool,
+    /// A sale: what it took from stored value (both parts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sv_taken: Option<String>,
+    /// A refund: what it gave back to stored value (both parts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sv_returned: Option<String>,
+    /// The principal (本金) part of what was taken or given back.
+    pub sv_principal: String,
+    /// The bonus (赠送) part of what was taken or given back.
+    pub sv_bonus: String,
+    /// Paid (or paid back) another way: cash, card, mobile.
+    pub other_payment: String,
+    /// The member's stored-value account after it.
+    pub principal: String,
+    pub bonus_balance: String,
+    /// The member set a payment PIN: the till asks for it before taking stored value.
+    pub sv_pin_required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

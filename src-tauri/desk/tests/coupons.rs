@@ -23,6 +23,8 @@ fn pay(
             receipt: receipt.into(),
             coupon: coupon.map(Into::into),
             at: None,
+            stored_value: None,
+            sv_pin: None,
         },
     )
 }
@@ -266,6 +268,8 @@ fn a_quote_shows_the_checkout_and_writes_nothing() {
                 receipt: "R1".into(),
                 coupon: Some(pack.clone()),
                 at: None,
+                stored_value: None,
+                sv_pin: None,
             },
         )
         .unwrap();

@@ -191,6 +191,8 @@ fn sales_cannot_be_dated_after_the_store_date_or_before_the_opening_day() {
         receipt: "R1".into(),
         coupon: None,
         at: at(t),
+        stored_value: None,
+        sv_pin: None,
     };
     assert_eq!(desk.checkout(&ctx, &input("2026-11-24 09:00")).unwrap_err().code, ErrorCode::DateInFuture);
     assert_eq!(desk.checkout(&ctx, &input("2026-11-22 09:00")).unwrap_err().code, ErrorCode::DateBeforeOpening);

@@ -322,7 +322,7 @@ fn a_server_connection_runs_without_jit() {
 }
 
 #[test]
-fn counters_topping_up_and_paying_out_one_account_at_once_never_overdraw_it() {
+fn counters_topping_up_paying_and_paying_out_one_account_at_once_never_overdraw_it() {
     let (location, _dir) = fresh_location();
     let mut first = counter(&location, None, "前台1");
     let ctx = day(&mut first, "2026-12-01");
@@ -350,9 +350,21 @@ fn counters_topping_up_and_paying_out_one_account_at_once_never_overdraw_it() {
                 barrier.wait();
                 let mut paid_out = 0i64;
                 for round in 0..8 {
-                    // Every counter tries to pay out 300 of principal; some top up 100.
+                    // Every counter tries to pay out 300 of principal and to pay a 150 sale
+                    // from stored value; some top up 100.
                     if let Ok(p) = desk.payout(&ctx, "13800000001", "300", "测试") {
                         paid_out += loyalty::money::to_fen(p.principal_paid.parse().unwrap());
+                    }
+                    let sale = desk::checkout::CheckoutInput {
+                        member: "13800000001".into(),
+                        amount: "150".into(),
+                        receipt: format!("S{c}-{round}"),
+                        stored_value: Some("150".into()),
+                        ..Default::default()
+                    };
+                    match desk.checkout(&ctx, &sale) {
+                        Ok(o) => paid_out += loyalty::money::to_fen(o.sv_principal.parse().unwrap()),
+                        Err(e) => assert_eq!(e.code, desk::ErrorCode::StoredValueInsufficient, "{}", e.message),
                     }
                     if round % 2 == 0 {
                         let input = desk::stored_value::TopUpInput {
@@ -372,7 +384,8 @@ fn counters_topping_up_and_paying_out_one_account_at_once_never_overdraw_it() {
     let after = Desk::open_location(&location).unwrap();
     assert_ledger_invariants(&after);
     let principal = scalar(&after, "SELECT sv_principal_fen FROM members WHERE phone = '13800000001'");
-    // 1,000 plus 4 counters × 4 top-ups of 100, less what was paid out: nothing lost or doubled.
+    // 1,000 plus 4 counters × 4 top-ups of 100, less what was paid out and spent: nothing lost
+    // or doubled.
     assert_eq!(principal, 100_000 + 4 * 4 * 10_000 - paid_out);
     assert!(principal >= 0);
     assert_eq!(scalar(&after, "SELECT count(*) FROM top_ups"), 1 + 16);

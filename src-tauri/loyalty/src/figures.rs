@@ -256,6 +256,8 @@ pub struct SvMonth {
     pub refund: i64,
     /// Principal paid out (negative).
     pub payout: i64,
+    /// Principal brought in from another system by an import.
+    pub brought_in: i64,
     /// The change of principal and of bonus that month, every kind together.
     pub principal_change: i64,
     pub bonus_change: i64,
@@ -269,6 +271,8 @@ pub struct StoredValueFigures {
     pub spent: Decimal,
     pub refunded: Decimal,
     pub paid_out: Decimal,
+    /// Principal brought in from another system (imports).
+    pub brought_in: Decimal,
     /// Outstanding principal at the period's end: the store's liability.
     pub principal: Decimal,
     pub bonus_outstanding: Decimal,
@@ -284,6 +288,7 @@ fn stored_value_figures(facts: &Facts, period: Period) -> StoredValueFigures {
         spent: from_fen(-sum(|m| m.spend)),
         refunded: from_fen(sum(|m| m.refund)),
         paid_out: from_fen(-sum(|m| m.payout)),
+        brought_in: from_fen(sum(|m| m.brought_in)),
         principal: from_fen(upto.clone().map(|m| m.principal_change).sum()),
         bonus_outstanding: from_fen(upto.map(|m| m.bonus_change).sum()),
     }
@@ -866,11 +871,14 @@ mod tests {
             spend,
             refund,
             payout,
+            brought_in: 0,
             principal_change,
             bonus_change,
         };
         let facts = Facts {
             stored_value: vec![
+                // August: 80 brought in from the old system by an import.
+                SvMonth { brought_in: 8000, principal_change: 8000, ..m("2026-08-01", 0, 0, 0, 0, 0, 0, 0) },
                 m("2026-09-01", 50000, 5000, 0, 0, 0, 50000, 5000),
                 m(
                     "2026-10-01",
@@ -891,10 +899,12 @@ mod tests {
             (f.topped_up, f.bonus, f.spent, f.refunded, f.paid_out),
             (y("1000"), y("120"), y("300"), y("100"), y("200"))
         );
-        // Owed at October's end: 500 + 1000 − 272.73 + 90.91 − 200 principal, 50 + 120 − 27.27 + 9.09 − 20 bonus.
-        assert_eq!((f.principal, f.bonus_outstanding), (y("1118.18"), y("131.82")));
+        // Owed at October's end: 80 + 500 + 1000 − 272.73 + 90.91 − 200 principal, 50 + 120 − 27.27 + 9.09 − 20 bonus.
+        assert_eq!((f.principal, f.bonus_outstanding, f.brought_in), (y("1198.18"), y("131.82"), y("0")));
         let september = figures(Period::month(d("2026-09-01")), &facts, Decimal::ZERO).stored_value;
-        assert_eq!((september.topped_up, september.principal, september.spent), (y("500"), y("500"), y("0")));
+        assert_eq!((september.topped_up, september.principal, september.spent), (y("500"), y("580"), y("0")));
+        let august = figures(Period::month(d("2026-08-01")), &facts, Decimal::ZERO).stored_value;
+        assert_eq!((august.topped_up, august.brought_in, august.principal), (y("0"), y("80"), y("80")));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct ProgramSettings {
     pub point_value: Decimal,
     /// The tier model (rules §5).
     pub tiers: TierSettings,
+    /// The store's name as the member card and the slip print it.
+    pub store_name: String,
 }
 
 impl Default for ProgramSettings {
@@ -63,6 +65,7 @@ impl Default for ProgramSettings {
             idle_lock_minutes: 10,
             point_value: Decimal::new(10, 2),
             tiers: TierSettings::default(),
+            store_name: "本店".to_string(),
         }
     }
 }
@@ -77,6 +80,8 @@ pub enum SettingsError {
     OutOfRange { field: &'static str, label: &'static str, min: String, max: String },
     #[error("赠品名称（gift_label）须为 1 到 20 个字")]
     GiftLabel,
+    #[error("店名（store_name）须为 1 到 30 个字")]
+    StoreName,
 }
 
 impl SettingsError {
@@ -87,6 +92,7 @@ impl SettingsError {
             SettingsError::Multipliers => "multipliers",
             SettingsError::OutOfRange { field, .. } => field,
             SettingsError::GiftLabel => "gift_label",
+            SettingsError::StoreName => "store_name",
         }
     }
 }
@@ -117,6 +123,10 @@ impl ProgramSettings {
         let label = self.gift_label.trim().chars().count();
         if label == 0 || label > 20 {
             return Err(SettingsError::GiftLabel);
+        }
+        let name = self.store_name.trim().chars().count();
+        if name == 0 || name > 30 {
+            return Err(SettingsError::StoreName);
         }
         within("max_unconfirmed_jump_days", "无需确认的日期跳跃天数", self.max_unconfirmed_jump_days, 1, 365)?;
         for p in self.interaction_points {

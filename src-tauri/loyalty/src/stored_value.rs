@@ -94,6 +94,16 @@ pub enum StoredValueError {
     PayoutOutOfRange(String),
     #[error("支付密码须为 6 位数字")]
     PinShape,
+    #[error("充值规则的门槛须在 10.00 到 50,000.00 元之间")]
+    RuleThreshold,
+    #[error("赠送金额须大于 0 且不超过充值门槛")]
+    RuleBonusMoney,
+    #[error("赠送积分须在 1 到 100000 之间")]
+    RuleBonusPoints,
+    #[error("赠送优惠券须选一个券模板")]
+    RuleBonusCoupon,
+    #[error("充值规则的结束日期不能早于开始日期")]
+    RuleDates,
 }
 
 /// A top-up amount within 10.00 … 50,000.00.
@@ -102,6 +112,29 @@ pub fn check_top_up(amount: Money) -> Result<Money, StoredValueError> {
         return Err(StoredValueError::TopUpOutOfRange(crate::money::format(amount)));
     }
     Ok(with_two_places(amount))
+}
+
+/// A rule the manager may save: a threshold a top-up can reach, a bonus that is something
+/// (money more than nothing and at most the threshold, 1–100,000 points, or a named coupon
+/// template), and dates in order.
+pub fn check_rule(rule: &TopUpRule) -> Result<(), StoredValueError> {
+    if rule.threshold < MIN_TOP_UP || rule.threshold > MAX_TOP_UP || rule.threshold != round_half_up(rule.threshold) {
+        return Err(StoredValueError::RuleThreshold);
+    }
+    match &rule.bonus {
+        TopUpBonus::Money(m) if *m <= Decimal::ZERO || *m > rule.threshold || *m != round_half_up(*m) => {
+            return Err(StoredValueError::RuleBonusMoney)
+        }
+        TopUpBonus::Points(p) if !(1..=100_000).contains(p) => return Err(StoredValueError::RuleBonusPoints),
+        TopUpBonus::Coupon(key) if key.trim().is_empty() => return Err(StoredValueError::RuleBonusCoupon),
+        _ => {}
+    }
+    if let (Some(from), Some(until)) = (rule.from, rule.until) {
+        if until < from {
+            return Err(StoredValueError::RuleDates);
+        }
+    }
+    Ok(())
 }
 
 /// The rule a top-up of `amount` on `day` gets: the highest threshold reached among the
@@ -145,6 +178,27 @@ pub fn basis_after_refunds(paid: Money, bonus_part: Money, refunded: Money) -> M
         return with_two_places(Decimal::ZERO);
     }
     with_two_places(kept - round_half_up(kept * bonus_part / paid))
+}
+
+/// The points a refund claws back from a sale that earned `earned` on `paid`, `bonus_part`
+/// of it bonus money, after earlier refunds `refunded_before` (rules §4 with §14): the
+/// sale keeps the points of its basis after the refunds, and this refund takes the
+/// increase of what is lost over what earlier refunds took. A sale without bonus money has
+/// basis `paid − R`, the plain claw-back.
+pub fn clawback_for_refund(
+    earned: i64,
+    paid: Money,
+    bonus_part: Money,
+    refunded_before: Money,
+    refund: Money,
+    multiplier: Decimal,
+    settings: &crate::ProgramSettings,
+) -> i64 {
+    let lost = |refunded: Money| {
+        let kept = crate::points::earned_points(basis_after_refunds(paid, bonus_part, refunded), multiplier, settings);
+        (earned - kept).max(0)
+    };
+    (lost(refunded_before + refund) - lost(refunded_before)).max(0)
 }
 
 /// What a refund of `refund` gives back to the account, and how much is paid back another
@@ -192,6 +246,43 @@ pub fn check_pin(pin: &str) -> Result<(), StoredValueError> {
 
 /// Wrong PIN tries that lock paying by stored value until the next store day.
 pub const PIN_TRIES: u32 = 5;
+
+/// The wrong tries that count on `store_date`: those counted on an earlier day are
+/// forgotten (the lock lasts until the next store day).
+pub fn pin_fails_today(fails: i64, failed_on: Option<NaiveDate>, store_date: NaiveDate) -> u32 {
+    if failed_on == Some(store_date) {
+        u32::try_from(fails.max(0)).unwrap_or(u32::MAX)
+    } else {
+        0
+    }
+}
+
+/// Whether paying by stored value is locked on `store_date` after wrong PIN tries.
+pub fn pin_locked(fails: i64, failed_on: Option<NaiveDate>, store_date: NaiveDate) -> bool {
+    pin_fails_today(fails, failed_on, store_date) >= PIN_TRIES
+}
+
+/// How much of a sale the cashier asked to pay from stored value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SvRequest {
+    /// As much as the account covers of what is due.
+    All,
+    Amount(Money),
+}
+
+/// What a checkout takes from the account: `all` takes what is due up to the balance (none
+/// when nothing is due); an amount must be within the balance and what is due.
+pub fn amount_to_take(request: SvRequest, account: Account, due: Money) -> Result<Money, StoredValueError> {
+    match request {
+        SvRequest::All if due <= Decimal::ZERO => Ok(with_two_places(Decimal::ZERO)),
+        SvRequest::All if account.total() <= Decimal::ZERO => Err(StoredValueError::NotEnough {
+            balance: crate::money::format(account.total()),
+            wanted: crate::money::format(due),
+        }),
+        SvRequest::All => Ok(with_two_places(due.min(account.total()))),
+        SvRequest::Amount(taken) => split_payment(account, taken, due).map(|p| p.total()),
+    }
+}
 
 /// The Luhn check digit of `digits` (each 0–9).
 pub fn luhn_digit(digits: &[u8]) -> u8 {
@@ -321,6 +412,63 @@ mod tests {
     }
 
     #[test]
+    fn a_refund_claws_back_the_points_of_the_basis_it_removes() {
+        let settings = crate::ProgramSettings::default();
+        // 399.99 paid, 27.27 of it bonus money: 372 points earned on 372.72 (regular, ×1).
+        let earned = crate::points::earned_points(points_basis(m("399.99"), m("27.27")), Decimal::ONE, &settings);
+        assert_eq!(earned, 372);
+        // Refund 100: the basis falls to 279.54, so the sale keeps 279 and gives back 93.
+        let first = clawback_for_refund(earned, m("399.99"), m("27.27"), m("0"), m("100"), Decimal::ONE, &settings);
+        assert_eq!(first, 93);
+        // Refunding the rest takes the other 279: nothing is left of the sale's points.
+        let rest = clawback_for_refund(earned, m("399.99"), m("27.27"), m("100"), m("299.99"), Decimal::ONE, &settings);
+        assert_eq!(first + rest, earned);
+        // Without bonus money it is the plain claw-back of rules §4.
+        let plain = crate::points::clawback_for_refund(399, m("399.99"), m("0"), m("100"), Decimal::ONE, &settings);
+        assert_eq!(clawback_for_refund(399, m("399.99"), m("0"), m("0"), m("100"), Decimal::ONE, &settings), plain);
+    }
+
+    #[test]
+    fn all_takes_what_is_due_up_to_the_balance() {
+        let account = Account { principal: m("500"), bonus: m("50") };
+        assert_eq!(amount_to_take(SvRequest::All, account, m("399.99")), Ok(m("399.99")));
+        assert_eq!(amount_to_take(SvRequest::All, account, m("600")), Ok(m("550")));
+        assert_eq!(amount_to_take(SvRequest::All, account, m("0")), Ok(m("0")));
+        assert!(matches!(
+            amount_to_take(SvRequest::All, Account::default(), m("10")),
+            Err(StoredValueError::NotEnough { .. })
+        ));
+        assert_eq!(amount_to_take(SvRequest::Amount(m("300")), account, m("399.99")), Ok(m("300")));
+        assert!(amount_to_take(SvRequest::Amount(m("400")), account, m("399.99")).is_err());
+    }
+
+    #[test]
+    fn five_wrong_pins_lock_until_the_next_store_day() {
+        let today = d("2026-12-01");
+        assert!(!pin_locked(4, Some(today), today));
+        assert!(pin_locked(5, Some(today), today));
+        assert!(!pin_locked(5, Some(d("2026-11-30")), today));
+        assert_eq!(pin_fails_today(3, Some(d("2026-11-30")), today), 0);
+    }
+
+    #[test]
+    fn a_rule_is_checked_before_it_is_saved() {
+        let rule = |threshold: &str, bonus| TopUpRule { threshold: m(threshold), bonus, from: None, until: None };
+        assert_eq!(check_rule(&rule("500", TopUpBonus::Money(m("50")))), Ok(()));
+        assert_eq!(check_rule(&rule("5", TopUpBonus::Money(m("1")))), Err(StoredValueError::RuleThreshold));
+        assert_eq!(check_rule(&rule("500", TopUpBonus::Money(m("0")))), Err(StoredValueError::RuleBonusMoney));
+        assert_eq!(check_rule(&rule("500", TopUpBonus::Money(m("600")))), Err(StoredValueError::RuleBonusMoney));
+        assert_eq!(check_rule(&rule("500", TopUpBonus::Points(0))), Err(StoredValueError::RuleBonusPoints));
+        assert_eq!(check_rule(&rule("500", TopUpBonus::Coupon(" ".into()))), Err(StoredValueError::RuleBonusCoupon));
+        let backwards = TopUpRule {
+            from: Some(d("2026-12-31")),
+            until: Some(d("2026-12-01")),
+            ..rule("500", TopUpBonus::Points(500))
+        };
+        assert_eq!(check_rule(&backwards), Err(StoredValueError::RuleDates));
+    }
+
+    #[test]
     fn a_payout_takes_the_bonus_in_proportion() {
         let account = Account { principal: m("500"), bonus: m("50") };
         assert_eq!(payout(account, Some(m("200"))).unwrap(), Parts { principal: m("200"), bonus: m("20") });
@@ -381,6 +529,32 @@ mod tests {
                 prop_assert!(back.principal >= Decimal::ZERO && back.bonus >= Decimal::ZERO && other >= Decimal::ZERO);
                 returned = Parts { principal: returned.principal + back.principal, bonus: returned.bonus + back.bonus };
                 prop_assert!(returned.principal <= taken.principal && returned.bonus <= taken.bonus);
+            }
+        }
+
+        #[test]
+        fn claw_backs_add_up_to_at_most_what_the_sale_earned(
+            paid_fen in 1i64..=1_000_000, bonus_share in 0u32..=1000,
+            refunds in proptest::collection::vec(1i64..=1_000_000, 1..6)
+        ) {
+            let settings = crate::ProgramSettings::default();
+            let paid = crate::money::from_fen(paid_fen);
+            let bonus = round_half_up(paid * Decimal::from(bonus_share) / Decimal::from(1000));
+            let earned = crate::points::earned_points(points_basis(paid, bonus), Decimal::ONE, &settings);
+            let (mut refunded, mut clawed) = (Decimal::ZERO, 0);
+            for fen in refunds {
+                let refund = crate::money::from_fen(fen).min(paid - refunded);
+                if refund <= Decimal::ZERO {
+                    break;
+                }
+                let c = clawback_for_refund(earned, paid, bonus, refunded, refund, Decimal::ONE, &settings);
+                prop_assert!(c >= 0);
+                clawed += c;
+                refunded += refund;
+            }
+            prop_assert!(clawed <= earned);
+            if refunded == paid {
+                prop_assert_eq!(clawed, earned);
             }
         }
 

@@ -314,6 +314,7 @@ pub fn facts(conn: &Connection, from: NaiveDate, to: NaiveDate, branch: Option<i
             "spend" => row.spend += principal + bonus,
             "refund" => row.refund += principal + bonus,
             "payout" => row.payout += principal,
+            "opening" => row.brought_in += principal,
             // Out of one account and into another: only the owed amounts move (by nothing).
             "merge" => {}
             other => return Err(damaged("sv_ledger kind", other)),

@@ -288,13 +288,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0011_figures_summaries.sql")),
         M::up(include_str!("migrations/0012_member_cards.sql")),
         M::up(include_str!("migrations/0013_stored_value.sql")),
+        M::up(include_str!("migrations/0014_stored_value_payments.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    13
+    14
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

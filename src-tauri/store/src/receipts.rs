@@ -23,6 +23,10 @@ pub struct ReceiptRow {
     pub history: bool,
     pub at: NaiveDateTime,
     pub staff_id: i64,
+    /// A sale: the principal it took from stored value; a refund: the principal it gave back.
+    pub sv_principal_fen: i64,
+    /// A sale: the bonus it took from stored value; a refund: the bonus it gave back.
+    pub sv_bonus_fen: i64,
 }
 
 pub struct NewReceipt<'a> {
@@ -41,10 +45,12 @@ pub struct NewReceipt<'a> {
     pub at: NaiveDateTime,
     pub staff_id: i64,
     pub created_at: &'a str,
+    pub sv_principal_fen: i64,
+    pub sv_bonus_fen: i64,
 }
 
 const COLUMNS: &str = "id, receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, refunded_fen,
-    multiplier, points, gift, coupon_id, history, at, staff_id";
+    multiplier, points, gift, coupon_id, history, at, staff_id, sv_principal_fen, sv_bonus_fen";
 
 fn row_to_receipt(r: &Row<'_>) -> crate::db::Result<ReceiptRow> {
     Ok(ReceiptRow {
@@ -64,14 +70,17 @@ fn row_to_receipt(r: &Row<'_>) -> crate::db::Result<ReceiptRow> {
         history: r.get(13)?,
         at: r.get(14)?,
         staff_id: r.get(15)?,
+        sv_principal_fen: r.get(16)?,
+        sv_bonus_fen: r.get(17)?,
     })
 }
 
 pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
     let id = conn.prepare_cached(
         "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
-            points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id",
+            points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
+            sv_bonus_fen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING id",
     )?
     .query_row(
         params![
@@ -92,7 +101,9 @@ pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
             n.staff_id,
             n.created_at,
             conn.station().branch_id,
-            conn.station().counter
+            conn.station().counter,
+            n.sv_principal_fen,
+            n.sv_bonus_fen
         ],
         |r| r.get(0),
     )?;
@@ -125,6 +136,17 @@ pub fn add_refunded(conn: &Connection, sale_id: i64, fen: i64) -> Result<()> {
         Some(after) => crate::sales_months::add_refund(conn, sale_id, after - fen, fen),
         None => Ok(()),
     }
+}
+
+/// What the refunds of a sale gave back to stored value so far: (principal, bonus) in fen.
+pub fn sv_returned(conn: &Connection, sale_id: i64) -> Result<(i64, i64)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT CAST(coalesce(sum(sv_principal_fen), 0) AS BIGINT), CAST(coalesce(sum(sv_bonus_fen), 0) AS BIGINT)
+             FROM receipts
+             WHERE refund_of = ?1 AND kind = 'refund'",
+        )?
+        .query_row([sale_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// A member's receipts, newest first.

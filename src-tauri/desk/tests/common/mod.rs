@@ -204,4 +204,32 @@ pub fn assert_ledger_invariants(desk: &Desk) {
         assert_eq!((principal, bonus), (principal_sum, bonus_sum), "member {id}: the account is the sum of its ledger");
         assert!(principal >= 0 && bonus >= 0, "member {id}: stored value never negative");
     }
+    // A refund never gives back more of either part than its sale took, and each sale's
+    // and refund's parts are those of its ledger entry.
+    let mut stmt = c
+        .prepare(
+            "SELECT s.receipt_no, s.sv_principal_fen, s.sv_bonus_fen,
+                CAST(coalesce(sum(r.sv_principal_fen), 0) AS BIGINT), CAST(coalesce(sum(r.sv_bonus_fen), 0) AS BIGINT)
+             FROM receipts s LEFT JOIN receipts r ON r.refund_of = s.id
+             WHERE s.kind = 'sale' GROUP BY s.id, s.receipt_no, s.sv_principal_fen, s.sv_bonus_fen",
+        )
+        .unwrap();
+    let sales: Vec<(String, i64, i64, i64, i64)> = stmt
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (no, principal, bonus, back_principal, back_bonus) in sales {
+        assert!(back_principal <= principal && back_bonus <= bonus, "{no}: refunds give back at most what it took");
+    }
+    let mismatched: i64 = c
+        .query_row(
+            "SELECT count(*) FROM receipts r LEFT JOIN sv_ledger l ON l.receipt_id = r.id
+             WHERE (r.sv_principal_fen + r.sv_bonus_fen > 0) <> (l.id IS NOT NULL)
+                OR (l.id IS NOT NULL AND (abs(l.principal_fen) <> r.sv_principal_fen OR abs(l.bonus_fen) <> r.sv_bonus_fen))",
+            (),
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(mismatched, 0, "each receipt's stored-value parts are its ledger entry's");
 }
