@@ -1008,7 +1008,15 @@ async fn a_scanned_card_opens_the_member_and_a_replaced_card_is_refused_by_name(
     w.wait_text("#card-greeting", "张女士您好").await;
     w.wait_text("#card-flags", &code).await;
     w.shot("card-scanned").await;
-    cli_json(&w.db, TODAY, &["member", "card", "M000001", "--replace"], 0);
+    // 补办新卡 on the card, confirmed: a new code, and the old one is refused by name.
+    w.click_centered("#btn-card-replace").await;
+    w.wait_visible("#card-replace-confirm").await;
+    w.click("#card-replace-confirm").await;
+    w.wait_text("#toast", "旧卡已作废").await;
+    let new_code =
+        cli_json(&w.db, TODAY, &["member", "card", "13812345678"], 0)["card_code"].as_str().unwrap().to_string();
+    assert_ne!(new_code, code, "the window issued a new card code");
+    w.wait_text("#card-flags", &new_code).await;
     w.type_into("#search", &format!("{code}{}", enter())).await;
     let toast = w.wait_text("#toast", "此卡已换新，请使用新卡").await;
     assert!(!toast.contains("card_replaced"), "the message, not the code: {toast}");
@@ -1063,6 +1071,41 @@ async fn a_top_up_with_its_bonus_then_part_of_a_sale_by_stored_value_with_the_pi
     let _dir = w.close().await;
     let card = cli_json(&db, TODAY, &["member", "show", "13812345678"], 0);
     assert_eq!(card["stored_value"]["principal"], "318.18", "the window's work is in the data file");
+}
+
+#[tokio::test]
+async fn the_manager_pays_out_stored_value_with_a_reason_and_exports_the_ledger() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|db| {
+        two_members(db);
+        cli_json(db, TODAY, &["topup", "--member", "13812345678", "--amount", "500", "--receipt", "T1"], 0);
+    })
+    .await;
+    w.type_into("#search", &format!("5678{}", enter())).await;
+    w.wait_text("#card-sv-parts", "本金 ¥500.00 + 赠送 ¥50.00").await;
+    // 退储值 of 200 without a reason is refused and nothing moves; with one it pays out
+    // principal and removes the bonus in proportion.
+    w.click_centered("#btn-payout").await;
+    w.wait_text("#payout-account", "本金 ¥500.00").await;
+    w.type_into("#payout-amount", "200").await;
+    w.click("#dlg-payout button[value=ok]").await;
+    w.wait_text("#payout-error", "原因").await;
+    w.type_into("#payout-reason", "会员搬家").await;
+    w.shot("sv-payout-form").await;
+    w.click("#dlg-payout button[value=ok]").await;
+    w.wait_text("#toast", "已退本金 ¥200.00").await;
+    w.wait_text("#card-sv-parts", "本金 ¥300.00").await;
+    w.shot("sv-payout-done").await;
+    // The stored-value ledger of the month, to CSV from the manager's panel.
+    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F6).to_string()).await.unwrap();
+    w.wait_text("#sv-rules", "充500送50").await;
+    w.click_centered("#sv-export-csv").await;
+    w.wait_text("#toast", "储值流水").await;
+    let file = w.dir.path().join(format!("Downloads/储值流水-2026-11-01-{TODAY}.csv"));
+    let csv = String::from_utf8(wait_file(&file).await).unwrap();
+    assert!(csv.contains("M000001") && csv.contains("会员搬家"), "the payout and its reason in the export: {csv}");
+    assert!(csv.contains("500.00") && csv.contains("200.00"), "the top-up and the payout amounts: {csv}");
+    w.close().await;
 }
 
 /// Waits for a file the app writes (a PDF printed in the background) and returns it.

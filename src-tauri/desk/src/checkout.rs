@@ -443,10 +443,11 @@ impl Desk {
             if let PinGate::Passed(hash) = &pin_hash {
                 // The PIN checked before the transaction must still be the member's, and
                 // unlocked (another counter may have changed it meanwhile).
-                if pin.hash.as_deref() != Some(hash.as_str())
-                    || sv::pin_locked(pin.fails, pin.failed_on, ctx.store_date)
-                {
-                    return Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改或已锁定，请重新输入"));
+                if sv::pin_locked(pin.fails, pin.failed_on, ctx.store_date) {
+                    return Err(pin_locked());
+                }
+                if pin.hash.as_deref() != Some(hash.as_str()) {
+                    return Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改，请重新输入"));
                 }
                 if pin.fails != 0 {
                     store::stored_value::clear_pin_failures(&tx, member.id)?;

@@ -169,7 +169,8 @@ pub(crate) fn on_sale(
     paid_fen: i64,
     on: NaiveDate,
 ) -> DeskResult<()> {
-    let sales = store::receipts::sale_count(conn, member.id)?;
+    // Counted up to 2: only "is this the first sale" matters.
+    let sales = store::receipts::sale_count_up_to(conn, member.id, 2)?;
     if sales == 1 {
         issue(conn, ctx, member.id, "repurchase", "首次消费后复购", None)?;
     }
@@ -177,7 +178,8 @@ pub(crate) fn on_sale(
     if !loyalty::coupons::counts_for_referral(paid_fen) {
         return Ok(());
     }
-    let paid_sales = store::receipts::paid_sale_count(conn, member.id, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN)?;
+    let paid_sales =
+        store::receipts::paid_sale_count_up_to(conn, member.id, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN, 2)?;
     if !loyalty::coupons::referral_reward_due(paid_fen, paid_sales, store::coupons::referral_rewarded(conn, member.id)?)
     {
         return Ok(());

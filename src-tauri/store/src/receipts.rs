@@ -158,20 +158,26 @@ pub fn of_member(conn: &Connection, member_id: i64, limit: i64) -> Result<Vec<Re
     Ok(rows)
 }
 
-/// Whether the member has any sale that earned points (their first checkout matters for
-/// later rules) — counts sales of any kind.
-pub fn sale_count(conn: &Connection, member_id: i64) -> Result<i64> {
+/// A member's sales, counted up to `cap` (the rules only ask whether a sale is the first,
+/// so a checkout never counts a long history: the cost stays the same for a member with
+/// thousands of receipts).
+pub fn sale_count_up_to(conn: &Connection, member_id: i64, cap: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale'")?
-        .query_row([member_id], |r| r.get(0))?)
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM receipts WHERE member_id = ?1 AND kind = 'sale' LIMIT ?2) AS s",
+        )?
+        .query_row(params![member_id, cap], |r| r.get(0))?)
 }
 
 /// Sales of a member that paid at least `min_paid_fen` (the rule's threshold for a
-/// referral, `loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN`).
-pub fn paid_sale_count(conn: &Connection, member_id: i64, min_paid_fen: i64) -> Result<i64> {
+/// referral, `loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN`), counted up to `cap`.
+pub fn paid_sale_count_up_to(conn: &Connection, member_id: i64, min_paid_fen: i64, cap: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen >= ?2")?
-        .query_row(crate::params![member_id, min_paid_fen], |r| r.get(0))?)
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM receipts WHERE member_id = ?1 AND kind = 'sale' AND paid_fen >= ?2
+                 LIMIT ?3) AS s",
+        )?
+        .query_row(params![member_id, min_paid_fen, cap], |r| r.get(0))?)
 }
 
 /// Receipt numbers that start with `prefix`, for suggesting the next one.
