@@ -1100,9 +1100,11 @@ async fn the_manager_pays_out_stored_value_with_a_reason_and_exports_the_ledger(
     w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F6).to_string()).await.unwrap();
     w.wait_text("#sv-rules", "充500送50").await;
     w.click_centered("#sv-export-csv").await;
-    w.wait_text("#toast", "储值流水").await;
-    let file = w.dir.path().join(format!("Downloads/储值流水-2026-11-01-{TODAY}.csv"));
-    let csv = String::from_utf8(wait_file(&file).await).unwrap();
+    let toast = w.wait_text("#toast", "储值流水").await;
+    let file = PathBuf::from(toast.split_once("已导出到").map(|(_, p)| p.trim()).unwrap_or_default());
+    assert!(file.starts_with(w.dir.path().join("Downloads")), "into the Downloads folder: {toast}");
+    let csv = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    w.shot("sv-ledger-exported").await;
     assert!(csv.contains("M000001") && csv.contains("会员搬家"), "the payout and its reason in the export: {csv}");
     assert!(csv.contains("500.00") && csv.contains("200.00"), "the top-up and the payout amounts: {csv}");
     w.close().await;
