@@ -314,6 +314,7 @@ fn the_manager_edits_the_top_up_rules_and_each_keeps_its_history() {
     };
     let front = desk::Ctx { role: desk::Role::FrontDesk, ..ctx.clone() };
     assert_eq!(desk.save_top_up_rule(&front, &edit).unwrap_err().code, ErrorCode::NotAllowed);
+    assert_eq!(desk.retire_top_up_rule(&front, five_hundred).unwrap_err().code, ErrorCode::NotAllowed);
     let bad = desk::stored_value::TopUpRuleInput { bonus: Some("800".into()), ..edit.clone() };
     assert_eq!(desk.save_top_up_rule(&ctx, &bad).unwrap_err().code, ErrorCode::InvalidInput);
     let saved = desk.save_top_up_rule(&ctx, &edit).unwrap();
