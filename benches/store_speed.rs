@@ -60,8 +60,8 @@ fn sqlite_fixture() -> PathBuf {
         desk.bring_up_to(today(), true, "").unwrap();
         let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
         // The demo is one transaction of several hundred MB: with the store's own 64 MB page
-        // cache it spills, and every page then comes back through the WAL index (200,000
-        // members took over 40 minutes). The builder's connection alone gets room for it.
+        // cache it spills to the WAL. The builder's connection alone gets room for it
+        // (200,000 members: 92 s, docs/performance.md).
         desk.conn().execute_batch("PRAGMA cache_size = -4000000;").unwrap();
         // 24 months at 2–18 visits a member: about 10 purchases each.
         let r = desk.fill_demo(&ctx, members(), 24, 42).unwrap();

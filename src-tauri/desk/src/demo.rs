@@ -23,6 +23,17 @@ pub struct DemoReport {
     pub accounts: Vec<crate::staff::DemoAccount>,
 }
 
+/// A demo purchase (or its refund, a day later) drawn with its member, written after all
+/// members are in.
+struct PlannedReceipt {
+    at: NaiveDateTime,
+    /// The sale's number in the demo (a refund carries its sale's).
+    seq: u64,
+    member_id: i64,
+    fen: i64,
+    refund: bool,
+}
+
 /// A small deterministic generator (xorshift64*), so demo stores are reproducible.
 struct Dice(u64);
 
@@ -107,6 +118,7 @@ impl Desk {
             let mut purchases = 0;
             let mut refunds = 0;
             let mut receipt_seq: u64 = 0;
+            let mut history: Vec<PlannedReceipt> = Vec::new();
             for i in 0..members {
                 let female = dice.below(100) < 55;
                 let surname = *dice.pick(SURNAMES);
@@ -177,57 +189,13 @@ impl Desk {
                     let at: NaiveDateTime =
                         day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
                     receipt_seq += 1;
-                    let receipt_no = format!("D{}-{receipt_seq:07}", day.format("%Y%m%d"));
-                    let sale_id = store::receipts::insert(
-                        &tx,
-                        &NewReceipt {
-                            receipt_no: &receipt_no,
-                            kind: "sale",
-                            member_id: id,
-                            refund_of: None,
-                            gross_fen: fen,
-                            discount_fen: 0,
-                            paid_fen: fen,
-                            multiplier: "1",
-                            points: 0,
-                            gift: None,
-                            coupon_id: None,
-                            history: true,
-                            at,
-                            staff_id: ctx.staff_id,
-                            created_at: &now,
-                            sv_principal_fen: 0,
-                            sv_bonus_fen: 0,
-                        },
-                    )?;
                     purchases += 1;
+                    history.push(PlannedReceipt { at, seq: receipt_seq, member_id: id, fen, refund: false });
                     let mut kept = fen;
                     if dice.below(50) == 0 {
                         let back = if dice.below(2) == 0 { fen } else { fen / 2 };
-                        let refund_no = format!("{receipt_no}-T");
-                        store::receipts::insert(
-                            &tx,
-                            &NewReceipt {
-                                receipt_no: &refund_no,
-                                kind: "refund",
-                                member_id: id,
-                                refund_of: Some(sale_id),
-                                gross_fen: back,
-                                discount_fen: 0,
-                                paid_fen: back,
-                                multiplier: "1",
-                                points: 0,
-                                gift: None,
-                                coupon_id: None,
-                                history: true,
-                                at: at + chrono::Duration::days(1),
-                                staff_id: ctx.staff_id,
-                                created_at: &now,
-                                sv_principal_fen: 0,
-                                sv_bonus_fen: 0,
-                            },
-                        )?;
-                        store::receipts::add_refunded(&tx, sale_id, back)?;
+                        let at = at + chrono::Duration::days(1);
+                        history.push(PlannedReceipt { at, seq: receipt_seq, member_id: id, fen: back, refund: true });
                         refunds += 1;
                         kept -= back;
                     }
@@ -257,6 +225,46 @@ impl Desk {
                     )?;
                 }
             }
+            // The receipts go in as a store records them, in time order: a day's sales lie
+            // together in the table and its date indexes grow at their end. Written member by
+            // member, every insert landed somewhere random in three date indexes, and building
+            // the store grew faster than its size (10,000 members 4.3 s, 40,000 members 20 s).
+            history.sort_unstable_by_key(|r| (r.at, r.seq, r.refund));
+            let mut sale_ids = vec![0i64; receipt_seq as usize + 1];
+            for r in &history {
+                let sale_day = if r.refund { r.at.date() - Days::new(1) } else { r.at.date() };
+                let sale_no = format!("D{}-{:07}", sale_day.format("%Y%m%d"), r.seq);
+                let refund_no = r.refund.then(|| format!("{sale_no}-T"));
+                let sale_id = sale_ids[r.seq as usize];
+                let id = store::receipts::insert(
+                    &tx,
+                    &NewReceipt {
+                        receipt_no: refund_no.as_deref().unwrap_or(&sale_no),
+                        kind: if r.refund { "refund" } else { "sale" },
+                        member_id: r.member_id,
+                        refund_of: r.refund.then_some(sale_id),
+                        gross_fen: r.fen,
+                        discount_fen: 0,
+                        paid_fen: r.fen,
+                        multiplier: "1",
+                        points: 0,
+                        gift: None,
+                        coupon_id: None,
+                        history: true,
+                        at: r.at,
+                        staff_id: ctx.staff_id,
+                        created_at: &now,
+                        sv_principal_fen: 0,
+                        sv_bonus_fen: 0,
+                    },
+                )?;
+                if r.refund {
+                    store::receipts::add_refunded(&tx, sale_id, r.fen)?;
+                } else {
+                    sale_ids[r.seq as usize] = id;
+                }
+            }
+            drop(history);
             // The store's first day as a newcomer should see it: the month's tier run sets the
             // first tiers from the history, the quarter's big-customer screening is made, and
             // the day's contact list is made again now that there are members to call. What

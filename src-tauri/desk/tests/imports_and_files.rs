@@ -194,6 +194,21 @@ fn demo_fills_only_an_empty_store() {
     assert_eq!(r.members, 50);
     assert!(r.purchases >= 50);
     assert_ledger_invariants(&desk);
+    // The history is written as a store records it, in time order (a day's sales together).
+    let out_of_order: i64 = desk
+        .conn()
+        .query_row("SELECT count(*) FROM receipts a JOIN receipts b ON b.id = a.id + 1 WHERE b.at < a.at", (), |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(out_of_order, 0);
+    let refunds_after_their_sale: i64 = desk
+        .conn()
+        .query_row("SELECT count(*) FROM receipts r JOIN receipts s ON s.id = r.refund_of WHERE s.id < r.id", (), |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(refunds_after_their_sale, r.refunds as i64);
     assert_eq!(desk.fill_demo(&ctx, 5, 3, 7).unwrap_err().code, ErrorCode::StoreNotEmpty);
 }
 

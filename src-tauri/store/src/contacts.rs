@@ -7,7 +7,7 @@
 //! own `last_sale_date` and `first_sale_id` (kept by a trigger). The day's SMS greetings
 //! live in [`crate::sms_batches`].
 
-use crate::db::{params, Connection, OptionalExtension, Row};
+use crate::db::{params, Connection, OptionalExtension, Row, ToValue, Value};
 use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
 use loyalty::contacts::Channel;
@@ -328,6 +328,30 @@ pub struct NewEntry {
 pub fn insert_entries(conn: &Connection, list_date: NaiveDate, overdue: bool, entries: &[NewEntry]) -> Result<usize> {
     if entries.is_empty() {
         return Ok(0);
+    }
+    let day = list_date.to_value();
+    let copied: Vec<Vec<Value>> = match conn.engine() {
+        crate::Engine::Postgres => entries
+            .iter()
+            .map(|e| {
+                vec![
+                    day.clone(),
+                    Value::Int(e.member_id),
+                    Value::Text(e.channel.code().to_string()),
+                    Value::Text(e.reasons.clone()),
+                    Value::Text(e.tier.code().to_string()),
+                    Value::Int(i64::from(e.vip)),
+                    day.clone(),
+                    Value::Int(i64::from(overdue)),
+                ]
+            })
+            .collect(),
+        crate::Engine::Sqlite => Vec::new(),
+    };
+    if let Some(written) =
+        conn.copy_in("contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)", &copied)
+    {
+        return Ok(written? as usize);
     }
     let rows = serde_json::to_string(entries).expect("entries serialise");
     let sql = match conn.engine() {

@@ -554,6 +554,37 @@ pub struct Connection {
     station: Station,
 }
 
+/// One field in COPY's text format: `\\N` for NULL, the escapes for backslash, tab and line ends.
+fn copy_field(out: &mut String, v: &Value) {
+    use std::fmt::Write;
+    match v {
+        Value::Null => out.push_str("\\N"),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Real(f) => {
+            let _ = write!(out, "{f}");
+        }
+        Value::Text(t) => {
+            for ch in t.chars() {
+                match ch {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+        Value::Blob(b) => {
+            out.push_str("\\\\x");
+            for byte in b {
+                let _ = write!(out, "{byte:02x}");
+            }
+        }
+    }
+}
+
 enum Inner {
     Sqlite(rusqlite::Connection),
     Postgres(PgConn),
@@ -630,6 +661,34 @@ impl Connection {
                 let fields: Vec<Option<&str>> = text.split('\t').map(|v| (v != "\\N").then_some(v)).collect();
                 f(&fields)?;
             }
+        }))
+    }
+
+    /// PostgreSQL's `COPY table (columns) FROM STDIN`: `rows` written as COPY's text lines
+    /// in one stream, inside the open transaction. Returns the rows written. On a busy day's
+    /// contact list (15,000 entries) this takes a fraction of one statement with a JSON
+    /// parameter, which the server had to take apart first. `None` on SQLite, where a
+    /// statement per row is cheap.
+    pub fn copy_in(&self, target: &str, rows: &[Vec<Value>]) -> Option<Result<u64>> {
+        let Inner::Postgres(p) = &self.inner else { return None };
+        let mut text = String::with_capacity(rows.len() * 64);
+        for row in rows {
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    text.push('\t');
+                }
+                copy_field(&mut text, v);
+            }
+            text.push('\n');
+        }
+        let sql = format!("COPY {target} FROM STDIN");
+        Some(p.with_client(move |c| -> Result<u64> {
+            use std::io::Write;
+            let mut writer = c.copy_in(sql.as_str())?;
+            writer
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?;
+            Ok(writer.finish()?)
         }))
     }
 
@@ -872,5 +931,17 @@ mod tests {
     #[test]
     fn placeholders_become_dollar_numbers_outside_quotes() {
         assert_eq!(pg_sql("SELECT ?1, '?2', ?12 FROM t WHERE a = ?"), "SELECT $1, '?2', $12 FROM t WHERE a = $1");
+    }
+
+    /// A note with a tab, a line break or a backslash reaches the server as written, not as
+    /// a new field, a new row or an escape.
+    #[test]
+    fn copy_fields_escape_what_copy_would_read_as_structure() {
+        let mut out = String::new();
+        for v in [Value::Text("张\t三\n\\x\r".into()), Value::Null, Value::Int(-7), Value::Blob(vec![0, 255])] {
+            copy_field(&mut out, &v);
+            out.push('|');
+        }
+        assert_eq!(out, "张\\t三\\n\\\\x\\r|\\N|-7|\\\\x00ff|");
     }
 }

@@ -62,14 +62,17 @@ pub(crate) fn add_refund(conn: &Connection, sale_id: i64, refunded_before: i64, 
     Ok(())
 }
 
+/// The member's sales at a branch in a month. `+branch_id` keeps the branch out of the
+/// index choice: without statistics SQLite took `receipts_branch_date` (every sale of the
+/// branch that month, growing with the store) over `receipts_member` (this member's).
+const LAST_VISIT: &str = "SELECT sale_date, paid_fen, refunded_fen FROM receipts
+     WHERE member_id = ?1 AND +branch_id = ?2 AND kind = 'sale' AND sale_date >= ?3 AND sale_date <= ?4";
+
 /// The member's last visit at the branch in the month of `day`.
 fn last_visit(conn: &Connection, member_id: i64, branch_id: i64, day: NaiveDate) -> Result<Option<NaiveDate>> {
     let first = day.with_day(1).expect("the 1st exists");
     let last = first + chrono::Months::new(1) - chrono::Days::new(1);
-    let mut stmt = conn.prepare_cached(
-        "SELECT sale_date, paid_fen, refunded_fen FROM receipts
-         WHERE member_id = ?1 AND branch_id = ?2 AND kind = 'sale' AND sale_date >= ?3 AND sale_date <= ?4",
-    )?;
+    let mut stmt = conn.prepare_cached(LAST_VISIT)?;
     let rows = stmt
         .query_map(params![member_id, branch_id, first, last], |r| {
             Ok((r.get::<_, NaiveDate>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -106,4 +109,25 @@ pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
         insert.execute(params![month, member_id, branch, visits, net, last])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refund's visit count reads the member's own sales, not the branch's month: the
+    /// demo store's build went superlinear (10,000 members 6.6 s, 40,000 members 76 s).
+    #[test]
+    fn a_refund_reads_the_members_own_sales() {
+        let store = crate::Store::open_in_memory().unwrap();
+        let plan: Vec<String> = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {LAST_VISIT}"))
+            .unwrap()
+            .query_map(crate::params![1i64, 1i64, "2026-11-01", "2026-11-30"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<crate::db::Result<Vec<_>>>()
+            .unwrap();
+        assert!(plan.iter().any(|d| d.contains("receipts_member")), "{plan:?}");
+    }
 }
