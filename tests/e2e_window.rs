@@ -206,12 +206,27 @@ impl Window {
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let el = self.client.find(Locator::Css(css)).await.unwrap();
+        // A field may be shown but not take keys yet, as while the window reloads onto
+        // another store: try again for a few seconds, as a person would wait for the page.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.try_type_into(css, text).await {
+                Ok(()) => return,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                }
+                Err(e) => panic!("typing into {css}: {e:?}"),
+            }
+        }
+    }
+
+    async fn try_type_into(&self, css: &str, text: &str) -> Result<(), fantoccini::error::CmdError> {
+        let el = self.client.find(Locator::Css(css)).await?;
         // Into view first: a field scrolled under the header takes no keys.
         let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'nearest'}})");
-        self.client.execute(&js, vec![]).await.unwrap();
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap();
+        self.client.execute(&js, vec![]).await?;
+        el.clear().await?;
+        el.send_keys(text).await
     }
 
     /// Saves a screenshot under target/e2e-shots/ for people to look at.

@@ -447,40 +447,48 @@ impl Desk {
         let conn = self.store.conn();
         let lim = limit as i64;
         let Some(query_kind) = lookup::classify(query) else { return Ok(vec![]) };
-        let mut found: Vec<(MatchKind, MemberRow)> = Vec::new();
+        // Every probe of the query kind in one statement (one round trip on a server).
+        use store::members::Probe;
+        let mut probes: Vec<(MatchKind, Probe<'_>)> = Vec::new();
+        let mut card = None;
         match &query_kind {
             LookupQuery::Digits { phone, last4, phone_prefix, member_no, card_code } => {
                 if let Some(code) = card_code {
-                    found.extend(by_card(conn, code)?.map(|m| (MatchKind::CardCode, m)));
+                    card = Some(code.as_str());
+                    probes.push((MatchKind::CardCode, Probe::CardCode(code)));
                 }
                 if let Some(phone) = phone {
-                    found.extend(store::members::by_phone(conn, phone)?.map(|m| (MatchKind::Phone, m)));
+                    probes.push((MatchKind::Phone, Probe::Phone(phone)));
                 }
                 if let Some(last4) = last4 {
-                    found
-                        .extend(store::members::by_last4(conn, last4, lim)?.into_iter().map(|m| (MatchKind::Last4, m)));
+                    probes.push((MatchKind::Last4, Probe::Last4(last4)));
                 }
                 if let Some(prefix) = phone_prefix {
-                    let by_prefix = store::members::by_phone_prefix(conn, prefix, lim)?;
-                    found.extend(by_prefix.into_iter().map(|m| (MatchKind::PhonePrefix, m)));
+                    probes.push((MatchKind::PhonePrefix, Probe::PhonePrefix(prefix)));
                 }
                 if let Some(no) = member_no {
-                    found.extend(store::members::by_member_no(conn, no)?.map(|m| (MatchKind::MemberNo, m)));
+                    probes.push((MatchKind::MemberNo, Probe::MemberNo(no)));
                 }
             }
-            LookupQuery::MemberNo(no) => {
-                found.extend(store::members::by_member_no(conn, no)?.map(|m| (MatchKind::MemberNo, m)));
-            }
+            LookupQuery::MemberNo(no) => probes.push((MatchKind::MemberNo, Probe::MemberNo(no))),
             LookupQuery::Latin(key) => {
-                found.extend(
-                    store::members::by_pinyin_prefix(conn, key, lim)?.into_iter().map(|m| (MatchKind::Pinyin, m)),
-                );
-                let pieces = store::members::by_name_piece(conn, query.trim(), lim)?;
-                found.extend(pieces.into_iter().map(|m| (MatchKind::Name, m)));
+                probes.push((MatchKind::Pinyin, Probe::Pinyin(key)));
+                probes.push((MatchKind::Name, Probe::NamePiece(query.trim())));
             }
             LookupQuery::Name(name) => {
-                found.extend(store::members::by_name_exact(conn, name, lim)?.into_iter().map(|m| (MatchKind::Name, m)));
-                found.extend(store::members::by_name_piece(conn, name, lim)?.into_iter().map(|m| (MatchKind::Name, m)));
+                probes.push((MatchKind::Name, Probe::NameExact(name)));
+                probes.push((MatchKind::Name, Probe::NamePiece(name)));
+            }
+        }
+        let only: Vec<Probe<'_>> = probes.iter().map(|(_, p)| *p).collect();
+        let found: Vec<(MatchKind, MemberRow)> =
+            store::members::lookup(conn, &only, lim)?.into_iter().map(|(i, m)| (probes[i].0, m)).collect();
+        if let Some(code) = card {
+            // A card nobody carries may be one replaced since: say so rather than "not found".
+            if !found.iter().any(|(kind, _)| *kind == MatchKind::CardCode)
+                && store::cards::replaced(conn, code)?.is_some()
+            {
+                return Err(DeskError::new(ErrorCode::CardReplaced, "此卡已换新，请使用新卡"));
             }
         }
         let mut kept = Vec::with_capacity(found.len());
