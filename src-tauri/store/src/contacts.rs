@@ -322,53 +322,50 @@ pub struct NewEntry {
     pub vip: bool,
 }
 
-/// Adds the entries of a day's list in one statement (on a busy day thousands: one
-/// statement runs the table's checks once, not once a row). A member already on that day's
-/// list is an error: the list of a day is made once.
+/// Adds the entries of a day's list at once (on a busy day thousands): on SQLite one
+/// statement over a JSON array, which runs the table's checks once, not once a row; on
+/// PostgreSQL one `COPY`. A member already on that day's list is an error: the list of a
+/// day is made once.
 pub fn insert_entries(conn: &Connection, list_date: NaiveDate, overdue: bool, entries: &[NewEntry]) -> Result<usize> {
     if entries.is_empty() {
         return Ok(0);
     }
-    let day = list_date.to_value();
-    let copied: Vec<Vec<Value>> = match conn.engine() {
-        crate::Engine::Postgres => entries
-            .iter()
-            .map(|e| {
-                vec![
-                    day.clone(),
-                    Value::Int(e.member_id),
-                    Value::Text(e.channel.code().to_string()),
-                    Value::Text(e.reasons.clone()),
-                    Value::Text(e.tier.code().to_string()),
-                    Value::Int(i64::from(e.vip)),
-                    day.clone(),
-                    Value::Int(i64::from(overdue)),
-                ]
-            })
-            .collect(),
-        crate::Engine::Sqlite => Vec::new(),
-    };
-    if let Some(written) =
-        conn.copy_in("contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)", &copied)
-    {
-        return Ok(written? as usize);
-    }
-    let rows = serde_json::to_string(entries).expect("entries serialise");
-    let sql = match conn.engine() {
+    match conn.engine() {
         crate::Engine::Sqlite => {
-            "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
-             SELECT ?1, e.value->>'member_id', e.value->>'channel', e.value->>'reasons', e.value->>'tier',
-                    e.value->>'vip', ?1, ?2
-             FROM json_each(?3) e"
+            let rows = serde_json::to_string(entries).expect("entries serialise");
+            let sql =
+                "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
+                 SELECT ?1, e.value->>'member_id', e.value->>'channel', e.value->>'reasons', e.value->>'tier',
+                        e.value->>'vip', ?1, ?2
+                 FROM json_each(?3) e";
+            Ok(conn.prepare_cached(sql)?.execute(params![list_date, overdue, rows])?)
         }
         crate::Engine::Postgres => {
-            "INSERT INTO contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)
-             SELECT ?1, e.member_id, e.channel, e.reasons, e.tier, CASE WHEN e.vip THEN 1 ELSE 0 END, ?1, ?2
-             FROM jsonb_to_recordset(CAST(?3 AS JSONB))
-                  AS e(member_id BIGINT, channel TEXT, reasons TEXT, tier TEXT, vip BOOLEAN)"
+            let day = list_date.to_value();
+            let rows: Vec<Vec<Value>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        day.clone(),
+                        Value::Int(e.member_id),
+                        Value::Text(e.channel.code().to_string()),
+                        Value::Text(e.reasons.clone()),
+                        Value::Text(e.tier.code().to_string()),
+                        Value::Int(i64::from(e.vip)),
+                        day.clone(),
+                        Value::Int(i64::from(overdue)),
+                    ]
+                })
+                .collect();
+            let written = conn
+                .copy_in(
+                    "contact_entries (list_date, member_id, channel, reasons, tier, vip, due_date, overdue)",
+                    &rows,
+                )
+                .expect("a PostgreSQL connection copies")?;
+            Ok(written as usize)
         }
-    };
-    Ok(conn.prepare_cached(sql)?.execute(params![list_date, overdue, rows])?)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
