@@ -830,3 +830,50 @@ fn checkout_by_stored_value_with_the_pin_a_refund_back_the_rules_and_the_export(
     assert_eq!(text.lines().count(), 1 + 5, "{text}");
     assert!(text.contains(",refund,90.91,9.09,318.18,31.82,F1,"), "{text}");
 }
+
+#[test]
+fn errors_are_logged_with_their_code_and_never_a_full_phone_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-11-23", &["enroll", "--name", "张三", "--phone", "13800138000"], 0);
+    let e = cli_json(&db, "2026-11-23", &["enroll", "--name", "李四", "--phone", "13800138000"], 2);
+    assert_eq!(e["error"]["code"], "phone_taken");
+    let s = cli_json(&db, "2026-11-23", &["status"], 0);
+    let folder = std::path::PathBuf::from(s["log_folder"].as_str().expect("status names the log folder"));
+    if !on_postgres() {
+        assert_eq!(folder, dir.path().join("logs"), "a data file logs beside itself");
+    }
+    let mut text = String::new();
+    for f in std::fs::read_dir(&folder).unwrap() {
+        let f = f.unwrap().path();
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        assert!(name.starts_with("memberdesk.") && name.ends_with(".log"), "{name}");
+        text.push_str(&std::fs::read_to_string(&f).unwrap());
+    }
+    assert!(text.contains("code=\"phone_taken\"") || text.contains("code=phone_taken"), "{text}");
+    assert!(text.contains("手机号 138****8000 已登记给会员 M000001"), "{text}");
+    assert!(!text.contains("13800138000"), "a full phone number in the log: {text}");
+    assert!(text.contains("MemberDesk") && text.contains("(command line) enroll"), "{text}");
+    assert_eq!(s["schema_version"], 15);
+    assert_eq!(s["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn each_counter_keeps_its_printer_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let p = cli_json(&db, "2026-11-23", &["--counter", "前台1", "print-settings"], 0);
+    assert_eq!((p["slip_width"].as_str(), p["slip_margin_mm"].as_i64()), (Some("80"), Some(2)));
+    let p = cli_json(
+        &db,
+        "2026-11-23",
+        &["--counter", "前台1", "print-settings", "--slip-width", "58", "--card-margin", "2"],
+        0,
+    );
+    assert_eq!((p["slip_width"].as_str(), p["card_margin_mm"].as_i64()), (Some("58"), Some(2)));
+    let other = cli_json(&db, "2026-11-23", &["--counter", "前台2", "print-settings"], 0);
+    assert_eq!(other["slip_width"], "80");
+    let bad = cli_json(&db, "2026-11-23", &["--counter", "前台1", "print-settings", "--slip-margin", "12"], 2);
+    assert_eq!(bad["error"]["code"], "invalid_input");
+    assert_eq!(cli_json(&db, "2026-11-23", &["--counter", "前台1", "print-settings"], 0)["slip_width"], "58");
+}

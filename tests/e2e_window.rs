@@ -1203,6 +1203,21 @@ async fn the_member_card_and_the_till_slip_print_to_pdf() {
     w.wait_text("#print-preview", "消费小票").await;
     w.client.find(Locator::Css("#print-width option[value='58']")).await.unwrap().click().await.unwrap();
     w.wait_text("#print-preview", "储值支付").await;
+    // This counter's slip margin, kept in the store with its roll (issue 14).
+    w.type_into("#print-margin", &format!("4{}", char::from(Key::Tab))).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let p = w.invoke("print_settings", json!({})).await.unwrap();
+        if p["slip_width"] == "58" && p["slip_margin_mm"] == 4 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the counter's printer settings were not saved: {p}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shown = w.client.find(Locator::Css("#print-error")).await.unwrap().text().await.unwrap();
+    assert_eq!(shown, "", "no error for a margin typed anew");
+    w.wait_text("#print-preview", "储值支付").await;
     w.shot("print-slip-preview").await;
     w.click("#print-pdf").await;
     w.wait_text("#toast", "已存为").await;
@@ -1243,5 +1258,112 @@ async fn the_manager_edits_a_top_up_rule_and_the_next_top_up_gets_the_new_bonus(
     w.wait_text("#topup-quote", "送 ¥80.00（充500送80）").await;
     w.click("#topup-submit").await;
     w.wait_text("#card-sv-parts", "本金 ¥500.00 + 赠送 ¥80.00").await;
+    w.close().await;
+}
+
+/// One window per PC (issue 14): starting the app again while it is open hands over to the
+/// open window, which comes to the front, and the second process ends at once. The guard is
+/// a name on the desktop session's D-Bus (a session bus of the test's own here), for the
+/// PC's own data folder; both starts log to that folder's `logs/`.
+#[tokio::test]
+async fn starting_the_app_again_brings_the_open_window_to_the_front() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let home = tempfile::tempdir().unwrap();
+    let data_home = home.path().join("data");
+    let store = data_home.join("MemberDesk").join("memberdesk.db");
+    std::fs::create_dir_all(store.parent().unwrap()).unwrap();
+    with_manager(&store, TODAY);
+    let bus = home.path().join("bus");
+    let mut daemon = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--nopidfile", &format!("--address=unix:path={}", bus.display())])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon is installed (.ci/setup test)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !bus.exists() {
+        assert!(Instant::now() < deadline, "the session bus did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let address = format!("unix:path={}", bus.display());
+    let data = data_home.display().to_string();
+    // The PC's own data folder: no MEMBERDESK_DB.
+    let env = [("MEMBERDESK_DB", ""), ("XDG_DATA_HOME", data.as_str()), ("DBUS_SESSION_BUS_ADDRESS", address.as_str())];
+    let w = Window::start(TODAY, &env, |_| {}).await;
+    w.sign_in(MANAGER.0, MANAGER.1).await;
+    w.type_into("#search", "张").await;
+
+    let started = Instant::now();
+    let mut second = Command::new(BIN)
+        .env_remove("MEMBERDESK_DB")
+        .env("MEMBERDESK_TODAY", TODAY)
+        .env("XDG_DATA_HOME", &data)
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = second.kill();
+            panic!("the second start kept running beside the open window");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "the second start ends quietly: {status}");
+
+    // The open window got the call, and is still the same window with what was typed.
+    let logs = store.parent().unwrap().join("logs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let read_logs = || -> String {
+        std::fs::read_dir(&logs)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect())
+            .unwrap_or_default()
+    };
+    while !read_logs().contains("a second start of the app") {
+        assert!(Instant::now() < deadline, "the open window was not called: {}", read_logs());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let typed = w.client.find(Locator::Css("#search")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("张"));
+    let about = w.invoke("app_about", json!({})).await.unwrap();
+    assert_eq!(about["database"], store.display().to_string());
+    assert_eq!(about["log_folder"], logs.display().to_string());
+    let text = read_logs();
+    assert!(text.contains("starts (window)"), "{text}");
+    w.close().await;
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
+
+/// The About screen (issue 14): version, data file, schema version, the last backup and the
+/// log folder; the manager's support panel copies the log's last lines.
+#[tokio::test]
+async fn the_about_screen_and_the_managers_support_panel() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(two_members).await;
+    w.click("#btn-about").await;
+    w.wait_visible("#dlg-about").await;
+    let text = w.wait_text("#about-list", env!("CARGO_PKG_VERSION")).await;
+    for want in ["版本", "数据文件", "window.db", "数据结构版本", "15", "最近一次每日备份", "日志文件夹", "logs"]
+    {
+        assert!(text.contains(want), "{want} on the About screen: {text}");
+    }
+    w.wait_text("#about-list", "成功").await;
+    w.shot("about").await;
+    w.click("#about-close").await;
+    w.client.find(Locator::Css("body")).await.unwrap().send_keys(&char::from(Key::F6).to_string()).await.unwrap();
+    let logs = w.db.parent().unwrap().join("logs").display().to_string();
+    w.wait_text("#support-log-folder", &logs).await;
+    w.click_centered("#support-copy").await;
+    let info = w.wait_text("#support-info", "行").await;
+    assert!(info.contains("复制") || info.contains("Ctrl+C"), "{info}");
+    let tail = w.invoke("log_tail", json!({})).await.unwrap();
+    let lines = tail["text"].as_str().unwrap();
+    assert!(lines.contains("starts (window)") && lines.contains("store date 2026-11-23"), "{lines}");
+    assert!(!lines.contains("13812345678"), "no full phone number in the log: {lines}");
+    w.shot("support-panel").await;
     w.close().await;
 }

@@ -239,6 +239,11 @@ fn command_walk() -> Vec<(&'static str, Value, Option<Operation>)> {
             Some(Import),
         ),
         ("member_erase", json!({ "member": "13812345678", "confirm": "M000009" }), Some(EraseMember)),
+        ("log_tail", json!({}), Some(ViewAudit)),
+        ("print_settings", json!({}), Some(Lookup)),
+        ("print_settings_save", json!({ "input": { "slip_width": "58", "slip_margin_mm": "3" } }), Some(Lookup)),
+        // What support asks first; shown before anyone signs in.
+        ("app_about", json!({}), None),
         // The session's own: signing in, the first start, locking; tested on their own.
         ("staff_setup", json!({ "name": "x", "pin": "1234" }), None),
         ("demo_start", json!({ "members": 5, "months": 2 }), None),

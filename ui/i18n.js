@@ -2,6 +2,12 @@
 // headline here; the backend's message (Chinese) carries the detail.
 export const I18N = {
   zh: {
+    "about.open": "关于", "about.title": "关于会员台", "about.version": "版本", "about.dataFile": "数据文件", "about.database": "共享数据库",
+    "about.schema": "数据结构版本", "about.station": "门店与收银台", "about.backup": "最近一次每日备份", "about.backupNone": "还没有",
+    "about.backupOk": "{date} 成功", "about.backupFailed": "{date} 失败：{message}", "about.logs": "日志文件夹",
+    "support.title": "技术支持", "support.logs": "日志文件夹：", "support.note": "每天一个日志文件，保留 14 天；不记录 PIN、密码和完整手机号。",
+    "support.copy": "复制最近 200 行日志", "support.copied": "已复制最近 {lines} 行日志，可粘贴给技术支持",
+    "support.select": "共 {lines} 行，已选中：按 Ctrl+C 复制", "print.margin": "边距（毫米，本收银台）",
     "import.title": "导入（CSV 或 Excel）", "import.note": "从旧系统或 Excel 表格导入：第一行为列名，先检查全部行，有错误时一行也不写入。",
     "import.members": "会员", "import.purchases": "消费记录", "import.interactions": "互动记录", "import.check": "检查",
     "import.run": "导入", "import.line": "行", "import.column": "列", "import.message": "问题", "import.pick": "请先选择文件",
@@ -204,6 +210,12 @@ export const I18N = {
     },
   },
   en: {
+    "about.open": "About", "about.title": "About MemberDesk", "about.version": "Version", "about.dataFile": "Data file", "about.database": "Shared database",
+    "about.schema": "Schema version", "about.station": "Branch and counter", "about.backup": "Last daily backup", "about.backupNone": "None yet",
+    "about.backupOk": "{date}, succeeded", "about.backupFailed": "{date}, failed: {message}", "about.logs": "Log folder",
+    "support.title": "Support", "support.logs": "Log folder: ", "support.note": "One log file a day, 14 kept; no PIN, password or full phone number is logged.",
+    "support.copy": "Copy the last 200 log lines", "support.copied": "Copied the last {lines} log lines: paste them to support",
+    "support.select": "{lines} lines selected: press Ctrl+C to copy", "print.margin": "Margin (mm, this counter)",
     "import.title": "Import (CSV or Excel)", "import.note": "From another system or an Excel sheet: column names in the first row; every row is checked first and nothing is written while any is wrong.",
     "import.members": "Members", "import.purchases": "Purchases", "import.interactions": "Interactions", "import.check": "Check",
     "import.run": "Import", "import.line": "Line", "import.column": "Column", "import.message": "Problem", "import.pick": "Choose a file first",

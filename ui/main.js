@@ -3,6 +3,7 @@
 
 import { $, applyI18n, invoke, loadStatus, showScreen, state } from "./core.js";
 import { wirePrint } from "./print.js";
+import { wireAbout } from "./about.js";
 import { wireStoredValue } from "./storedvalue.js";
 import { openTopUp, requestTopUpQuote, submitTopUp, openSvPin, submitSvPin, openPayout, submitPayout, replaceCard, showPinField, openNotes, submitNotes, openRedeem, openRefund, openSelected, renderResults, requestQuote, resetMemberForm, scheduleSearch, submitAdjust, submitCheckout, submitInteraction, submitMember, submitRedeem, submitRefund } from "./desk.js";
 import { exportReview, loadReview, renderReview, runReview, saveSettings, wireImport } from "./manager.js";
@@ -164,6 +165,7 @@ function wire() {
 async function start() {
   wire();
   wirePrint();
+  wireAbout();
   wireStoredValue();
   wireSession();
   wireConnection(() => window.location.reload());

@@ -5,6 +5,7 @@ import { $, errorText, invoke, state, t, toast } from "./core.js";
 import { openSessionManager } from "./session.js";
 import { showManagerDatabase } from "./connection.js";
 import { openStoredValue } from "./storedvalue.js";
+import { loadSupport } from "./about.js";
 import { TIER_COLOURS, draw, question } from "./charts.js";
 
 // ---- manager: catalog and coupon templates ------------------------------------------
@@ -266,6 +267,7 @@ function openManager() {
   openStoredValue();
   openSessionManager();
   showManagerDatabase();
+  loadSupport();
 }
 
 // ---- manager: holidays and scripts --------------------------------------------------

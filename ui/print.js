@@ -1,5 +1,5 @@
-// Printing: the member card (85.6 × 54 mm) and the till slip (58 or 80 mm roll, the
-// counter's own setting). The backend gathers what each shows (the barcode and QR code
+// Printing: the member card (85.6 × 54 mm) and the till slip (58 or 80 mm roll). The
+// paper and margins are the counter's own settings, kept in the store per counter. The backend gathers what each shows (the barcode and QR code
 // come from Rust crates as SVG); this lays it out once for the preview and once for the
 // page, and asks the backend to print the page through the system's dialog or to a PDF.
 
@@ -7,9 +7,17 @@ import { $, errorText, invoke, state, t, toast } from "./core.js";
 
 const PX_PER_MM = 96 / 25.4;
 
-/** The slip's roll width on this counter: 58 or 80 (mm). */
-function slipWidth() {
-  return localStorage.getItem("slipWidth") === "58" ? "58" : "80";
+/** This counter's printer settings (the slip's roll and margins), from the store. */
+async function printSettings() {
+  state.printSettings = await invoke("print_settings");
+  return state.printSettings;
+}
+
+/** The layout with the counter's margin for its kind of paper. */
+function withMargin(layout, kind) {
+  const p = state.printSettings;
+  if (p) layout.style.setProperty("--margin", `${kind === "slip" ? p.slip_margin_mm : p.card_margin_mm}mm`);
+  return layout;
 }
 
 function el(tag, cls, text) {
@@ -103,6 +111,8 @@ function show(layout, job) {
   state.printJob = job;
   $("#print-error").textContent = "";
   $("#print-width-field").classList.toggle("hidden", job.kind !== "slip");
+  const p = state.printSettings;
+  if (p) $("#print-margin").value = job.kind === "slip" ? p.slip_margin_mm : p.card_margin_mm;
   const dlg = $("#dlg-print");
   if (!dlg.open) dlg.showModal();
 }
@@ -111,7 +121,8 @@ async function openCardPrint() {
   if (!state.card) return;
   try {
     const c = await invoke("print_card", { member: state.card.member_no });
-    show(cardLayout(c), { kind: "card", widthMm: 85.6, heightMm: 54, file: `会员卡-${c.member_no}.pdf` });
+    await printSettings();
+    show(withMargin(cardLayout(c), "card"), { kind: "card", widthMm: 85.6, heightMm: 54, file: `会员卡-${c.member_no}.pdf` });
   } catch (e) {
     toast(errorText(e));
   }
@@ -124,10 +135,10 @@ async function openSlipPrint(receipt) {
     return;
   }
   try {
-    const width = slipWidth();
+    const width = (await printSettings()).slip_width;
     const s = await invoke("print_slip", { receipt, width });
     $("#print-width").value = width;
-    show(slipLayout(s), { kind: "slip", widthMm: Number(width), heightMm: 0, file: `小票-${s.receipt}.pdf`, receipt });
+    show(withMargin(slipLayout(s), "slip"), { kind: "slip", widthMm: Number(width), heightMm: 0, file: `小票-${s.receipt}.pdf`, receipt });
   } catch (e) {
     toast(errorText(e));
   }
@@ -156,9 +167,26 @@ function wirePrint() {
   $("#print-dialog").addEventListener("click", () => printNow(false));
   $("#print-pdf").addEventListener("click", () => printNow(true));
   $("#print-close").addEventListener("click", () => $("#dlg-print").close());
-  $("#print-width").addEventListener("change", () => {
-    localStorage.setItem("slipWidth", $("#print-width").value);
-    if (state.printJob && state.printJob.kind === "slip") openSlipPrint(state.printJob.receipt);
+  // A change of paper or margin is this counter's from now on (saved in the store).
+  const save = async (input) => {
+    $("#print-error").textContent = "";
+    try {
+      state.printSettings = await invoke("print_settings_save", { input });
+    } catch (e) {
+      $("#print-error").textContent = errorText(e);
+      return;
+    }
+    const job = state.printJob;
+    if (job && job.kind === "slip") openSlipPrint(job.receipt);
+    else if (job) openCardPrint();
+  };
+  $("#print-width").addEventListener("change", () => save({ slip_width: $("#print-width").value }));
+  $("#print-margin").addEventListener("change", () => {
+    const job = state.printJob;
+    // A field being cleared to type anew is not a margin yet.
+    if (!job || $("#print-margin").value.trim() === "") return;
+    const key = job.kind === "slip" ? "slip_margin_mm" : "card_margin_mm";
+    save({ [key]: String($("#print-margin").value) });
   });
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "F10") {

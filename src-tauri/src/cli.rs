@@ -251,6 +251,18 @@ enum Command {
     },
     /// The store's dates and counts.
     Status,
+    /// This counter's printer settings (`--counter`): shown, or changed with the options.
+    PrintSettings {
+        /// The slip's roll: 58 or 80 (mm).
+        #[arg(long)]
+        slip_width: Option<String>,
+        /// The slip's left and right margin, 0–10 mm.
+        #[arg(long)]
+        slip_margin: Option<String>,
+        /// The card's margin, 0–10 mm.
+        #[arg(long)]
+        card_margin: Option<String>,
+    },
     /// The full check of every page of the data file.
     Check,
 }
@@ -689,12 +701,19 @@ fn tier_run_text(run: &TierRunView) -> String {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse_from(audit_filter_args(std::env::args_os().collect())) {
+    let args = audit_filter_args(std::env::args_os().collect());
+    // The command's name for the log (never its arguments: they may carry a phone or a PIN).
+    let name = <Cli as clap::CommandFactory>::command()
+        .try_get_matches_from(args.clone())
+        .ok()
+        .and_then(|m| m.subcommand_name().map(str::to_string))
+        .unwrap_or_default();
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => return argument_error(e),
     };
     let json_out = cli.json;
-    match run(cli) {
+    match run(cli, &name) {
         Ok(o) => {
             if json_out {
                 println!("{}", o.value);
@@ -704,6 +723,7 @@ pub fn main() -> i32 {
             o.exit
         }
         Err(e) => {
+            crate::logging::error("command line", &e);
             if json_out {
                 println!("{}", json!({ "error": e }));
             } else {
@@ -825,7 +845,7 @@ fn acting(
 
 const PIN_ENV: &str = "MEMBERDESK_PIN";
 
-fn run(cli: Cli) -> Result<Output, DeskError> {
+fn run(cli: Cli, name: &str) -> Result<Output, DeskError> {
     let (date, confirmed) = match cli.today.as_deref() {
         Some(t) => (
             loyalty::store_date::parse_date(t)
@@ -838,6 +858,11 @@ fn run(cli: Cli) -> Result<Output, DeskError> {
         },
     };
     let location = clock::store_location(cli.db.as_deref());
+    crate::logging::init(&crate::logging::folder_for(&location));
+    crate::logging::info(&format!(
+        "MemberDesk {} (command line) {name} on {location}, store date {date}",
+        env!("CARGO_PKG_VERSION")
+    ));
     let mut desk = Desk::open_location(&location)?;
     let branch = cli.branch.or_else(|| clock::env_text(clock::BRANCH_ENV));
     let counter = cli.counter.or_else(|| clock::env_text(clock::COUNTER_ENV)).unwrap_or_else(|| "cli".to_string());
@@ -1470,6 +1495,25 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let ms = started.elapsed().as_millis();
             out(&json!({ "ok": true, "ms": ms }), format!("数据文件完好（检查用时 {ms} ms）"))
         }
+        Command::PrintSettings { slip_width, slip_margin, card_margin } => {
+            let p = if slip_width.is_none() && slip_margin.is_none() && card_margin.is_none() {
+                desk.print_settings()?
+            } else {
+                let input = desk::print::PrintSettingsInput {
+                    slip_width,
+                    slip_margin_mm: slip_margin,
+                    card_margin_mm: card_margin,
+                };
+                desk.save_print_settings(ctx, &input)?
+            };
+            let text = format!(
+                "小票纸宽 {} 毫米，小票边距 {} 毫米，会员卡边距 {} 毫米",
+                p.slip_width.millimetres(),
+                p.slip_margin_mm,
+                p.card_margin_mm
+            );
+            out(&p, text)
+        }
         Command::Status => {
             let s = desk.status()?;
             let mut text = format!(
@@ -1487,7 +1531,17 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
                 }
                 None => {}
             }
-            out(&s, text)
+            let logs = crate::logging::folder().map(|p| p.display().to_string());
+            text.push_str(&format!(
+                "\n版本 {}，数据结构第 {} 版，日志 {}",
+                env!("CARGO_PKG_VERSION"),
+                s.schema_version,
+                logs.as_deref().unwrap_or("-")
+            ));
+            let mut value = serde_json::to_value(&s).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
+            value["version"] = json!(env!("CARGO_PKG_VERSION"));
+            value["log_folder"] = json!(logs);
+            out(&value, text)
         }
     }
 }

@@ -706,3 +706,69 @@ pub async fn print_page<R: tauri::Runtime>(
         .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("打印失败：{e}")))?;
     Ok(path.map(|p| p.display().to_string()))
 }
+
+/// The About screen: what support asks first.
+#[derive(Serialize)]
+pub struct AboutView {
+    pub version: &'static str,
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
+    /// The data file's path, or the server's URL without its password.
+    pub database: String,
+    pub schema_version: usize,
+    pub branch: String,
+    pub branch_name: String,
+    pub counter: String,
+    pub daily_backup: Option<desk::backup::DailyBackupState>,
+    /// Where this window logs (the data folder's `logs/`).
+    pub log_folder: Option<String>,
+}
+
+#[tauri::command]
+pub async fn app_about(state: State<'_, AppState>) -> DeskResult<AboutView> {
+    let s = state.with_reader_system(|desk, _| desk.status())?;
+    Ok(AboutView {
+        version: env!("CARGO_PKG_VERSION"),
+        engine: s.engine,
+        database: s.database,
+        schema_version: s.schema_version,
+        branch: s.branch,
+        branch_name: s.branch_name,
+        counter: s.counter,
+        daily_backup: s.daily_backup,
+        log_folder: crate::logging::folder().map(|p| p.display().to_string()),
+    })
+}
+
+/// The log's last lines, for the manager to copy to support.
+#[derive(Serialize)]
+pub struct LogTail {
+    pub folder: Option<String>,
+    pub text: String,
+    pub lines: usize,
+}
+
+#[tauri::command]
+pub async fn log_tail(state: State<'_, AppState>) -> DeskResult<LogTail> {
+    state.with_desk(|_, ctx| ctx.require(desk::Operation::ViewAudit))?;
+    let Some(folder) = crate::logging::folder() else {
+        return Ok(LogTail { folder: None, text: String::new(), lines: 0 });
+    };
+    let lines = crate::logging::tail(folder, crate::logging::TAIL_LINES)
+        .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法读取日志 {}：{e}", folder.display())))?;
+    Ok(LogTail { folder: Some(folder.display().to_string()), lines: lines.len(), text: lines.join("\n") })
+}
+
+/// This counter's printer settings.
+#[tauri::command]
+pub async fn print_settings(state: State<'_, AppState>) -> DeskResult<desk::print::PrintSettings> {
+    state.with_reader(|desk, _| desk.print_settings())
+}
+
+#[tauri::command]
+pub async fn print_settings_save(
+    state: State<'_, AppState>,
+    input: desk::print::PrintSettingsInput,
+) -> DeskResult<desk::print::PrintSettings> {
+    state.with_desk(|desk, ctx| desk.save_print_settings(ctx, &input))
+}

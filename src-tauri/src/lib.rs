@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod connection;
+pub mod logging;
 pub mod printing;
 pub mod state;
 
@@ -88,13 +89,51 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppStat
         commands::member_erase,
         commands::branch_list,
         commands::import_file,
+        commands::app_about,
+        commands::log_tail,
+        commands::print_settings,
+        commands::print_settings_save,
     ])
 }
 
-/// Runs the desktop app on the default data file.
+/// Runs the desktop app on the default data file (or the saved shared server). One window
+/// per PC: a second start hands over to the open window, which comes to the front, and
+/// exits (`single_instance_guard`).
 pub fn run_desktop() {
-    let state = AppState::open(connection::desktop_location(&clock::app_folder()));
-    app_builder(tauri::Builder::default(), state)
-        .run(tauri::generate_context!())
-        .expect("error while running MemberDesk");
+    let location = connection::desktop_location(&clock::app_folder());
+    logging::init(&logging::folder_for(&location));
+    logging::info(&format!("MemberDesk {} starts (window) on {location}", env!("CARGO_PKG_VERSION")));
+    let state = AppState::open(location);
+    let mut builder = tauri::Builder::default();
+    if single_instance_guard() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            use tauri::Manager;
+            logging::info("a second start of the app: the open window comes to the front");
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }));
+    }
+    app_builder(builder, state).run(tauri::generate_context!()).expect("error while running MemberDesk");
+}
+
+/// Whether this start keeps to one window per PC. A start on a store named by
+/// `MEMBERDESK_DB` (training, scripts, tests: a store of its own) runs beside the PC's own.
+/// On Linux the guard is a name on the desktop session's D-Bus; without a session bus (a
+/// bare X server) there is nothing to guard with.
+fn single_instance_guard() -> bool {
+    if clock::env_text(clock::DB_ENV).is_some() {
+        return false;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let has_bus = clock::env_text("DBUS_SESSION_BUS_ADDRESS").is_some()
+            || clock::env_text("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).join("bus").exists());
+        if !has_bus {
+            return false;
+        }
+    }
+    true
 }

@@ -169,7 +169,7 @@ impl AppState {
             // A damaged file refuses writes; lookups still answer, so the PIN is checked on
             // the reader, writing nothing.
             Err(e) if e.code == ErrorCode::DataFileDamaged => self.sign_in_read_only(name, pin)?,
-            other => other?,
+            other => other.inspect_err(|e| crate::logging::error("sign-in", e))?,
         };
         let mut s = self.session();
         *s = Session { who: Some(who.clone()), locked: false, last_active: Instant::now() };
@@ -232,7 +232,7 @@ impl AppState {
     /// today's store date.
     pub fn with_desk<T>(&self, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
         let (date, _) = self.store_date()?;
-        let ctx = self.session_ctx(date)?;
+        let ctx = self.session_ctx(date).inspect_err(|e| crate::logging::error("window", e))?;
         self.with_system(false, |desk, _| f(desk, &ctx))
     }
 
@@ -240,7 +240,7 @@ impl AppState {
     /// store brought up to today's store date: opening the day, signing in.
     /// `confirm`: a manager confirmed a long jump of the date.
     pub fn with_system<T>(&self, confirm: bool, f: impl FnOnce(&mut Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
-        self.on_writer(true, confirm, f)
+        self.on_writer(true, confirm, f).inspect_err(|e| crate::logging::error("window", e))
     }
 
     /// The writer without bringing the store up: signing in works while a long jump of the
@@ -266,6 +266,7 @@ impl AppState {
         if bring_up && writer.brought_up_to != Some(date) {
             desk.bring_up_to(date, explicit || confirm, &now.format("%Y-%m-%d %H:%M:%S").to_string())?;
             writer.brought_up_to = Some(date);
+            crate::logging::info(&format!("store date {date}: the store is brought up to it"));
         }
         let ctx = desk.manager_ctx(date, now)?;
         f(desk, &ctx)
@@ -296,13 +297,13 @@ impl AppState {
     /// committed state and never waits for the writer.
     pub fn with_reader<T>(&self, f: impl FnOnce(&Desk, &Ctx) -> DeskResult<T>) -> DeskResult<T> {
         let (date, _) = self.store_date()?;
-        let ctx = self.session_ctx(date)?;
+        let ctx = self.session_ctx(date).inspect_err(|e| crate::logging::error("window", e))?;
         let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
         let Some(desk) = reader.as_mut() else {
             drop(reader);
             return self.with_system(false, |desk, _| f(desk, &ctx));
         };
-        f(desk, &ctx)
+        f(desk, &ctx).inspect_err(|e| crate::logging::error("window", e))
     }
 
     /// The reader with no account and no bring-up: the sign-in screen's list of staff.
@@ -326,7 +327,7 @@ impl AppState {
             return self.with_system(false, |desk, ctx| f(desk, ctx));
         };
         let ctx = desk.manager_ctx(date, clock::now_on(date))?;
-        f(desk, &ctx)
+        f(desk, &ctx).inspect_err(|e| crate::logging::error("window", e))
     }
 
     /// After the settings were saved through the writer: the reader takes them up too.
@@ -345,8 +346,15 @@ fn backup_of_the_day(location: &store::Location) {
     let Ok(Some(date)) = clock::date_from_env().map(|d| d.or_else(|| Some(clock::store_now().date()))) else { return };
     if let Ok(desk) = open_desk(location) {
         if let Ok(ctx) = desk.manager_ctx(date, clock::now_on(date)) {
-            if let Err(e) = desk.daily_backup(&ctx) {
-                eprintln!("每日备份失败 [{}]: {}", e.code.as_str(), e.message);
+            match desk.daily_backup(&ctx) {
+                Ok(Some(done)) => {
+                    crate::logging::info(&format!("daily backup of {date}: {} ({} bytes)", done.file, done.bytes))
+                }
+                Ok(None) => crate::logging::info(&format!("daily backup of {date}: already made")),
+                Err(e) => {
+                    crate::logging::error("daily backup", &e);
+                    eprintln!("每日备份失败 [{}]: {}", e.code.as_str(), e.message);
+                }
             }
         }
     }
@@ -381,8 +389,10 @@ pub fn open_desk_at(location: &store::Location, branch: Option<String>, counter:
 
 /// A counter's name when none was given: the PC's host name.
 fn default_counter() -> String {
-    std::fs::read_to_string("/etc/hostname")
+    // Windows names the PC in COMPUTERNAME; Linux in /etc/hostname.
+    std::env::var("COMPUTERNAME")
         .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .map(|h| h.trim().chars().take(30).collect::<String>())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "desk".to_string())

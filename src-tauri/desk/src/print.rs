@@ -10,10 +10,10 @@ use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::NaiveDateTime;
 use loyalty::member::greeting;
 use loyalty::money::{format, from_fen};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The paper of a thermal roll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SlipWidth {
     #[serde(rename = "58")]
     Mm58,
@@ -219,5 +219,84 @@ impl Desk {
             return Ok(slip);
         }
         Err(DeskError::new(ErrorCode::ReceiptNotFound, format!("本店没有小票 {receipt_no}")))
+    }
+}
+
+/// The widest margin a counter may set (mm): beyond it a 58 mm slip has no room left.
+pub const MAX_MARGIN_MM: u8 = 10;
+
+/// A counter's printers (docs/rules.md, "Printer settings"): the slip's roll and its side
+/// margin, and the card's margin. Kept per counter (branch and counter name), so that each
+/// till keeps its own paper whichever PC or window it is served from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintSettings {
+    pub slip_width: SlipWidth,
+    /// Left and right margin of the slip, whole mm (0–10).
+    pub slip_margin_mm: u8,
+    /// Margin around the card's layout, whole mm (0–10).
+    pub card_margin_mm: u8,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        PrintSettings { slip_width: SlipWidth::Mm80, slip_margin_mm: 2, card_margin_mm: 0 }
+    }
+}
+
+/// A change to a counter's printer settings: what is given changes, the rest stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PrintSettingsInput {
+    pub slip_width: Option<String>,
+    pub slip_margin_mm: Option<String>,
+    pub card_margin_mm: Option<String>,
+}
+
+fn margin(text: &str, what: &str) -> DeskResult<u8> {
+    let t = text.trim().trim_end_matches("mm").trim();
+    match t.parse::<u8>() {
+        Ok(m) if m <= MAX_MARGIN_MM => Ok(m),
+        _ => Err(DeskError::new(
+            ErrorCode::InvalidInput,
+            format!("{what}“{t}”无效：应为 0 到 {MAX_MARGIN_MM} 之间的整数毫米"),
+        )),
+    }
+}
+
+impl Desk {
+    fn print_settings_key(&self) -> String {
+        let station = self.store.conn().station();
+        format!("print.{}.{}", station.branch_id, station.counter)
+    }
+
+    /// This counter's printer settings (the defaults until someone saves them).
+    pub fn print_settings(&self) -> DeskResult<PrintSettings> {
+        let saved = store::meta::get(self.store.conn(), &self.print_settings_key())?;
+        Ok(saved.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+    }
+
+    /// Changes this counter's printer settings (any signed-in staff: the counter's own
+    /// hardware); each change is kept in the settings history.
+    pub fn save_print_settings(&mut self, ctx: &Ctx, input: &PrintSettingsInput) -> DeskResult<PrintSettings> {
+        ctx.require(Operation::Lookup)?;
+        let mut next = self.print_settings()?;
+        if let Some(w) = input.slip_width.as_deref() {
+            next.slip_width = SlipWidth::parse(w)?;
+        }
+        if let Some(m) = input.slip_margin_mm.as_deref() {
+            next.slip_margin_mm = margin(m, "小票边距")?;
+        }
+        if let Some(m) = input.card_margin_mm.as_deref() {
+            next.card_margin_mm = margin(m, "会员卡边距")?;
+        }
+        if next.slip_width == SlipWidth::Mm58 && next.slip_margin_mm > 6 {
+            return Err(DeskError::new(ErrorCode::InvalidInput, "58 毫米小票的边距最多 6 毫米，否则放不下内容"));
+        }
+        let key = self.print_settings_key();
+        let json = serde_json::to_string(&next).map_err(|e| DeskError::new(ErrorCode::Internal, e.to_string()))?;
+        self.store.write(|tx| {
+            store::settings::save(&tx, &key, &json, ctx.staff_id, &ctx.now_text())?;
+            Ok::<_, DeskError>(())
+        })?;
+        Ok(next)
     }
 }

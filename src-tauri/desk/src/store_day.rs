@@ -127,6 +127,7 @@ impl Desk {
             counter: self.store.conn().station().counter.clone(),
             daily_backup: self.last_daily_backup()?,
             sign_in_required: self.sign_in_required()?,
+            schema_version: self.store.schema_version()?,
         })
     }
 

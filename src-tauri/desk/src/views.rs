@@ -173,6 +173,8 @@ pub struct StoreStatus {
     pub daily_backup: Option<crate::backup::DailyBackupState>,
     /// Whether any account has a PIN (then every door asks who acts).
     pub sign_in_required: bool,
+    /// The schema version the store is at (the About screen; support asks for it).
+    pub schema_version: usize,
 }
 
 /// Whom a member referred, and how many of them made a first checkout.

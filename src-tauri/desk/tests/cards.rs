@@ -115,3 +115,42 @@ fn members_enrolled_before_the_card_get_one_when_the_store_is_next_opened() {
     assert_eq!(card_codes(&desk), codes);
     assert_eq!(desk.conn().query_row("SELECT count(*) FROM audit_log", (), |r| r.get::<_, i64>(0)).unwrap(), before);
 }
+
+#[test]
+fn each_counter_keeps_its_own_printer_settings_and_a_bad_margin_changes_nothing() {
+    use desk::print::{PrintSettings, PrintSettingsInput, SlipWidth};
+    let (mut desk, ctx) = store_without_pack("2026-12-01");
+    desk.set_station(None, "前台1").unwrap();
+    assert_eq!(desk.print_settings().unwrap(), PrintSettings::default());
+    assert_eq!(PrintSettings::default().slip_width, SlipWidth::Mm80);
+    let cashier = desk::Ctx { role: desk::Role::FrontDesk, ..ctx.clone() };
+    let set = |w: Option<&str>, s: Option<&str>, c: Option<&str>| PrintSettingsInput {
+        slip_width: w.map(str::to_string),
+        slip_margin_mm: s.map(str::to_string),
+        card_margin_mm: c.map(str::to_string),
+    };
+    let saved = desk.save_print_settings(&cashier, &set(Some("58"), Some("3"), Some("1"))).unwrap();
+    assert_eq!(saved, PrintSettings { slip_width: SlipWidth::Mm58, slip_margin_mm: 3, card_margin_mm: 1 });
+
+    // The next till has its own printer: the defaults until someone sets it.
+    desk.set_station(None, "前台2").unwrap();
+    assert_eq!(desk.print_settings().unwrap(), PrintSettings::default());
+    desk.save_print_settings(&cashier, &set(None, Some("5mm"), None)).unwrap();
+    assert_eq!(desk.print_settings().unwrap().slip_margin_mm, 5);
+    assert_eq!(desk.print_settings().unwrap().slip_width, SlipWidth::Mm80);
+
+    // Back at the first till: its own paper, untouched.
+    desk.set_station(None, "前台1").unwrap();
+    assert_eq!(desk.print_settings().unwrap().slip_width, SlipWidth::Mm58);
+    for bad in [
+        set(Some("76"), None, None),
+        set(None, Some("11"), None),
+        set(None, None, Some("-1")),
+        set(None, Some("7"), None),
+    ] {
+        let e = desk.save_print_settings(&cashier, &bad).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{bad:?}");
+        assert!(e.message.contains("边距") || e.message.contains("纸宽"), "{}", e.message);
+    }
+    assert_eq!(desk.print_settings().unwrap(), saved, "a refused change writes nothing");
+}

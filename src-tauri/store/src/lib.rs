@@ -289,13 +289,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0012_member_cards.sql")),
         M::up(include_str!("migrations/0013_stored_value.sql")),
         M::up(include_str!("migrations/0014_stored_value_payments.sql")),
+        M::up(include_str!("migrations/0015_pinyin_order.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    14
+    15
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.
@@ -554,7 +555,16 @@ impl Store {
         }
         match self.conn.as_sqlite() {
             Some(c) => {
-                c.execute("VACUUM INTO ?1", [dest.to_string_lossy()]).map_err(|e| unwritable(e.to_string()))?;
+                // Written beside it, then renamed: a process stopped half-way (a second
+                // start of the app closing, a power cut) never leaves a half backup that
+                // counts as the day's.
+                let partial = dest.with_extension("partial");
+                let _ = std::fs::remove_file(&partial);
+                if let Err(e) = c.execute("VACUUM INTO ?1", [partial.to_string_lossy()]) {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(unwritable(e.to_string()));
+                }
+                std::fs::rename(&partial, dest).map_err(|e| unwritable(e.to_string()))?;
             }
             None => {
                 let partial = dest.with_extension("partial");

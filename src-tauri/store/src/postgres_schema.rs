@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 14] = [
+const MIGRATIONS: [&str; 15] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -22,6 +22,7 @@ const MIGRATIONS: [&str; 14] = [
     include_str!("migrations_postgres/0012_member_cards.sql"),
     include_str!("migrations_postgres/0013_stored_value.sql"),
     include_str!("migrations_postgres/0014_stored_value_payments.sql"),
+    include_str!("migrations_postgres/0015_pinyin_order.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).
