@@ -128,30 +128,7 @@ pub fn scrub(message: &str) -> String {
         }
         i = end;
     }
-    hide_url_passwords(&out)
-}
-
-/// `postgres://user:secret@host` → `postgres://user:***@host`, anywhere in the text.
-fn hide_url_passwords(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (head, tail) = rest.split_at(at + 3);
-        out.push_str(head);
-        let end = tail.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match (authority.rfind('@'), authority.find(':')) {
-            (Some(a), Some(c)) if c < a => {
-                out.push_str(&authority[..=c]);
-                out.push_str("***");
-                out.push_str(&authority[a..]);
-            }
-            _ => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
+    store::redact_password(&out)
 }
 
 /// The last `lines` lines of the log, oldest first, across the newest files (for the
