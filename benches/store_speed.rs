@@ -294,6 +294,32 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The floor a durable checkout is measured against (issue 13): one receipt row written
+    // by hand and committed, on the same connection with the same synchronous setting
+    // (BEGIN, the INSERT, COMMIT: on a server, three round trips and the flush).
+    let member_id: i64 =
+        desk.conn().query_row("SELECT id FROM members WHERE phone = ?1", [&phone], |r| r.get(0)).unwrap();
+    let begin = match desk.conn().engine() {
+        store::Engine::Sqlite => "BEGIN IMMEDIATE",
+        store::Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    };
+    group.bench_function("bare_receipt_insert_commit", |b| {
+        b.iter(|| {
+            n += 1;
+            let conn = desk.conn();
+            conn.execute_batch(begin).unwrap();
+            conn.execute(
+                "INSERT INTO receipts (receipt_no, kind, member_id, gross_fen, discount_fen, paid_fen, multiplier,
+                     points, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
+                     sv_bonus_fen)
+                 VALUES (?1, 'sale', ?2, ?3, 0, ?3, '1', 0, 0, '2026-11-23 09:00:00', '2026-11-23', 1,
+                     '2026-11-23 09:00:00', 1, '', 0, 0)",
+                store::params![format!("BARE-{n}"), member_id, 1000 + n as i64],
+            )
+            .unwrap();
+            conn.execute_batch("COMMIT").unwrap();
+        })
+    });
     group.finish();
 }
 
@@ -478,6 +504,128 @@ fn figures_of_a_year(c: &mut Criterion) {
     group.finish();
 }
 
+/// The member columns a lookup reads, for the bare queries below.
+const MEMBER_COLUMNS: &str = "m.id, m.member_no, m.name, m.gender, m.phone, m.birthday_calendar, m.birthday_year,
+    m.birthday_month, m.birthday_day, m.birthday_leap, m.joined_on, m.referral_code, m.referred_by, m.contact_ok,
+    m.vip, m.notes, m.tier, m.points_balance, m.archived, m.merged_into, m.erased_at, m.card_code";
+
+/// The median and the 99th percentile of `samples` (µs), in ms.
+fn p50_p99(samples: &mut [f64]) -> (f64, f64) {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize] / 1e3;
+    (at(0.5), at(0.99))
+}
+
+/// Lookups over 10,000 keys drawn from the store (issue 13), none repeated: for each kind
+/// the desk's lookup and the bare indexed query it comes down to, on the same connection
+/// with the same keys. `BENCH_KEYS` sets how many. Prints p50 and p99 of both and their
+/// ratio; the figures go to the side-by-side table.
+fn random_keys(_c: &mut Criterion) {
+    if !wanted("keys") {
+        return;
+    }
+    let fixture = fixture();
+    let desk = Desk::open_location(&fixture).unwrap();
+    let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+    let n: usize = std::env::var("BENCH_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    // A spread of members in an order both engines give alike (a multiplicative hash).
+    let rows: Vec<(String, String, String, String)> = desk
+        .conn()
+        .prepare(
+            "SELECT phone, member_no, card_code, name FROM members
+             WHERE archived = 0 AND erased_at IS NULL AND phone IS NOT NULL AND card_code IS NOT NULL
+             ORDER BY (id * 2654435761) % 1000003 LIMIT ?1",
+        )
+        .unwrap()
+        .query_map([n as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let bare_sql = |body: &str| format!("SELECT {MEMBER_COLUMNS} {body}");
+    let by_index = bare_sql("FROM members m WHERE m.phone = ?1");
+    let last4 = bare_sql("FROM members m WHERE m.phone_last4 = ?1 AND m.archived = 0 ORDER BY m.id LIMIT 20");
+    let member_no = bare_sql("FROM members m WHERE m.member_no = ?1");
+    let card = bare_sql("FROM members m WHERE m.card_code = ?1");
+    let name = bare_sql("FROM members m WHERE m.name = ?1 AND m.archived = 0 ORDER BY m.id LIMIT 20");
+    let gram = bare_sql(
+        "FROM member_name_grams g JOIN members m ON m.id = g.member_id
+         WHERE g.gram = ?1 AND m.archived = 0 ORDER BY g.member_id LIMIT 20",
+    );
+    let initials = bare_sql(
+        "FROM members m WHERE m.name_initials >= ?1 AND m.name_initials < ?2 AND m.archived = 0
+         ORDER BY m.name_initials, m.id LIMIT 20",
+    );
+    let full = bare_sql(
+        "FROM members m WHERE m.name_pinyin >= ?1 AND m.name_pinyin < ?2 AND m.archived = 0
+         ORDER BY m.name_pinyin, m.id LIMIT 20",
+    );
+    // Each kind: the key the cashier types, and the bare query with its values.
+    type Key = (String, Vec<String>);
+    let kinds: Vec<(&str, &str, Box<dyn Fn(&(String, String, String, String)) -> Key>)> = vec![
+        ("phone", &by_index, Box::new(|r| (r.0.clone(), vec![r.0.clone()]))),
+        ("last4", &last4, Box::new(|r| (r.0[7..].to_string(), vec![r.0[7..].to_string()]))),
+        ("member_no", &member_no, Box::new(|r| (r.1.clone(), vec![r.1.clone()]))),
+        ("card_code", &card, Box::new(|r| (r.2.clone(), vec![r.2.clone()]))),
+        ("name_exact", &name, Box::new(|r| (r.3.clone(), vec![r.3.clone()]))),
+        (
+            "name_piece",
+            &gram,
+            Box::new(|r| {
+                let given: String = r.3.chars().skip(1).take(2).collect();
+                (given.clone(), vec![given])
+            }),
+        ),
+        (
+            "one_character",
+            &gram,
+            Box::new(|r| {
+                let last: String = r.3.chars().last().into_iter().collect();
+                (last.clone(), vec![last])
+            }),
+        ),
+        (
+            "pinyin_initials",
+            &initials,
+            Box::new(|r| {
+                let k = loyalty::name_keys::name_keys(&r.3).initials;
+                (k.clone(), vec![k.clone(), format!("{k}\u{7f}")])
+            }),
+        ),
+        (
+            "full_pinyin",
+            &full,
+            Box::new(|r| {
+                let k = loyalty::name_keys::name_keys(&r.3).full;
+                (k.clone(), vec![k.clone(), format!("{k}\u{7f}")])
+            }),
+        ),
+    ];
+    eprintln!("\n{} keys drawn from {} members, {}", rows.len(), members(), engine());
+    eprintln!("{:<18} {:>10} {:>10} {:>10} {:>10} {:>8}", "kind", "p50 ms", "p99 ms", "bare p50", "bare p99", "ratio");
+    for (kind, sql, key_of) in &kinds {
+        let keys: Vec<Key> = rows.iter().map(|r| key_of(r)).filter(|(k, _)| !k.is_empty()).collect();
+        let mut lookup_us = Vec::with_capacity(keys.len());
+        let mut bare_us = Vec::with_capacity(keys.len());
+        for (key, values) in &keys {
+            let started = Instant::now();
+            criterion::black_box(desk.search(&ctx, key, 20).unwrap());
+            lookup_us.push(started.elapsed().as_secs_f64() * 1e6);
+            let started = Instant::now();
+            let mut stmt = desk.conn().prepare_cached(sql).unwrap();
+            let values: Vec<store::db::Value> = values.iter().map(|v| store::db::Value::Text(v.clone())).collect();
+            let found = stmt.query_map(values, |r| r.get::<_, i64>(0)).unwrap().count();
+            criterion::black_box(found);
+            bare_us.push(started.elapsed().as_secs_f64() * 1e6);
+        }
+        let (p50, p99) = p50_p99(&mut lookup_us);
+        let (b50, b99) = p50_p99(&mut bare_us);
+        eprintln!("{kind:<18} {p50:>10.3} {p99:>10.3} {b50:>10.3} {b99:>10.3} {:>7.2}×", p50 / b50);
+        record(&format!("keys_{kind}_p50_ms"), p50);
+        record(&format!("keys_{kind}_p99_ms"), p99);
+        record(&format!("keys_{kind}_bare_p50_ms"), b50);
+    }
+}
+
 /// Both engines side by side, from this run and the last run of the other engine, with the
 /// PostgreSQL targets of issue 10.
 fn side_by_side(_c: &mut Criterion) {
@@ -498,6 +646,7 @@ fn side_by_side(_c: &mut Criterion) {
             "checkout_durable",
             "top_up_durable",
             "checkout_by_stored_value_durable",
+            "bare_receipt_insert_commit",
             "figures_12_months",
             "bare_figures_scan",
             "bare_summary_scan",
@@ -524,7 +673,19 @@ fn side_by_side(_c: &mut Criterion) {
             n if n.starts_with("lookup_") && n.ends_with("_ms") && !n.contains("during") => {
                 verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite")
             }
-            "checkout_durable_ms" => verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite"),
+            "checkout_durable_ms" => {
+                let bare = |i: usize| figures[i].get("bare_receipt_insert_commit_ms").copied();
+                let ratio = |i: usize, v: Option<f64>| match (v, bare(i)) {
+                    (Some(v), Some(b)) if b > 0.0 => format!("{:.2}×", v / b),
+                    _ => "—".into(),
+                };
+                format!(
+                    "{}; to the bare insert + commit: SQLite {}, PostgreSQL {} (issue 13: ≤ 1.5×)",
+                    verdict(pg, lite.map(|l| l * 3.0), "≤ 3× SQLite"),
+                    ratio(0, lite),
+                    ratio(1, pg)
+                )
+            }
             "checkout_by_stored_value_durable_ms" => {
                 let plain = |i: usize| figures[i].get("checkout_durable_ms").map(|m| m * 1.5);
                 format!(
@@ -533,6 +694,25 @@ fn side_by_side(_c: &mut Criterion) {
                     verdict(pg, plain(1), "≤ 1.5× plain checkout")
                 )
             }
+            n if n.starts_with("keys_") && n.ends_with("_p50_ms") && !n.contains("bare") => {
+                let bare_name = n.replace("_p50_ms", "_bare_p50_ms");
+                let within = |i: usize, v: Option<f64>| match (v, figures[i].get(&bare_name)) {
+                    (Some(v), Some(b)) => format!("{:.2}× bare {}", v / b, if v <= 3.0 * b { "ok" } else { "MISSED" }),
+                    _ => "—".into(),
+                };
+                format!(
+                    "SQLite {}, {}; PostgreSQL {}, {} (issue 13: < 0.5 ms, ≤ 3× bare)",
+                    verdict(lite, Some(0.5), "< 0.5 ms"),
+                    within(0, lite),
+                    verdict(pg, Some(0.5), "< 0.5 ms"),
+                    within(1, pg)
+                )
+            }
+            n if n.starts_with("keys_") && n.ends_with("_p99_ms") => format!(
+                "SQLite {}; PostgreSQL {}",
+                verdict(lite, Some(2.0), "< 2 ms"),
+                verdict(pg, Some(2.0), "< 2 ms")
+            ),
             "tier_run_s" => verdict(pg, Some(10.0), "< 10 s"),
             "contact_list_max_ms" => verdict(pg, Some(300.0), "< 300 ms"),
             "figures_12_months_ms" => {
@@ -575,8 +755,13 @@ criterion_group! {
     targets = figures_of_a_year
 }
 criterion_group! {
+    name = keys;
+    config = Criterion::default();
+    targets = random_keys
+}
+criterion_group! {
     name = summary;
     config = Criterion::default();
     targets = side_by_side
 }
-criterion_main!(speed, monthly, daily, yearly, summary);
+criterion_main!(speed, keys, monthly, daily, yearly, summary);

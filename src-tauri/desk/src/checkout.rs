@@ -143,9 +143,13 @@ pub(crate) fn record_sale(
     earns: bool,
     coupon: Option<&CouponRow>,
     stored_value: Option<SvRequest>,
+    till: Option<&store::receipts::TillCheck>,
 ) -> DeskResult<Recorded> {
     // The tier in force at the time of the sale (an imported past sale uses the tier of then).
-    let tier = store::tiers::tier_on(conn, member.id, at.date(), member.tier)?;
+    let tier = match till {
+        Some(t) if t.day == at.date() => t.tier_then.unwrap_or(member.tier),
+        _ => store::tiers::tier_on(conn, member.id, at.date(), member.tier)?,
+    };
     let multiplier = settings.multiplier(tier);
     // Coupon first: points are earned on what is paid.
     let (discount, paid) = match coupon {
@@ -157,7 +161,10 @@ pub(crate) fn record_sale(
     let mut account = None;
     let parts = match stored_value {
         Some(request) => {
-            let (principal, bonus) = store::stored_value::account(conn, member.id)?;
+            let (principal, bonus) = match till {
+                Some(t) => t.account,
+                None => store::stored_value::account(conn, member.id)?,
+            };
             let held = Account { principal: money::from_fen(principal), bonus: money::from_fen(bonus) };
             let taken = sv::amount_to_take(request, held, paid)?;
             if taken > Decimal::ZERO {
@@ -172,7 +179,8 @@ pub(crate) fn record_sale(
     let points = if earns { earned_points(basis, multiplier, settings) } else { 0 };
     let gift = if earns { threshold_gift(paid, settings) } else { None };
     let now = ctx.now_text();
-    let id = store::receipts::insert(
+    // The row as stored comes back from the insert itself.
+    let row = store::receipts::insert_returning_row(
         conn,
         &NewReceipt {
             receipt_no,
@@ -194,6 +202,7 @@ pub(crate) fn record_sale(
             sv_bonus_fen: money::to_fen(parts.bonus),
         },
     )?;
+    let id = row.id;
     if parts.total() > Decimal::ZERO {
         account = Some(store::stored_value::append(
             conn,
@@ -231,10 +240,13 @@ pub(crate) fn record_sale(
     }
     let mut balance = balance;
     if earns {
-        coupons::on_sale(conn, ctx, settings, member, id, money::to_fen(paid), at.date())?;
-        balance = store::members::get(conn, member.id)?.map(|m| m.points_balance).unwrap_or(balance);
+        let first_sale = till.map(|t| !t.has_sale);
+        if let Some(moved) =
+            coupons::on_sale(conn, ctx, settings, member, id, money::to_fen(paid), at.date(), first_sale)?
+        {
+            balance = moved;
+        }
     }
-    let row = store::receipts::get(conn, id)?.expect("just inserted");
     Ok(Recorded { row, points_balance: balance, account })
 }
 
@@ -347,6 +359,13 @@ pub(crate) fn record_refund(
 }
 
 /// What the payment PIN check let through.
+/// How one run of a checkout's transaction ended.
+enum CheckoutStep {
+    Done(ReceiptOutcome),
+    /// The member pays by stored value and has a PIN, not checked yet: nothing was written.
+    PinNeeded,
+}
+
 enum PinGate {
     /// No PIN asked: none set, a duplicate receipt, or a quote.
     NotAsked,
@@ -381,14 +400,50 @@ impl Desk {
         let receipt_no = check_receipt_no(&input.receipt)?;
         let coupon_code = input.coupon.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let stored_value = sv_request(input.stored_value.as_deref())?;
-        let opening = self.opening_day()?;
         let settings = self.settings.clone();
-        // The payment PIN is checked (Argon2 takes a moment) before the write lock is taken;
-        // a wrong one is counted in its own transaction, and nothing of the sale is written.
-        let pin_hash = match stored_value {
-            Some(_) => self.sv_pin_gate(ctx, &input.member, &receipt_no, input.sv_pin.as_deref(), commit)?,
-            None => PinGate::NotAsked,
-        };
+        // The payment PIN is checked (Argon2 takes a moment) outside the transaction, and
+        // only for a member who set one: the sale's transaction finds that out and ends
+        // having written nothing, the PIN is checked (a wrong one is counted in its own
+        // transaction), and the sale runs again with the PIN passed.
+        let mut pin_gate = PinGate::NotAsked;
+        for _ in 0..2 {
+            match self.checkout_step(
+                ctx,
+                input,
+                commit,
+                &settings,
+                &receipt_no,
+                gross,
+                coupon_code,
+                stored_value,
+                &pin_gate,
+            )? {
+                CheckoutStep::Done(outcome) => return Ok(outcome),
+                CheckoutStep::PinNeeded => {
+                    pin_gate = self.sv_pin_gate(ctx, &input.member, &receipt_no, input.sv_pin.as_deref(), commit)?
+                }
+            }
+        }
+        Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改，请重新输入"))
+    }
+
+    /// One run of the checkout's transaction; see [`Desk::checkout_in`].
+    #[allow(clippy::too_many_arguments)]
+    fn checkout_step(
+        &mut self,
+        ctx: &Ctx,
+        input: &CheckoutInput,
+        commit: bool,
+        settings: &loyalty::ProgramSettings,
+        receipt_no: &str,
+        gross: Decimal,
+        coupon_code: Option<&str>,
+        stored_value: Option<SvRequest>,
+        pin_gate: &PinGate,
+    ) -> DeskResult<CheckoutStep> {
+        let receipt_no = receipt_no.to_string();
+        // The day the tier in force is read for (`check_at` below checks the time itself).
+        let day = input.at.unwrap_or(ctx.now).date();
         self.store.run(commit, |tx| {
             let member = resolve(&tx, &input.member)?;
             let greet = greeting(&member.name, member.gender);
@@ -396,8 +451,15 @@ impl Desk {
                 Some(code) => Some(coupons::find(&tx, code)?),
                 None => None,
             };
-            let pin = store::stored_value::pin_state(&tx, member.id)?;
-            if let Some(existing) = store::receipts::by_no(&tx, &receipt_no)? {
+            // The PIN, the account, the first sale, the receipt number, the opening day and
+            // the tier of the day: one read.
+            let till = store::receipts::till_check(&tx, member.id, &receipt_no, day)?;
+            let pin = &till.pin;
+            let existing = match till.receipt_taken {
+                true => store::receipts::by_no(&tx, &receipt_no)?,
+                false => None,
+            };
+            if let Some(existing) = existing {
                 let taken = existing.sv_principal_fen + existing.sv_bonus_fen;
                 let same = existing.kind == "sale"
                     && existing.member_id == member.id
@@ -415,20 +477,19 @@ impl Desk {
                     ));
                 }
                 let used = coupon.map(|c| c.code);
-                let account = store::stored_value::account(&tx, member.id)?;
                 let outcome = sale_outcome(
                     &existing,
                     &member.member_no,
                     greet,
                     member.points_balance,
-                    account,
+                    till.account,
                     true,
                     used,
                     pin.hash.is_some(),
                 );
-                return Ok(outcome);
+                return Ok(CheckoutStep::Done(outcome));
             }
-            if store::stored_value::top_up_by_no(&tx, &receipt_no)?.is_some() {
+            if till.top_up_taken {
                 return Err(DeskError::new(
                     ErrorCode::ReceiptConflict,
                     format!("小票号 {receipt_no} 已用于一笔充值，消费请用另一个小票号"),
@@ -440,22 +501,41 @@ impl Desk {
                     format!("会员 {} 已归档，不能消费", member.member_no),
                 ));
             }
-            if let PinGate::Passed(hash) = &pin_hash {
-                // The PIN checked before the transaction must still be the member's, and
-                // unlocked (another counter may have changed it meanwhile).
+            if let (Some(_), Some(hash_now)) = (stored_value, pin.hash.as_deref()) {
                 if sv::pin_locked(pin.fails, pin.failed_on, ctx.store_date) {
                     return Err(pin_locked());
                 }
-                if pin.hash.as_deref() != Some(hash.as_str()) {
-                    return Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改，请重新输入"));
-                }
-                if pin.fails != 0 {
-                    store::stored_value::clear_pin_failures(&tx, member.id)?;
+                match pin_gate {
+                    // The PIN checked outside must still be the member's (another counter
+                    // may have changed it meanwhile).
+                    PinGate::Passed(hash) if hash.as_str() != hash_now => {
+                        return Err(DeskError::new(ErrorCode::WrongPin, "支付密码刚被修改，请重新输入"));
+                    }
+                    PinGate::Passed(_) => {
+                        if pin.fails != 0 {
+                            store::stored_value::clear_pin_failures(&tx, member.id)?;
+                        }
+                    }
+                    // Nothing is written yet: the PIN is checked and the sale runs again.
+                    PinGate::NotAsked if commit => return Ok(CheckoutStep::PinNeeded),
+                    // A quote asks no PIN.
+                    PinGate::NotAsked => {}
                 }
             }
-            let at = check_at(input.at, ctx, opening)?;
-            let recorded =
-                record_sale(&tx, ctx, &settings, &member, &receipt_no, gross, at, true, coupon.as_ref(), stored_value)?;
+            let at = check_at(input.at, ctx, till.opening_day)?;
+            let recorded = record_sale(
+                &tx,
+                ctx,
+                settings,
+                &member,
+                &receipt_no,
+                gross,
+                at,
+                true,
+                coupon.as_ref(),
+                stored_value,
+                Some(&till),
+            )?;
             let row = &recorded.row;
             let taken = row.sv_principal_fen + row.sv_bonus_fen;
             crate::audit_for(
@@ -484,16 +564,17 @@ impl Desk {
                     row.points
                 )),
             )?;
-            Ok(sale_outcome(
+            Ok(CheckoutStep::Done(sale_outcome(
                 row,
                 &member.member_no,
                 greet,
                 recorded.points_balance,
-                recorded.account_after(&tx, member.id)?,
+                // A sale that took no stored value left the account as read before it.
+                recorded.account.unwrap_or(till.account),
                 false,
                 coupon.map(|c| c.code),
                 pin.hash.is_some(),
-            ))
+            )))
         })
     }
 

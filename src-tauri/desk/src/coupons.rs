@@ -159,7 +159,9 @@ pub(crate) fn on_enrolled(
 }
 
 /// After a sale that earns (not history): the repurchase coupon after a member's first
-/// checkout, and the referrer's reward on a referee's first paid checkout (once).
+/// checkout, and the referrer's reward on a referee's first paid checkout (once). Gives the
+/// member's new points balance when this moved it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn on_sale(
     conn: &Connection,
     ctx: &Ctx,
@@ -168,30 +170,35 @@ pub(crate) fn on_sale(
     receipt_id: i64,
     paid_fen: i64,
     on: NaiveDate,
-) -> DeskResult<()> {
-    // Counted up to 2: only "is this the first sale" matters.
-    let sales = store::receipts::sale_count_up_to(conn, member.id, 2)?;
-    if sales == 1 {
+    first_sale: Option<bool>,
+) -> DeskResult<Option<i64>> {
+    // Whether this sale is the member's first: known to the till (read before the sale),
+    // else counted up to 2.
+    let first_sale = match first_sale {
+        Some(first) => first,
+        None => store::receipts::sale_count_up_to(conn, member.id, 2)? == 1,
+    };
+    if first_sale {
         issue(conn, ctx, member.id, "repurchase", "首次消费后复购", None)?;
     }
-    let Some(referrer_id) = member.referred_by else { return Ok(()) };
+    let Some(referrer_id) = member.referred_by else { return Ok(None) };
     if !loyalty::coupons::counts_for_referral(paid_fen) {
-        return Ok(());
+        return Ok(None);
     }
     let paid_sales =
         store::receipts::paid_sale_count_up_to(conn, member.id, loyalty::coupons::REFERRAL_SALE_MIN_PAID_FEN, 2)?;
     if !loyalty::coupons::referral_reward_due(paid_fen, paid_sales, store::coupons::referral_rewarded(conn, member.id)?)
     {
-        return Ok(());
+        return Ok(None);
     }
-    let Some(referrer) = store::members::get(conn, referrer_id)? else { return Ok(()) };
+    let Some(referrer) = store::members::get(conn, referrer_id)? else { return Ok(None) };
     if referrer.archived {
-        return Ok(());
+        return Ok(None);
     }
     let tier_then = store::tiers::tier_on(conn, referrer.id, on, referrer.tier)?;
     let points = if tier_then == Tier::Loyal { settings.referral_points_loyal } else { settings.referral_points };
     let reason = format!("推荐奖励：{} 首次消费", member.member_no);
-    award(
+    let balance = award(
         conn,
         &Award {
             member_id: referrer.id,
@@ -208,7 +215,8 @@ pub(crate) fn on_sale(
     )?;
     let coupon = issue(conn, ctx, referrer.id, "referrer", &reason, None)?;
     store::coupons::record_referral_reward(conn, member.id, referrer.id, receipt_id, points, coupon, on)?;
-    Ok(())
+    // The member's own balance moved only if they are their own referrer (a merge can do that).
+    Ok((referrer.id == member.id).then_some(balance))
 }
 
 /// A fully refunded receipt gives its coupon back, if the coupon has not expired.

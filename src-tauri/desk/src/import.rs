@@ -687,7 +687,19 @@ impl Desk {
                 None => {
                     let member = store::members::get(&tx, member_id)?.expect("indexed");
                     let earns = row.at.date() >= opening;
-                    record_sale(&tx, ctx, &settings, &member, &row.receipt_no, row.amount, row.at, earns, None, None)?;
+                    record_sale(
+                        &tx,
+                        ctx,
+                        &settings,
+                        &member,
+                        &row.receipt_no,
+                        row.amount,
+                        row.at,
+                        earns,
+                        None,
+                        None,
+                        None,
+                    )?;
                 }
                 Some(of) => {
                     let sale = store::receipts::by_no(&tx, of)?.ok_or_else(|| {

@@ -23,31 +23,29 @@ pub(crate) struct Award<'a> {
 
 /// Awards points; returns the new balance.
 pub(crate) fn award(conn: &Connection, a: &Award<'_>, settings: &ProgramSettings) -> DeskResult<i64> {
-    let balance = store::members::get(conn, a.member_id)?.map(|m| m.points_balance).unwrap_or(0);
     if a.points <= 0 {
-        return Ok(balance);
+        return Ok(store::members::get(conn, a.member_id)?.map(|m| m.points_balance).unwrap_or(0));
     }
-    let split = split_award(balance, a.points);
-    let lot_id = if split.new_lot > 0 {
-        let valid_until = lot_valid_until(a.earned_on, settings);
-        Some(store::lots::insert(conn, a.member_id, a.receipt_id, a.source, a.earned_on, valid_until, split.new_lot)?)
-    } else {
-        None
+    let entry = LedgerEntry {
+        member_id: a.member_id,
+        kind: a.kind,
+        points: a.points,
+        receipt_id: a.receipt_id,
+        lot_id: None,
+        reason: a.reason,
+        on_date: a.earned_on,
+        staff_id: Some(a.staff_id),
+        created_at: a.now,
     };
-    Ok(store::ledger::append(
-        conn,
-        &LedgerEntry {
-            member_id: a.member_id,
-            kind: a.kind,
-            points: a.points,
-            receipt_id: a.receipt_id,
-            lot_id,
-            reason: a.reason,
-            on_date: a.earned_on,
-            staff_id: Some(a.staff_id),
-            created_at: a.now,
-        },
-    )?)
+    Ok(store::ledger::append_with_lot(conn, &entry, |before| {
+        let split = split_award(before, a.points);
+        if split.new_lot == 0 {
+            return Ok(None);
+        }
+        let valid_until = lot_valid_until(a.earned_on, settings);
+        store::lots::insert(conn, a.member_id, a.receipt_id, a.source, a.earned_on, valid_until, split.new_lot)
+            .map(Some)
+    })?)
 }
 
 pub(crate) struct Spend<'a> {

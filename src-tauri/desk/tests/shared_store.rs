@@ -390,3 +390,46 @@ fn counters_topping_up_paying_and_paying_out_one_account_at_once_never_overdraw_
     assert!(principal >= 0);
     assert_eq!(scalar(&after, "SELECT count(*) FROM top_ups"), 1 + 16);
 }
+
+/// On PostgreSQL a write whose answer nobody reads (the audit row, the ledger row, the
+/// month sums) waits and goes to the server with the next statement, one round trip for
+/// both (docs/performance.md). A read after it sees it; a failure among the waiting writes
+/// fails the commit and leaves nothing of the transaction; a rollback drops what waited;
+/// outside a transaction nothing waits.
+#[test]
+fn writes_sent_with_the_next_statement_are_seen_by_it_and_fail_the_transaction_as_a_whole() {
+    use store::params;
+    let Some(server) = test_server() else { return };
+    let store = store::Store::open_location(&fresh_server_location(&server)).unwrap();
+    let conn = store.conn();
+    conn.execute_batch("CREATE TABLE probe (id BIGINT PRIMARY KEY, note TEXT NOT NULL)").unwrap();
+    let count =
+        |conn: &store::Connection| conn.query_row("SELECT count(*) FROM probe", (), |r| r.get::<_, i64>(0)).unwrap();
+    let insert = "INSERT INTO probe (id, note) VALUES (?1, ?2)";
+
+    let tx = store.transaction().unwrap();
+    tx.execute_later(insert, params![1, "甲"]).unwrap();
+    assert_eq!(tx.queued_statements(), 2, "BEGIN and the insert wait");
+    assert_eq!(count(&tx), 1, "the read sees the insert sent before it");
+    assert_eq!(tx.queued_statements(), 0);
+    tx.execute_later(insert, params![2, "乙"]).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(count(conn), 2, "the commit took the insert that waited for it");
+
+    let tx = store.transaction().unwrap();
+    tx.execute_later(insert, params![3, "丙"]).unwrap();
+    tx.execute_later(insert, params![1, "甲again"]).unwrap();
+    let e = tx.commit().unwrap_err();
+    assert!(e.to_string().contains("23505"), "the duplicate key is the error: {e}");
+    assert_eq!(count(conn), 2, "nothing of the failed transaction was kept");
+
+    let tx = store.transaction().unwrap();
+    tx.execute_later(insert, params![4, "丁"]).unwrap();
+    tx.rollback().unwrap();
+    assert_eq!(conn.queued_statements(), 0);
+    assert_eq!(count(conn), 2);
+
+    conn.execute_later(insert, params![5, "戊"]).unwrap();
+    assert_eq!(conn.queued_statements(), 0, "outside a transaction it runs at once");
+    assert_eq!(count(conn), 3);
+}

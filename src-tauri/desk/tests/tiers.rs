@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use desk::checkout::CheckoutInput;
 use desk::import::ImportOptions;
 use desk::{Desk, ErrorCode};
 
@@ -235,6 +236,31 @@ fn checkouts_after_an_upgrade_use_the_new_multiplier() {
     let ctx = day(&mut desk, "2026-12-01");
     assert_eq!(tier(&desk, &ctx, "13800000001"), "core");
     assert_eq!(buy(&mut desk, &ctx, "13800000001", "199.99", "after").points_earned, Some(239));
+}
+
+/// A sale entered late, dated before the run that upgraded the member, earns at the tier of
+/// its own day; the till reads that tier in the same statement as its other checks.
+#[test]
+fn a_sale_dated_before_the_upgrade_earns_at_the_tier_of_its_day() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    members(&mut desk, &ctx, &[("甲", "13800000001", "")]);
+    spend(&mut desk, &ctx, "13800000001", "A", 1_500_000, 10);
+    let ctx = day(&mut desk, "2026-12-01");
+    assert_eq!(tier(&desk, &ctx, "13800000001"), "core");
+    let late = desk
+        .checkout(
+            &ctx,
+            &CheckoutInput {
+                member: "13800000001".into(),
+                amount: "199.99".into(),
+                receipt: "late".into(),
+                at: Some(chrono::NaiveDateTime::parse_from_str("2026-11-30 18:00", "%Y-%m-%d %H:%M").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(late.points_earned, Some(199), "Regular on 11-30");
+    assert_eq!(buy(&mut desk, &ctx, "13800000001", "199.99", "now").points_earned, Some(239), "Core on 12-01");
 }
 
 #[test]

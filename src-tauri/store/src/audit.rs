@@ -17,22 +17,23 @@ pub struct AuditEntry<'a> {
 }
 
 pub fn append(conn: &Connection, e: &AuditEntry<'_>) -> Result<()> {
-    conn.prepare_cached(
+    // Nothing reads the new row back: on PostgreSQL it goes with the next statement.
+    conn.execute_later(
         "INSERT INTO audit_log (at, staff_id, action, entity, entity_id, member_no, before, after, branch_id, counter)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(crate::params![
-        e.at,
-        e.staff_id,
-        e.action,
-        e.entity,
-        e.entity_id,
-        e.member_no,
-        e.before,
-        e.after,
-        conn.station().branch_id,
-        conn.station().counter
-    ])?;
+        crate::params![
+            e.at,
+            e.staff_id,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.member_no,
+            e.before,
+            e.after,
+            conn.station().branch_id,
+            conn.station().counter
+        ],
+    )?;
     Ok(())
 }
 

@@ -7,6 +7,10 @@
 //!
 //! The API mirrors the part of rusqlite the store used (`prepare_cached`, `query_row`,
 //! `query_map`, `optional`), so a table module reads the same for either engine.
+//!
+//! On PostgreSQL a round trip costs far more than a statement, so inside a transaction
+//! `BEGIN` and the writes of [`Connection::execute_later`] wait and are sent, pipelined,
+//! with the next statement whose answer is awaited (or `COMMIT`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use std::cell::RefCell;
@@ -496,11 +500,10 @@ pub fn id_list(engine: Engine) -> &'static str {
     }
 }
 
-/// The PostgreSQL side of a connection: the client and its prepared statements.
-/// Runs `f` where the synchronous PostgreSQL client may block: on this thread, or, when
-/// this thread belongs to an async runtime (the desktop's commands run on Tauri's), on a
-/// scoped thread of its own, since the client drives its own runtime and tokio refuses to
-/// start one inside another.
+/// Runs `f` where the PostgreSQL link may block: on this thread, or, when this thread
+/// belongs to an async runtime (the desktop's commands run on Tauri's), on a scoped thread
+/// of its own, since the link drives its own runtime and tokio refuses to start one inside
+/// another.
 pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     if tokio::runtime::Handle::try_current().is_ok() {
         std::thread::scope(|s| s.spawn(f).join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -509,27 +512,142 @@ pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
+/// The client, the connection that carries its messages, and the small runtime that drives
+/// both on the calling thread (what the `postgres` crate does, kept here so that several
+/// requests can be sent before the first answer is awaited).
+pub(crate) struct PgLink {
+    runtime: tokio::runtime::Runtime,
+    client: tokio_postgres::Client,
+    connection: tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>,
+}
+
+impl PgLink {
+    /// Connects (the caller has made sure no other runtime runs on this thread).
+    pub(crate) fn connect(config: &tokio_postgres::Config) -> Result<PgLink> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Conversion { column: 0, detail: format!("runtime: {e}") })?;
+        let (client, connection) = runtime.block_on(config.connect(tokio_postgres::NoTls))?;
+        Ok(PgLink { runtime, client, connection })
+    }
+
+    /// Sends `queued` in order, then the request of `work`, and only then waits: one round
+    /// trip for all of them. The first failure among them is the result (the server skips
+    /// what follows a failed statement in a transaction).
+    fn drive<T>(
+        &mut self,
+        queued: &[Queued],
+        work: impl AsyncFnOnce(&tokio_postgres::Client) -> Result<T>,
+    ) -> Result<T> {
+        use futures_util::future::{maybe_done, MaybeDone};
+        use std::future::Future;
+        use std::pin::Pin;
+        use std::task::Poll;
+        type Sent<'a> = MaybeDone<Pin<Box<dyn Future<Output = Result<()>> + 'a>>>;
+        let PgLink { runtime, client, connection } = self;
+        let client = &*client;
+        runtime.block_on(async move {
+            let mut sent: Vec<Sent<'_>> = queued.iter().map(|q| maybe_done(q.send(client))).collect();
+            let mut work = std::pin::pin!(maybe_done(work(client)));
+            std::future::poll_fn(|cx| {
+                // The connection first (it writes what was sent and reads the answers), as
+                // the `postgres` crate drives it.
+                loop {
+                    match connection.poll_message(cx) {
+                        Poll::Ready(Some(Ok(_))) => {}
+                        Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(Error::Postgres(e))),
+                        Poll::Ready(None) | Poll::Pending => break,
+                    }
+                }
+                // Each future sends its request when first polled: in order.
+                let mut waiting = false;
+                for f in sent.iter_mut() {
+                    waiting |= Pin::new(f).poll(cx).is_pending();
+                }
+                waiting |= work.as_mut().poll(cx).is_pending();
+                if waiting {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Ok(()))
+                }
+            })
+            .await?;
+            for f in sent.iter_mut() {
+                if let Some(Err(e)) = Pin::new(f).take_output() {
+                    return Err(e);
+                }
+            }
+            work.as_mut().take_output().expect("polled to the end")
+        })
+    }
+}
+
+/// A statement whose answer nobody reads, held until the next one that is awaited
+/// (PostgreSQL only): `BEGIN`, and the writes of [`Connection::execute_later`].
+enum Queued {
+    Simple(String),
+    Execute(postgres::Statement, Vec<Value>),
+}
+
+impl Queued {
+    fn send<'a>(
+        &'a self,
+        client: &'a tokio_postgres::Client,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + 'a>> {
+        Box::pin(async move {
+            match self {
+                Queued::Simple(sql) => client.batch_execute(sql).await?,
+                Queued::Execute(stmt, values) => {
+                    client.execute(stmt, &pg_params(values)).await?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
 impl PgConn {
-    fn with_client<T: Send>(&self, f: impl FnOnce(&mut postgres::Client) -> T + Send) -> T {
-        let mut guard = self.client.borrow_mut();
-        let client = guard.as_mut().expect("the client lives until the connection is dropped");
-        off_runtime(move || f(client))
+    /// Prepares a statement; what is queued stays queued.
+    fn prepare(&self, text: &str) -> Result<postgres::Statement> {
+        let mut guard = self.link.borrow_mut();
+        let link = guard.as_mut().expect("the link lives until the connection is dropped");
+        off_runtime(move || link.drive(&[], async |c| Ok(c.prepare(text).await?)))
+    }
+
+    /// Runs `work` after what is queued, in one round trip (see [`PgLink::drive`]).
+    fn run<T: Send>(&self, work: impl AsyncFnOnce(&tokio_postgres::Client) -> Result<T> + Send) -> Result<T> {
+        let queued = std::mem::take(&mut *self.queued.borrow_mut());
+        let mut guard = self.link.borrow_mut();
+        let link = guard.as_mut().expect("the link lives until the connection is dropped");
+        off_runtime(move || link.drive(&queued, work))
+    }
+
+    /// Holds `item` for the next request that is awaited.
+    fn queue(&self, item: Queued) {
+        self.queued.borrow_mut().push(item);
     }
 }
 
 impl Drop for PgConn {
     fn drop(&mut self) {
-        // Dropping the client stops its runtime, which must not happen on a runtime's thread.
-        if let Some(client) = self.client.get_mut().take() {
-            off_runtime(move || drop(client));
+        // Dropping the runtime must not happen on another runtime's thread.
+        if let Some(link) = self.link.get_mut().take() {
+            off_runtime(move || drop(link));
         }
     }
 }
 
+/// The PostgreSQL side of a connection: the link, its prepared statements, and what waits
+/// to be sent.
 pub(crate) struct PgConn {
     /// Always `Some`; taken only when dropped (see `Drop`).
-    pub(crate) client: RefCell<Option<postgres::Client>>,
+    link: RefCell<Option<PgLink>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+    /// Statements not sent yet (pipelining): they go with the next request that is awaited.
+    queued: RefCell<Vec<Queued>>,
+    /// Inside a transaction, writes whose answer is not read wait in `queued`.
+    in_transaction: std::cell::Cell<bool>,
 }
 
 /// Where a connection's writes are made: the branch (its row id) and the counter (a PC's
@@ -595,11 +713,13 @@ impl Connection {
         Connection { inner: Inner::Sqlite(conn), station: Station::default() }
     }
 
-    pub(crate) fn postgres(client: postgres::Client) -> Connection {
+    pub(crate) fn postgres(link: PgLink) -> Connection {
         Connection {
             inner: Inner::Postgres(PgConn {
-                client: RefCell::new(Some(client)),
+                link: RefCell::new(Some(link)),
                 statements: RefCell::new(HashMap::new()),
+                queued: RefCell::new(Vec::new()),
+                in_transaction: std::cell::Cell::new(false),
             }),
             station: Station::default(),
         }
@@ -643,24 +763,37 @@ impl Connection {
     pub fn copy_out(&self, query: &str, mut f: impl FnMut(&[Option<&str>]) -> Result<()> + Send) -> Option<Result<()>> {
         let Inner::Postgres(p) = &self.inner else { return None };
         let sql = format!("COPY ({}) TO STDOUT", pg_sql(query));
-        Some(p.with_client(move |c| -> Result<()> {
-            use std::io::BufRead;
-            let mut reader = std::io::BufReader::with_capacity(1 << 16, c.copy_out(sql.as_str())?);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', &mut line)
+        Some(p.run(async move |c| -> Result<()> {
+            use futures_util::StreamExt;
+            let stream = c.copy_out(sql.as_str()).await?;
+            let mut stream = std::pin::pin!(stream);
+            // A line may span two chunks: the rest waits in `carry`.
+            let mut carry: Vec<u8> = Vec::new();
+            let mut each_line = |line: &[u8]| -> Result<()> {
+                let text = std::str::from_utf8(line)
                     .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?;
-                if n == 0 {
-                    return Ok(());
-                }
-                let text = std::str::from_utf8(&line)
-                    .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?
-                    .trim_end_matches('\n');
                 let fields: Vec<Option<&str>> = text.split('\t').map(|v| (v != "\\N").then_some(v)).collect();
-                f(&fields)?;
+                f(&fields)
+            };
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                let mut rest: &[u8] = &chunk;
+                while let Some(end) = rest.iter().position(|b| *b == b'\n') {
+                    if carry.is_empty() {
+                        each_line(&rest[..end])?;
+                    } else {
+                        carry.extend_from_slice(&rest[..end]);
+                        each_line(&carry)?;
+                        carry.clear();
+                    }
+                    rest = &rest[end + 1..];
+                }
+                carry.extend_from_slice(rest);
             }
+            if !carry.is_empty() {
+                each_line(&carry)?;
+            }
+            Ok(())
         }))
     }
 
@@ -682,13 +815,12 @@ impl Connection {
             text.push('\n');
         }
         let sql = format!("COPY {target} FROM STDIN");
-        Some(p.with_client(move |c| -> Result<u64> {
-            use std::io::Write;
-            let mut writer = c.copy_in(sql.as_str())?;
-            writer
-                .write_all(text.as_bytes())
-                .map_err(|e| Error::Conversion { column: 0, detail: format!("COPY: {e}") })?;
-            Ok(writer.finish()?)
+        Some(p.run(async move |c| -> Result<u64> {
+            use futures_util::SinkExt;
+            let sink: tokio_postgres::CopyInSink<bytes::Bytes> = c.copy_in(sql.as_str()).await?;
+            let mut sink = std::pin::pin!(sink);
+            sink.send(bytes::Bytes::from(text)).await?;
+            Ok(sink.as_mut().finish().await?)
         }))
     }
 
@@ -696,7 +828,33 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Postgres(p) => Ok(p.with_client(|c| c.batch_execute(sql))?),
+            Inner::Postgres(p) => p.run(async |c| Ok(c.batch_execute(sql).await?)),
+        }
+    }
+
+    /// Runs a write whose count is not needed. On PostgreSQL, inside a transaction, it is
+    /// sent with the next statement whose answer is awaited (or the commit), saving a round
+    /// trip; a failure then shows there, and the operation fails the same way. Not for a
+    /// write whose effect the caller checks (an `UPDATE … WHERE` that may match nothing).
+    pub fn execute_later<P: Params>(&self, sql: &str, params: P) -> Result<()> {
+        match &self.inner {
+            Inner::Postgres(p) if p.in_transaction.get() => {
+                let stmt = match self.prepare_cached(sql)?.inner {
+                    StatementInner::Postgres(_, s) => s,
+                    StatementInner::Sqlite(_) => unreachable!("a PostgreSQL connection"),
+                };
+                p.queue(Queued::Execute(stmt, params.values()));
+                Ok(())
+            }
+            _ => self.execute(sql, params).map(|_| ()),
+        }
+    }
+
+    /// How many statements wait to be sent (tests).
+    pub fn queued_statements(&self) -> usize {
+        match &self.inner {
+            Inner::Postgres(p) => p.queued.borrow().len(),
+            Inner::Sqlite(_) => 0,
         }
     }
 
@@ -710,9 +868,9 @@ impl Connection {
                 let stmt = match cached {
                     Some(s) => s,
                     None => {
-                        let s = p.with_client(|c| c.prepare(&text)).inspect_err(|e| {
+                        let s = p.prepare(&text).inspect_err(|e| {
                             if std::env::var_os("MEMBERDESK_SQL_DEBUG").is_some() {
-                                eprintln!("PostgreSQL refused a statement: {}\n{text}\n-----", pg_message(e));
+                                eprintln!("PostgreSQL refused a statement: {}\n{text}\n-----", e);
                             }
                         })?;
                         p.statements.borrow_mut().insert(text, s.clone());
@@ -760,7 +918,8 @@ impl Statement<'_> {
             StatementInner::Sqlite(s) => Ok(s.execute(rusqlite::params_from_iter(values.iter().map(sqlite_value)))?),
             StatementInner::Postgres(p, s) => {
                 let params = pg_params(&values);
-                Ok(p.with_client(|c| c.execute(&*s, &params))? as usize)
+                let s = &*s;
+                Ok(p.run(async move |c| Ok(c.execute(s, &params).await?))? as usize)
             }
         }
     }
@@ -782,7 +941,8 @@ impl Statement<'_> {
             }
             StatementInner::Postgres(p, s) => {
                 let params = pg_params(&values);
-                let rows = p.with_client(|c| c.query(&*s, &params))?;
+                let s = &*s;
+                let rows = p.run(async move |c| Ok(c.query(s, &params).await?))?;
                 for r in &rows {
                     out.push(f(&Row { inner: RowInner::Postgres(r) }));
                 }
@@ -806,11 +966,12 @@ impl Statement<'_> {
             StatementInner::Postgres(p, s) => {
                 let params = pg_params(&values);
                 let s = &*s;
-                p.with_client(move |c| {
-                    use postgres::fallible_iterator::FallibleIterator;
-                    let mut rows = c.query_raw(s, params)?;
-                    while let Some(r) = rows.next()? {
-                        f(&Row { inner: RowInner::Postgres(&r) })?;
+                p.run(async move |c| {
+                    use futures_util::StreamExt;
+                    let rows = c.query_raw(s, params).await?;
+                    let mut rows = std::pin::pin!(rows);
+                    while let Some(r) = rows.next().await {
+                        f(&Row { inner: RowInner::Postgres(&r?) })?;
                     }
                     Ok(())
                 })
@@ -840,7 +1001,8 @@ impl Statement<'_> {
             }
             StatementInner::Postgres(p, s) => {
                 let params = pg_params(&values);
-                let rows = p.with_client(|c| c.query(&*s, &params))?;
+                let s = &*s;
+                let rows = p.run(async move |c| Ok(c.query(s, &params).await?))?;
                 match rows.first() {
                     Some(row) => f(&Row { inner: RowInner::Postgres(row) }),
                     None => Err(Error::QueryReturnedNoRows),
@@ -888,12 +1050,34 @@ impl<'c> Transaction<'c> {
             (Engine::Postgres, TransactionKind::Read) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             (Engine::Postgres, _) => "BEGIN ISOLATION LEVEL SERIALIZABLE",
         };
-        conn.execute_batch(sql)?;
+        match &conn.inner {
+            // Sent with the transaction's first statement.
+            Inner::Postgres(p) => {
+                p.queue(Queued::Simple(sql.to_string()));
+                p.in_transaction.set(true);
+            }
+            Inner::Sqlite(_) => conn.execute_batch(sql)?,
+        }
         Ok(Transaction { conn, open: true })
+    }
+
+    /// Drops what waits to be sent; whether anything of the transaction reached the server.
+    fn discard_queued(&self) -> bool {
+        match &self.conn.inner {
+            Inner::Postgres(p) => {
+                p.in_transaction.set(false);
+                let queued = std::mem::take(&mut *p.queued.borrow_mut());
+                !matches!(queued.first(), Some(Queued::Simple(_)))
+            }
+            Inner::Sqlite(_) => true,
+        }
     }
 
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
+        if let Inner::Postgres(p) = &self.conn.inner {
+            p.in_transaction.set(false);
+        }
         match self.conn.execute_batch("COMMIT") {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -905,13 +1089,16 @@ impl<'c> Transaction<'c> {
 
     pub fn rollback(mut self) -> Result<()> {
         self.open = false;
+        if !self.discard_queued() {
+            return Ok(());
+        }
         self.conn.execute_batch("ROLLBACK")
     }
 }
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
-        if self.open {
+        if self.open && self.discard_queued() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }

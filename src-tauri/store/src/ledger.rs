@@ -44,34 +44,55 @@ pub struct LedgerEntry<'a> {
 /// Appends the entry, moves the member's balance, and returns the new balance.
 pub fn append(conn: &Connection, e: &LedgerEntry<'_>) -> Result<i64> {
     let balance = crate::members::add_to_balance(conn, e.member_id, e.points)?;
-    conn.prepare_cached(
+    record(conn, e, balance)?;
+    Ok(balance)
+}
+
+/// The same for an award whose points lot depends on the balance before it (a balance
+/// below zero is made good first): the balance moves first, and its new value comes back
+/// from that statement; `lot` gets the balance before, writes the lot and gives its id,
+/// which the ledger row carries. One read fewer than reading the balance first.
+pub fn append_with_lot(
+    conn: &Connection,
+    e: &LedgerEntry<'_>,
+    lot: impl FnOnce(i64) -> Result<Option<i64>>,
+) -> Result<i64> {
+    let balance = crate::members::add_to_balance(conn, e.member_id, e.points)?;
+    let lot_id = lot(balance - e.points)?;
+    record(conn, &LedgerEntry { lot_id, ..*e }, balance)?;
+    Ok(balance)
+}
+
+/// The ledger row and the month's sum; nothing reads them back, so on a server they go
+/// with the next statement.
+fn record(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
+    conn.execute_later(
         "INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
             staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        e.member_id,
-        e.kind.code(),
-        e.points,
-        balance,
-        e.receipt_id,
-        e.lot_id,
-        e.reason,
-        e.on_date,
-        e.staff_id,
-        e.created_at
-    ])?;
-    add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)?;
-    Ok(balance)
+        params![
+            e.member_id,
+            e.kind.code(),
+            e.points,
+            balance,
+            e.receipt_id,
+            e.lot_id,
+            e.reason,
+            e.on_date,
+            e.staff_id,
+            e.created_at
+        ],
+    )?;
+    add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)
 }
 
 /// Adds points to the month's sum of one kind (`points_months`, migration 11): a ledger
 /// kind, or `lots` for the points issued in lots. The figures read these sums.
 pub(crate) fn add_to_month(conn: &Connection, on: NaiveDate, kind: &str, member_id: i64, points: i64) -> Result<()> {
-    conn.prepare_cached(
+    conn.execute_later(
         "INSERT INTO points_months (month, kind, slot, points) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (month, kind, slot) DO UPDATE SET points = points_months.points + excluded.points",
-    )?
-    .execute(params![on.format("%Y-%m").to_string(), kind, member_id.rem_euclid(8), points])?;
+        params![on.format("%Y-%m").to_string(), kind, member_id.rem_euclid(8), points],
+    )?;
     Ok(())
 }
 

@@ -359,15 +359,14 @@ impl Store {
     pub fn open_server(url: &ServerUrl) -> Result<Store> {
         let unreachable =
             |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
-        let mut config: postgres::Config =
+        let mut config: tokio_postgres::Config =
             url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(5));
         }
         config.application_name("memberdesk");
-        let client = db::off_runtime(|| config.connect(postgres::NoTls))
-            .map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
-        let mut store = Store { conn: Connection::postgres(client), location: Location::Server(url.clone()) };
+        let link = db::off_runtime(|| db::PgLink::connect(&config)).map_err(|e| unreachable(e.to_string()))?;
+        let mut store = Store { conn: Connection::postgres(link), location: Location::Server(url.clone()) };
         // The server would compile the day's larger scans (a day's sales, the tier window) to
         // machine code first, which costs more than it saves on queries of this size: 70 of
         // the 167 ms of the busiest day's follow-up query (docs/performance.md).

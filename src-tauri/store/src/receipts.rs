@@ -76,41 +76,108 @@ fn row_to_receipt(r: &Row<'_>) -> crate::db::Result<ReceiptRow> {
 }
 
 pub fn insert(conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
-    let id = conn.prepare_cached(
+    insert_with(conn, n, "id", |r| r.get(0))
+}
+
+/// The same, giving the row as stored (one statement: the till needs no second read).
+pub fn insert_returning_row(conn: &Connection, n: &NewReceipt<'_>) -> Result<ReceiptRow> {
+    insert_with(conn, n, COLUMNS, row_to_receipt)
+}
+
+fn insert_with<T>(
+    conn: &Connection,
+    n: &NewReceipt<'_>,
+    returning: &str,
+    read: impl FnOnce(&Row<'_>) -> crate::db::Result<T>,
+) -> Result<T> {
+    let out = conn
+        .prepare_cached(&format!(
         "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
             points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
             sv_bonus_fen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING id",
-    )?
-    .query_row(
-        params![
-            n.receipt_no,
-            n.kind,
-            n.member_id,
-            n.refund_of,
-            n.gross_fen,
-            n.discount_fen,
-            n.paid_fen,
-            n.multiplier,
-            n.points,
-            n.gift,
-            n.coupon_id,
-            n.history,
-            n.at,
-            n.at.date(),
-            n.staff_id,
-            n.created_at,
-            conn.station().branch_id,
-            conn.station().counter,
-            n.sv_principal_fen,
-            n.sv_bonus_fen
-        ],
-        |r| r.get(0),
-    )?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         RETURNING {returning}"
+    ))?
+        .query_row(
+            params![
+                n.receipt_no,
+                n.kind,
+                n.member_id,
+                n.refund_of,
+                n.gross_fen,
+                n.discount_fen,
+                n.paid_fen,
+                n.multiplier,
+                n.points,
+                n.gift,
+                n.coupon_id,
+                n.history,
+                n.at,
+                n.at.date(),
+                n.staff_id,
+                n.created_at,
+                conn.station().branch_id,
+                conn.station().counter,
+                n.sv_principal_fen,
+                n.sv_bonus_fen
+            ],
+            read,
+        )?;
     if n.kind == "sale" {
         crate::sales_months::add_sale(conn, n.member_id, conn.station().branch_id, n.at.date(), n.paid_fen)?;
     }
-    Ok(id)
+    Ok(out)
+}
+
+/// What a checkout checks before it writes, read in one statement (one round trip on a
+/// server): the member's payment PIN and stored-value account, whether they have any sale
+/// yet (the first-sale rules), whether the receipt number is taken in this branch, the
+/// store's opening day and the member's tier in force on the sale's day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TillCheck {
+    /// The day the tier was read for.
+    pub day: NaiveDate,
+    /// The tier in force on `day` as the tier runs recorded it; `None`: no run changed it
+    /// (the member's current tier holds), as [`crate::tiers::tier_on`] says.
+    pub tier_then: Option<loyalty::Tier>,
+    pub opening_day: Option<NaiveDate>,
+    pub pin: crate::stored_value::PinState,
+    /// (principal, bonus) in fen.
+    pub account: (i64, i64),
+    pub has_sale: bool,
+    /// A receipt of this branch has the number (read it with [`by_no`]).
+    pub receipt_taken: bool,
+    /// A top-up of this branch has the number.
+    pub top_up_taken: bool,
+}
+
+pub fn till_check(conn: &Connection, member_id: i64, receipt_no: &str, day: NaiveDate) -> Result<TillCheck> {
+    let sql = format!(
+        "SELECT m.sv_pin_hash, m.sv_pin_fails, m.sv_pin_failed_on, m.sv_principal_fen, m.sv_bonus_fen,
+             CASE WHEN m.first_sale_id IS NULL THEN 0 ELSE 1 END,
+             CASE WHEN EXISTS (SELECT 1 FROM receipts WHERE receipt_no = ?2 AND branch_id = ?3) THEN 1 ELSE 0 END,
+             CASE WHEN EXISTS (SELECT 1 FROM top_ups WHERE receipt_no = ?2 AND branch_id = ?3) THEN 1 ELSE 0 END,
+             ({}), (SELECT value FROM store_meta WHERE key = ?5)
+         FROM members m WHERE m.id = ?1",
+        crate::tiers::tier_on_sql("?1", "?4")
+    );
+    Ok(conn.prepare_cached(&sql)?.query_row(
+        params![member_id, receipt_no, conn.station().branch_id, day, crate::meta::OPENING_DAY],
+        |r| {
+            let opening: Option<String> = r.get(9)?;
+            Ok(TillCheck {
+                day,
+                tier_then: crate::typed_opt(r, 8, crate::codes::tier)?,
+                // As `meta::get_date` reads it.
+                opening_day: opening.and_then(|t| t.parse().ok()),
+                pin: crate::stored_value::PinState { hash: r.get(0)?, fails: r.get(1)?, failed_on: r.get(2)? },
+                account: (r.get(3)?, r.get(4)?),
+                has_sale: r.get(5)?,
+                receipt_taken: r.get(6)?,
+                top_up_taken: r.get(7)?,
+            })
+        },
+    )?)
 }
 
 pub fn by_no(conn: &Connection, receipt_no: &str) -> Result<Option<ReceiptRow>> {

@@ -15,7 +15,7 @@ fn month_of(day: NaiveDate) -> String {
 /// A new sale of `paid_fen` on `day`.
 pub(crate) fn add_sale(conn: &Connection, member_id: i64, branch_id: i64, day: NaiveDate, paid_fen: i64) -> Result<()> {
     let visit = counts_as_visit(paid_fen, 0);
-    conn.prepare_cached(
+    conn.execute_later(
         "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (month, member_id, branch_id) DO UPDATE SET
@@ -26,8 +26,8 @@ pub(crate) fn add_sale(conn: &Connection, member_id: i64, branch_id: i64, day: N
                  WHEN sales_months.last_visit IS NULL OR sales_months.last_visit < excluded.last_visit
                      THEN excluded.last_visit
                  ELSE sales_months.last_visit END",
-    )?
-    .execute(params![month_of(day), member_id, branch_id, i64::from(visit), paid_fen, visit.then_some(day)])?;
+        params![month_of(day), member_id, branch_id, i64::from(visit), paid_fen, visit.then_some(day)],
+    )?;
     Ok(())
 }
 

@@ -72,27 +72,28 @@ pub fn append(conn: &Connection, e: &SvEntry<'_>) -> Result<(i64, i64)> {
              WHERE id = ?1 RETURNING sv_principal_fen, sv_bonus_fen",
         )?
         .query_row(params![e.member_id, e.principal_fen, e.bonus_fen], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    conn.prepare_cached(
+    // Nothing reads the entry back: on a server it goes with the next statement.
+    conn.execute_later(
         "INSERT INTO sv_ledger (member_id, kind, principal_fen, bonus_fen, principal_after, bonus_after, top_up_id,
              receipt_id, reason, on_date, staff_id, branch_id, counter, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        e.member_id,
-        e.kind.code(),
-        e.principal_fen,
-        e.bonus_fen,
-        principal,
-        bonus,
-        e.top_up_id,
-        e.receipt_id,
-        e.reason,
-        e.on_date,
-        e.staff_id,
-        conn.station().branch_id,
-        conn.station().counter,
-        e.created_at
-    ])?;
+        params![
+            e.member_id,
+            e.kind.code(),
+            e.principal_fen,
+            e.bonus_fen,
+            principal,
+            bonus,
+            e.top_up_id,
+            e.receipt_id,
+            e.reason,
+            e.on_date,
+            e.staff_id,
+            conn.station().branch_id,
+            conn.station().counter,
+            e.created_at
+        ],
+    )?;
     Ok((principal, bonus))
 }
 

@@ -232,22 +232,22 @@ pub fn changes_of_run(conn: &Connection, run_id: i64) -> Result<Vec<ChangeRow>> 
 /// The member's tier in force on `day`: set by the latest run on or before it; before any
 /// change, the tier the first later change started from; else the current tier.
 pub fn tier_on(conn: &Connection, member_id: i64, day: NaiveDate, current: loyalty::Tier) -> Result<loyalty::Tier> {
-    let before: Option<loyalty::Tier> = conn
-        .prepare_cached(
-            "SELECT c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
-             WHERE c.member_id = ?1 AND r.evaluation_day <= ?2 ORDER BY r.evaluation_day DESC LIMIT 1",
-        )?
-        .query_row(params![member_id, day], |r| crate::typed(r, 0, crate::codes::tier))
-        .optional()?;
-    if let Some(t) = before {
-        return Ok(t);
-    }
-    let after: Option<loyalty::Tier> = conn
-        .prepare_cached(
-            "SELECT c.from_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
-             WHERE c.member_id = ?1 AND r.evaluation_day > ?2 ORDER BY r.evaluation_day LIMIT 1",
-        )?
-        .query_row(params![member_id, day], |r| crate::typed(r, 0, crate::codes::tier))
-        .optional()?;
-    Ok(after.unwrap_or(current))
+    let then: Option<loyalty::Tier> = conn
+        .prepare_cached(&format!("SELECT {}", tier_on_sql("?1", "?2")))?
+        .query_row(params![member_id, day], |r| crate::typed_opt(r, 0, crate::codes::tier))?;
+    Ok(then.unwrap_or(current))
+}
+
+/// The tier in force for the member of placeholder `member` on the day of placeholder `day`
+/// as the runs recorded it, NULL when no run changed it: one expression (one round trip on
+/// a server; `COALESCE` asks the second query only when the first finds nothing), also
+/// part of the till's check.
+pub(crate) fn tier_on_sql(member: &str, day: &str) -> String {
+    format!(
+        "COALESCE(
+            (SELECT c.to_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
+             WHERE c.member_id = {member} AND r.evaluation_day <= {day} ORDER BY r.evaluation_day DESC LIMIT 1),
+            (SELECT c.from_tier FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
+             WHERE c.member_id = {member} AND r.evaluation_day > {day} ORDER BY r.evaluation_day LIMIT 1))"
+    )
 }
