@@ -6,6 +6,8 @@
 //!
 //! Run: `cargo bench --bench store_speed` (the first run builds the demo store once into
 //! target/bench-store/, which takes a few minutes). `BENCH_MEMBERS` overrides the size.
+//! `BENCH_ONLY=keys` (issue 13): lookups of 10,000 keys drawn from the store, p50 and p99
+//! of each kind beside its bare indexed query on the same connection.
 //!
 //! Both engines (issue 10): with `BENCH_PG=postgres://…/postgres` (an admin URL of a server
 //! with fsync on, such as `PG_FSYNC=on .ci/pg start DIR` gives) the same benchmarks run on
