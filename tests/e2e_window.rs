@@ -200,8 +200,22 @@ impl Window {
 
     /// Clicks after bringing the element to the middle of the window (clear of the toast).
     async fn click_centered(&self, css: &str) {
-        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'center'}})");
-        self.client.execute(&js, vec![]).await.unwrap();
+        // Into the middle of the view, then wait until it stays put: the card's sections
+        // still arriving move the buttons below them, and a click aimed a moment before
+        // lands on whatever moved there (as a person waits for the page to settle).
+        let js = format!(
+            "const e = document.querySelector({css:?}); e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); return [r.x, r.y];"
+        );
+        let mut last = None;
+        for _ in 0..30 {
+            let at = self.client.execute(&js, vec![]).await.unwrap();
+            if last.as_ref() == Some(&at) {
+                break;
+            }
+            last = Some(at);
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
         self.click(css).await;
     }
 
