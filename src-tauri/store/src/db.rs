@@ -31,13 +31,13 @@ pub enum Error {
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{}", pg_message(.0))]
-    Postgres(#[from] postgres::Error),
+    Postgres(#[from] tokio_postgres::Error),
     /// A stored value this build cannot read (an unknown code, a malformed date).
     #[error("第 {column} 列：{detail}")]
     Conversion { column: usize, detail: String },
 }
 
-fn pg_message(e: &postgres::Error) -> String {
+fn pg_message(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}（{}）", db.message(), db.code().code()),
         // Connection errors never carry the URL, so no password can show here.
@@ -58,9 +58,9 @@ impl Error {
     pub fn is_conflict(&self) -> bool {
         match self {
             Error::Postgres(e) => e.code().is_some_and(|c| {
-                *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
-                    || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
-                    || *c == postgres::error::SqlState::UNIQUE_VIOLATION
+                *c == tokio_postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == tokio_postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
             }),
             _ => false,
         }
@@ -320,7 +320,7 @@ pub struct Row<'a> {
 
 enum RowInner<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
-    Postgres(&'a postgres::Row),
+    Postgres(&'a tokio_postgres::Row),
 }
 
 impl Row<'_> {
@@ -370,8 +370,8 @@ impl Row<'_> {
     }
 }
 
-fn pg_value(r: &postgres::Row, idx: usize) -> Result<Value> {
-    use postgres::types::Type;
+fn pg_value(r: &tokio_postgres::Row, idx: usize) -> Result<Value> {
+    use tokio_postgres::types::Type;
     let ty = r
         .columns()
         .get(idx)
@@ -400,14 +400,14 @@ fn pg_value(r: &postgres::Row, idx: usize) -> Result<Value> {
 
 /// How [`Value`]s go to PostgreSQL: whatever type the server inferred for the placeholder,
 /// the value is written as that type (an integer to a `bool`, text to `jsonb`…).
-impl postgres::types::ToSql for Value {
+impl tokio_postgres::types::ToSql for Value {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
-    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         use bytes::BufMut;
-        use postgres::types::{IsNull, Type};
+        use tokio_postgres::types::{IsNull, Type};
         let text_like = |t: &Type| matches!(*t, Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN);
         match self {
             Value::Null => Ok(IsNull::Yes),
@@ -447,11 +447,11 @@ impl postgres::types::ToSql for Value {
         }
     }
 
-    fn accepts(_: &postgres::types::Type) -> bool {
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// `?1` placeholders (and bare `?`) become PostgreSQL's `$1`; quoted text is left alone.
@@ -587,7 +587,7 @@ impl PgLink {
 /// (PostgreSQL only): `BEGIN`, and the writes of [`Connection::execute_later`].
 enum Queued {
     Simple(String),
-    Execute(postgres::Statement, Vec<Value>),
+    Execute(tokio_postgres::Statement, Vec<Value>),
 }
 
 impl Queued {
@@ -609,7 +609,7 @@ impl Queued {
 
 impl PgConn {
     /// Prepares a statement; what is queued stays queued.
-    fn prepare(&self, text: &str) -> Result<postgres::Statement> {
+    fn prepare(&self, text: &str) -> Result<tokio_postgres::Statement> {
         let mut guard = self.link.borrow_mut();
         let link = guard.as_mut().expect("the link lives until the connection is dropped");
         off_runtime(move || link.drive(&[], async |c| Ok(c.prepare(text).await?)))
@@ -643,7 +643,7 @@ impl Drop for PgConn {
 pub(crate) struct PgConn {
     /// Always `Some`; taken only when dropped (see `Drop`).
     link: RefCell<Option<PgLink>>,
-    statements: RefCell<HashMap<String, postgres::Statement>>,
+    statements: RefCell<HashMap<String, tokio_postgres::Statement>>,
     /// Statements not sent yet (pipelining): they go with the next request that is awaited.
     queued: RefCell<Vec<Queued>>,
     /// Inside a transaction, writes whose answer is not read wait in `queued`.
@@ -903,11 +903,11 @@ pub struct Statement<'c> {
 
 enum StatementInner<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
-    Postgres(&'c PgConn, postgres::Statement),
+    Postgres(&'c PgConn, tokio_postgres::Statement),
 }
 
-fn pg_params(values: &[Value]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
-    values.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect()
+fn pg_params(values: &[Value]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
 }
 
 impl Statement<'_> {

@@ -360,7 +360,7 @@ impl Store {
         let unreachable =
             |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
         let mut config: tokio_postgres::Config =
-            url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
+            url.secret().parse().map_err(|e: tokio_postgres::Error| unreachable(e.to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(std::time::Duration::from_secs(5));
         }
@@ -623,31 +623,26 @@ fn backoff(attempt: u32) -> std::time::Duration {
 pub fn test_server(url: &ServerUrl) -> Result<String> {
     let unreachable =
         |detail: String| StoreError::Unreachable { server: url.redacted(), detail: redact_password(&detail) };
-    let mut config: postgres::Config = url.secret().parse().map_err(|e: postgres::Error| unreachable(e.to_string()))?;
+    let mut config: tokio_postgres::Config =
+        url.secret().parse().map_err(|e: tokio_postgres::Error| unreachable(e.to_string()))?;
     config.connect_timeout(std::time::Duration::from_secs(5));
-    let version = db::off_runtime(|| -> Result<String> {
-        let mut client =
-            config.connect(postgres::NoTls).map_err(|e| unreachable(db::Error::Postgres(e).to_string()))?;
-        let row = client
-            .query_one("SELECT current_setting('server_version')", &[])
-            .map_err(|e| unreachable(e.to_string()))?;
-        Ok(row.get(0))
-    })?;
+    let conn =
+        Connection::postgres(db::off_runtime(|| db::PgLink::connect(&config)).map_err(|e| unreachable(e.to_string()))?);
+    let version: String = conn
+        .query_row("SELECT current_setting('server_version')", (), |r| r.get(0))
+        .map_err(|e| unreachable(e.to_string()))?;
     Ok(format!("PostgreSQL {version}"))
 }
 
 /// Runs `work` on an admin connection to the server of `base` (tests and benchmarks set up
 /// their databases with it); any failure is `Unreachable`, without the password.
-fn on_server<T>(
-    base: &ServerUrl,
-    work: impl FnOnce(&mut postgres::Client) -> std::result::Result<T, postgres::Error>,
-) -> Result<T> {
-    let unreachable = |e: postgres::Error| StoreError::Unreachable {
-        server: base.redacted(),
-        detail: redact_password(&e.to_string()),
-    };
-    let mut client = postgres::Client::connect(base.secret(), postgres::NoTls).map_err(unreachable)?;
-    work(&mut client).map_err(unreachable)
+fn on_server<T>(base: &ServerUrl, work: impl FnOnce(&Connection) -> db::Result<T>) -> Result<T> {
+    let unreachable =
+        |detail: String| StoreError::Unreachable { server: base.redacted(), detail: redact_password(&detail) };
+    let config: tokio_postgres::Config =
+        base.secret().parse().map_err(|e: tokio_postgres::Error| unreachable(e.to_string()))?;
+    let link = db::off_runtime(|| db::PgLink::connect(&config)).map_err(|e| unreachable(e.to_string()))?;
+    work(&Connection::postgres(link)).map_err(|e| unreachable(e.to_string()))
 }
 
 /// A name the admin helpers put into SQL: lowercase ASCII letters, digits and `_`.
@@ -663,7 +658,7 @@ fn plain_name(name: &str) -> Result<&str> {
 /// `search_path`): a fresh database for each test or benchmark on one throwaway cluster.
 pub fn create_schema(base: &ServerUrl, name: &str) -> Result<ServerUrl> {
     let name = plain_name(name)?;
-    on_server(base, |c| c.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")))?;
+    on_server(base, |c| c.execute_batch(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")))?;
     let sep = if base.secret().contains('?') { '&' } else { '?' };
     Ok(ServerUrl::new(&format!("{}{sep}options=-c%20search_path%3D{name}", base.secret())))
 }
@@ -676,8 +671,8 @@ pub fn create_database(base: &ServerUrl, name: &str, template: Option<&str>) -> 
     let name = plain_name(name)?;
     let from = template.map(plain_name).transpose()?.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
     on_server(base, |c| {
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-        c.batch_execute(&format!("CREATE DATABASE {name}{from}"))
+        c.execute_batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        c.execute_batch(&format!("CREATE DATABASE {name}{from}"))
     })?;
     Ok(base.with_database(name))
 }
@@ -686,8 +681,8 @@ pub fn create_database(base: &ServerUrl, name: &str, template: Option<&str>) -> 
 pub fn rename_database(base: &ServerUrl, from: &str, to: &str) -> Result<ServerUrl> {
     let (from, to) = (plain_name(from)?, plain_name(to)?);
     on_server(base, |c| {
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)"))?;
-        c.batch_execute(&format!("ALTER DATABASE {from} RENAME TO {to}"))
+        c.execute_batch(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)"))?;
+        c.execute_batch(&format!("ALTER DATABASE {from} RENAME TO {to}"))
     })?;
     Ok(base.with_database(to))
 }
@@ -695,7 +690,7 @@ pub fn rename_database(base: &ServerUrl, from: &str, to: &str) -> Result<ServerU
 /// Whether the server of `base` has a database called `name`.
 pub fn database_exists(base: &ServerUrl, name: &str) -> Result<bool> {
     on_server(base, |c| {
-        Ok(c.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])?.get::<_, i64>(0) > 0)
+        Ok(c.query_row("SELECT count(*) FROM pg_database WHERE datname = ?1", [name], |r| r.get::<_, i64>(0))? > 0)
     })
 }
 
