@@ -323,6 +323,32 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+    replanned(&desk);
+}
+
+/// PostgreSQL: the statements of this connection that the server planned afresh for most
+/// of their executions (a custom plan each time, `pg_prepared_statements`), with their
+/// counts: planning a statement can cost more than running it.
+fn replanned(desk: &Desk) {
+    if desk.conn().engine() != store::Engine::Postgres {
+        return;
+    }
+    let rows: Vec<(String, i64, i64)> = desk
+        .conn()
+        .prepare(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+             WHERE custom_plans > 50 AND custom_plans > generic_plans ORDER BY custom_plans DESC",
+        )
+        .unwrap()
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    eprintln!("\nstatements planned afresh on most executions: {}", rows.len());
+    for (sql, generic, custom) in rows {
+        let short: String = sql.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(150).collect();
+        eprintln!("  custom {custom:>6}  generic {generic:>6}  {short}");
+    }
 }
 
 /// The monthly tier evaluation of all 200,000 members (each sample on a fresh copy of the
@@ -604,7 +630,13 @@ fn random_keys(_c: &mut Criterion) {
     ];
     eprintln!("\n{} keys drawn from {} members, {}", rows.len(), members(), engine());
     eprintln!("{:<18} {:>10} {:>10} {:>10} {:>10} {:>8}", "kind", "p50 ms", "p99 ms", "bare p50", "bare p99", "ratio");
+    // `BENCH_KINDS=name_exact,full_pinyin` runs only those kinds (for a profiler).
+    let only: Option<Vec<String>> =
+        std::env::var("BENCH_KINDS").ok().map(|v| v.split(',').map(|k| k.trim().to_string()).collect());
     for (kind, sql, key_of) in &kinds {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|k| k == kind)) {
+            continue;
+        }
         let keys: Vec<Key> = rows.iter().map(|r| key_of(r)).filter(|(k, _)| !k.is_empty()).collect();
         let mut lookup_us = Vec::with_capacity(keys.len());
         let mut bare_us = Vec::with_capacity(keys.len());
@@ -613,7 +645,8 @@ fn random_keys(_c: &mut Criterion) {
             criterion::black_box(desk.search(&ctx, key, 20).unwrap());
             lookup_us.push(started.elapsed().as_secs_f64() * 1e6);
             let started = Instant::now();
-            let mut stmt = desk.conn().prepare_cached(sql).unwrap();
+            // Planned once on PostgreSQL, as the lookup's own statement is.
+            let mut stmt = desk.conn().prepare_generic(sql).unwrap();
             let values: Vec<store::db::Value> = values.iter().map(|v| store::db::Value::Text(v.clone())).collect();
             let found = stmt.query_map(values, |r| r.get::<_, i64>(0)).unwrap().count();
             criterion::black_box(found);
@@ -626,6 +659,7 @@ fn random_keys(_c: &mut Criterion) {
         record(&format!("keys_{kind}_p99_ms"), p99);
         record(&format!("keys_{kind}_bare_p50_ms"), b50);
     }
+    replanned(&desk);
 }
 
 /// Both engines side by side, from this run and the last run of the other engine, with the

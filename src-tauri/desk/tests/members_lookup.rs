@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use desk::members::MemberInput;
-use desk::ErrorCode;
+use desk::{Desk, ErrorCode};
 
 fn input(name: &str, phone: &str) -> MemberInput {
     MemberInput { name: name.into(), phone: phone.into(), gender: "F".into(), ..Default::default() }
@@ -116,4 +116,55 @@ fn lookup_finds_by_every_key_exact_first() {
     assert_eq!(nos("王"), Vec::<String>::new());
     let hit = &desk.search(&ctx, "1234", 20).unwrap()[0];
     assert_eq!((hit.greeting.as_str(), hit.exact), ("张女士", true));
+}
+
+#[test]
+fn a_piece_of_a_name_finds_exactly_the_names_that_hold_it() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    desk.enroll(&ctx, &input("欧阳秀英", "13800000001")).unwrap(); // M000001
+    desk.enroll(&ctx, &input("欧阳秀兰", "13800000002")).unwrap(); // M000002
+    desk.enroll(&ctx, &input("欧阳娜娜", "13800000003")).unwrap(); // M000003
+    desk.enroll(&ctx, &input("王秀英", "13800000004")).unwrap(); // M000004
+    desk.enroll(&ctx, &input("Jane Smith", "13800000005")).unwrap(); // M000005
+    let nos = |q: &str| desk.search(&ctx, q, 20).unwrap().into_iter().map(|h| h.member_no).collect::<Vec<_>>();
+    assert_eq!(nos("欧阳秀英"), ["M000001"]);
+    assert_eq!(nos("阳秀英"), ["M000001"]);
+    assert_eq!(nos("欧阳秀"), ["M000001", "M000002"]);
+    assert_eq!(nos("秀英"), ["M000001", "M000004"]);
+    assert_eq!(nos("欧阳"), ["M000001", "M000002", "M000003"]);
+    assert_eq!(nos("Jane Smith"), ["M000005"], "a name with a space, whole");
+    assert_eq!(nos("ne sm"), ["M000005"]);
+    assert_eq!(nos("smit"), ["M000005"]);
+    assert_eq!(nos("欧阳秀英子"), Vec::<String>::new(), "longer than any name");
+}
+
+#[test]
+fn a_store_from_before_the_longer_pieces_finds_them_after_opening() {
+    // A store at schema 15 kept the 1- and 2-character pieces only: opening it with this
+    // build adds the 3- and 4-character ones (migration 16) for the members already in.
+    let (location, _dir) = fresh_location();
+    {
+        let mut desk = Desk::open_location(&location).unwrap();
+        let ctx = day(&mut desk, "2026-11-23");
+        desk.enroll(&ctx, &input("欧阳秀英", "13800000001")).unwrap();
+        desk.enroll(&ctx, &input("Jane Smith", "13800000002")).unwrap();
+        let back = match desk.conn().engine() {
+            store::Engine::Sqlite => "PRAGMA user_version = 15",
+            store::Engine::Postgres => "DELETE FROM schema_migrations WHERE version = 16",
+        };
+        desk.conn().execute_batch(&format!("DELETE FROM member_name_grams WHERE length(gram) > 2; {back};")).unwrap();
+        assert!(desk.search(&ctx, "阳秀英", 20).unwrap().is_empty(), "the piece has no key yet");
+    }
+    let mut desk = Desk::open_location(&location).unwrap();
+    let ctx = day(&mut desk, "2026-11-23");
+    let nos = |q: &str| desk.search(&ctx, q, 20).unwrap().into_iter().map(|h| h.member_no).collect::<Vec<_>>();
+    assert_eq!(nos("阳秀英"), ["M000001"]);
+    assert_eq!(nos("欧阳秀英"), ["M000001"]);
+    assert_eq!(nos("esmi"), ["M000002"], "pieces run across the space");
+    assert_eq!(
+        desk.conn()
+            .query_row("SELECT count(*) FROM member_name_grams WHERE length(gram) = 4", (), |r| r.get::<_, i64>(0))
+            .unwrap(),
+        1 + 6
+    );
 }

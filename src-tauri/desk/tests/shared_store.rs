@@ -433,3 +433,43 @@ fn writes_sent_with_the_next_statement_are_seen_by_it_and_fail_the_transaction_a
     assert_eq!(conn.queued_statements(), 0, "outside a transaction it runs at once");
     assert_eq!(count(conn), 3);
 }
+
+/// PostgreSQL: a statement prepared with `prepare_generic` runs with its generic plan (made
+/// once), the setting sent with it in the same round trip and reset after it, failing or
+/// not, inside a transaction or outside; other statements keep the server's own choice.
+#[test]
+fn a_generic_plan_statement_leaves_the_connection_as_it_found_it() {
+    let Some(server) = test_server() else { return };
+    let store = store::Store::open_location(&fresh_server_location(&server)).unwrap();
+    let conn = store.conn();
+    let mode = |conn: &store::Connection| {
+        conn.query_row("SELECT current_setting('plan_cache_mode')", (), |r| r.get::<_, String>(0)).unwrap()
+    };
+    let plans = |conn: &store::Connection| {
+        conn.query_row(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT count(*) FROM members WHERE name >=%'",
+            (),
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    let sql = "SELECT count(*) FROM members WHERE name >= ?1 AND name < ?2";
+    for _ in 0..3 {
+        let n: i64 =
+            conn.prepare_generic(sql).unwrap().query_row(store::params!["张", "张\u{7f}"], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+    }
+    assert_eq!(plans(conn), 3, "each run took the generic plan");
+    assert_eq!(mode(conn), "auto", "and the setting went back");
+    assert_eq!(conn.queued_statements(), 0);
+    // A failing one (text where a number goes) inside a transaction: the transaction fails,
+    // and after its rollback the setting is the server's own again.
+    let tx = store.transaction().unwrap();
+    let bad = tx
+        .prepare_generic("SELECT count(*) FROM members WHERE id = ?1")
+        .unwrap()
+        .query_row(store::params!["not a number"], |r| r.get::<_, i64>(0));
+    assert!(bad.is_err());
+    tx.rollback().unwrap();
+    assert_eq!(mode(conn), "auto");
+}

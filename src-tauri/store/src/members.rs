@@ -94,11 +94,17 @@ fn last4(phone: &str) -> String {
     phone[phone.len().saturating_sub(4)..].to_string()
 }
 
-/// Every distinct 1- and 2-character piece of the lower-cased name.
+/// The longest piece of a name that is a lookup key of its own ([`name_grams`]).
+pub const GRAM_MAX: usize = 4;
+
+/// Every distinct piece of 1 to [`GRAM_MAX`] characters of the lower-cased name, spaces
+/// left out: a lookup of a piece that long reads exactly the members whose name holds it.
 pub fn name_grams(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
-    let mut grams: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
-    grams.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    let mut grams: Vec<String> = Vec::new();
+    for len in 1..=GRAM_MAX {
+        grams.extend(chars.windows(len).map(|w| w.iter().collect::<String>()));
+    }
     grams.sort();
     grams.dedup();
     grams
@@ -295,17 +301,28 @@ pub fn lookup(conn: &Connection, probes: &[Probe<'_>], limit: i64) -> Result<Vec
             }
             Probe::NamePiece(x) => {
                 let piece = x.to_lowercase();
-                let n = piece.chars().count();
+                let compact: String = piece.chars().filter(|c| !c.is_whitespace()).collect();
+                let n = compact.chars().count();
                 if n == 0 {
                     continue;
                 }
-                let first2: String = piece.chars().take(2).collect();
-                let pattern = format!("%{}%", piece.replace('%', "").replace('_', ""));
+                // Up to GRAM_MAX characters the piece is a key of its own; a longer one (or
+                // one with spaces) is read under its first GRAM_MAX and checked whole.
+                let gram: String = compact.chars().take(GRAM_MAX).collect();
+                let whole = n <= GRAM_MAX && compact == piece;
+                // Where the piece is in the name: not LIKE, whose bound pattern SQLite takes
+                // as a reason to prepare the statement again for every new value.
+                let holds = match conn.engine() {
+                    crate::Engine::Sqlite => "instr(lower(m.name), ?3) > 0",
+                    crate::Engine::Postgres => "strpos(lower(m.name), ?3) > 0",
+                };
                 part(
-                    "FROM member_name_grams g JOIN members m ON m.id = g.member_id
-                     WHERE g.gram = ?1 AND m.archived = 0 AND (?2 OR lower(m.name) LIKE ?3)
-                     ORDER BY g.member_id LIMIT ?4",
-                    &[&first2, &(n <= 2), &pattern, &limit],
+                    &format!(
+                        "FROM member_name_grams g JOIN members m ON m.id = g.member_id
+                         WHERE g.gram = ?1 AND m.archived = 0 AND (?2 OR {holds})
+                         ORDER BY g.member_id LIMIT ?4"
+                    ),
+                    &[&gram, &whole, &piece, &limit],
                 );
             }
             Probe::Pinyin(x) => {
@@ -348,7 +365,9 @@ pub fn lookup(conn: &Connection, probes: &[Probe<'_>], limit: i64) -> Result<Vec
                 sql.push(format!("SELECT * FROM ({}) q{i}", shift_placeholders(&part, values.len())));
                 values.extend(vals);
             }
-            let mut stmt = conn.prepare_cached(&sql.join("\n UNION ALL "))?;
+            // Planned once: re-planned for each query's values it cost 1 ms, three times
+            // the query's own run (docs/performance.md).
+            let mut stmt = conn.prepare_generic(&sql.join("\n UNION ALL "))?;
             rows.extend(stmt.query_map(values, read)?.collect::<crate::db::Result<Vec<_>>>()?);
         }
     }
