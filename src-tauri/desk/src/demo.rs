@@ -114,7 +114,7 @@ impl Desk {
         let span_days = u64::from(months) * 30;
         let first_day = ctx.store_date - Days::new(span_days);
         let now = ctx.now_text();
-        self.store.write(|tx| {
+        self.store.write_bulk(|tx| {
             let mut purchases = 0;
             let mut refunds = 0;
             let mut receipt_seq: u64 = 0;

@@ -209,6 +209,11 @@ fn demo_fills_only_an_empty_store() {
         })
         .unwrap();
     assert_eq!(refunds_after_their_sale, r.refunds as i64);
+    if desk.conn().engine() == store::Engine::Sqlite {
+        // The bulk load kept its temporary storage in memory for its own transaction only.
+        let temp_store: i64 = desk.conn().query_row("PRAGMA temp_store", (), |r| r.get(0)).unwrap();
+        assert_eq!(temp_store, 0, "back to the default after the demo");
+    }
     assert_eq!(desk.fill_demo(&ctx, 5, 3, 7).unwrap_err().code, ErrorCode::StoreNotEmpty);
 }
 

@@ -477,6 +477,34 @@ impl Store {
         self.run(true, work)
     }
 
+    /// [`Store::write`] for a bulk load of one large transaction (the demo's history). On
+    /// SQLite each insert into a table with a trigger keeps a statement journal, the pages it
+    /// changes that the transaction had changed already; by default that journal is a
+    /// temporary file, and writing it was a fifth of building the demo store (kernel write
+    /// calls). Here it is kept in memory, as SQLite's temporary tables and sorts are, for
+    /// this transaction only (a statement journal holds one statement's pages: an insert's
+    /// few). PostgreSQL has no such journal.
+    pub fn write_bulk<T, E>(
+        &self,
+        work: impl FnMut(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError> + Retryable,
+    {
+        let sqlite = self.conn.engine() == Engine::Sqlite;
+        if sqlite {
+            self.conn.execute_batch("PRAGMA temp_store = MEMORY").map_err(|e| E::from(e.into()))?;
+        }
+        let out = self.run(true, work);
+        if sqlite {
+            let back = self.conn.execute_batch("PRAGMA temp_store = DEFAULT").map_err(|e| E::from(e.into()));
+            if out.is_ok() {
+                back?;
+            }
+        }
+        out
+    }
+
     /// The same, committed only when `commit` (a preview runs the whole operation and rolls
     /// it back).
     pub fn run<T, E>(
