@@ -462,6 +462,14 @@ fn a_generic_plan_statement_leaves_the_connection_as_it_found_it() {
     assert_eq!(plans(conn), 3, "each run took the generic plan");
     assert_eq!(mode(conn), "auto", "and the setting went back");
     assert_eq!(conn.queued_statements(), 0);
+    // One that fails on the server, outside a transaction: the reset sent with it still runs.
+    let zero = conn
+        .prepare_generic("SELECT CAST(1 AS BIGINT) / (CAST(?1 AS BIGINT) - ?1)")
+        .unwrap()
+        .query_row(store::params![7], |r| r.get::<_, i64>(0));
+    assert!(zero.unwrap_err().to_string().contains("22012"), "division by zero is the error");
+    assert_eq!(mode(conn), "auto", "reset after the failure");
+    assert_eq!(conn.queued_statements(), 0);
     // A failing one (text where a number goes) inside a transaction: the transaction fails,
     // and after its rollback the setting is the server's own again.
     let tx = store.transaction().unwrap();
