@@ -481,3 +481,61 @@ fn a_generic_plan_statement_leaves_the_connection_as_it_found_it() {
     tx.rollback().unwrap();
     assert_eq!(mode(conn), "auto");
 }
+
+/// A counter that keeps losing to the others (here its transaction fails as a serialization
+/// failure would, SQLSTATE 40001) is retried, and after three losses in a row its attempts
+/// run alone: no other write may be open meanwhile. Every turn is given back after the
+/// operation, whether it succeeded or failed, so the next counter is never kept waiting.
+#[test]
+fn a_counter_that_keeps_losing_a_conflict_runs_alone_and_gives_its_turn_back() {
+    let Some(server) = test_server() else { return };
+    let location = fresh_server_location(&server);
+    let store = store::Store::open_location(&location).unwrap();
+    let other = store::Store::open_location(&location).unwrap();
+    let pid: i32 = store.conn().query_row("SELECT pg_backend_pid()", (), |r| r.get(0)).unwrap();
+    let turn = store::locks::WRITE_TURN;
+    // Whether another counter could start a write now (take the turn shared, and give it back).
+    let others_may_write = || -> bool {
+        let free: bool =
+            other.conn().query_row("SELECT pg_try_advisory_lock_shared(?1)", [turn], |r| r.get(0)).unwrap();
+        if free {
+            other.conn().execute("SELECT pg_advisory_unlock_shared(?1)", [turn]).unwrap();
+        }
+        free
+    };
+    let held = || -> i64 {
+        other
+            .conn()
+            .query_row("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = ?1", [pid], |r| r.get(0))
+            .unwrap()
+    };
+    let mut seen = Vec::new();
+    let n: i64 = store
+        .write(|tx| {
+            // The turn goes to the server with the transaction's first statement.
+            let _: i64 = tx.query_row("SELECT 1", (), |r| r.get(0))?;
+            seen.push(others_may_write());
+            if seen.len() <= 5 {
+                tx.execute_batch("DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '40001'; END $$")?;
+            }
+            Ok::<_, store::StoreError>(tx.query_row("SELECT count(*) FROM members", (), |r| r.get(0))?)
+        })
+        .unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(seen, [true, true, true, false, false, false], "three losses side by side, then alone");
+    assert_eq!(held(), 0, "the turn was given back after the commit");
+    assert!(others_may_write());
+    // An operation that fails for a reason of its own, on the server, ends in its turn given back.
+    let failed = store.write(|tx| {
+        tx.execute_batch("SELECT 1 / 0")?;
+        Ok::<_, store::StoreError>(())
+    });
+    assert!(failed.is_err());
+    assert_eq!(held(), 0, "given back after the rollback");
+    // One that fails before reaching the server (the desk refused the input) took no turn.
+    let refused =
+        store.write(|_tx| Err::<(), _>(store::StoreError::Unwritable { path: "x".into(), detail: "y".into() }));
+    assert!(refused.is_err());
+    assert_eq!(held(), 0);
+    assert_eq!(store.conn().queued_statements(), 0);
+}

@@ -1090,6 +1090,9 @@ pub enum TransactionKind {
 pub struct Transaction<'c> {
     conn: &'c Connection,
     open: bool,
+    /// Sent right after the transaction's `COMMIT` or `ROLLBACK`, in the same round trip,
+    /// whether that succeeds or not (PostgreSQL only): giving the write turn back.
+    after_end: Option<String>,
 }
 
 impl<'c> Transaction<'c> {
@@ -1108,7 +1111,41 @@ impl<'c> Transaction<'c> {
             }
             Inner::Sqlite(_) => conn.execute_batch(sql)?,
         }
-        Ok(Transaction { conn, open: true })
+        Ok(Transaction { conn, open: true, after_end: None })
+    }
+
+    /// A write transaction that first takes a turn of the session lock `key` (PostgreSQL;
+    /// on SQLite the plain [`Transaction::begin`]): shared when `alone` is false, so any
+    /// number of counters write at once, exclusive when it is true, so this one runs while
+    /// no other counter's write is open, and new ones wait until it ends. The lock is taken
+    /// before `BEGIN` (a serializable transaction's snapshot is its first statement's: taken
+    /// after the wait, it sees what the others committed) and given back after the end, both
+    /// in the round trips the transaction makes anyway.
+    pub(crate) fn begin_turn(conn: &'c Connection, key: i64, alone: bool) -> Result<Transaction<'c>> {
+        let Inner::Postgres(p) = &conn.inner else {
+            return Transaction::begin(conn, TransactionKind::Write);
+        };
+        let (take, give) = if alone {
+            (format!("SELECT pg_advisory_lock({key})"), format!("SELECT pg_advisory_unlock({key})"))
+        } else {
+            (format!("SELECT pg_advisory_lock_shared({key})"), format!("SELECT pg_advisory_unlock_shared({key})"))
+        };
+        p.queue(Queued::Simple(take));
+        let mut tx = Transaction::begin(conn, TransactionKind::Write)?;
+        tx.after_end = Some(give);
+        Ok(tx)
+    }
+
+    /// Ends the transaction with `sql` and sends [`Transaction::after_end`] behind it in
+    /// the same round trip: it runs even when `sql` fails. The result is `sql`'s.
+    fn end(&self, sql: &str) -> Result<()> {
+        match (&self.conn.inner, &self.after_end) {
+            (Inner::Postgres(p), Some(after)) => {
+                p.queue(Queued::Simple(sql.to_string()));
+                p.run(async move |c| Ok(c.batch_execute(after).await?))
+            }
+            _ => self.conn.execute_batch(sql),
+        }
     }
 
     /// Drops what waits to be sent; whether anything of the transaction reached the server.
@@ -1128,7 +1165,7 @@ impl<'c> Transaction<'c> {
         if let Inner::Postgres(p) = &self.conn.inner {
             p.in_transaction.set(false);
         }
-        match self.conn.execute_batch("COMMIT") {
+        match self.end("COMMIT") {
             Ok(()) => Ok(()),
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
@@ -1142,14 +1179,14 @@ impl<'c> Transaction<'c> {
         if !self.discard_queued() {
             return Ok(());
         }
-        self.conn.execute_batch("ROLLBACK")
+        self.end("ROLLBACK")
     }
 }
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if self.open && self.discard_queued() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.end("ROLLBACK");
         }
     }
 }
