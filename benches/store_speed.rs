@@ -13,7 +13,7 @@
 //! with fsync on, such as `PG_FSYNC=on .ci/pg start DIR` gives) the same benchmarks run on
 //! PostgreSQL: the SQLite demo store is copied once into the database `bench_fixture_N` with
 //! `migrate`, and each working copy is `CREATE DATABASE … TEMPLATE` of it. Results of each
-//! engine are kept in target/bench-store/results-ENGINE.txt, and every run ends with a table
+//! engine are kept in target/bench-store/results-ENGINE-N.txt (N members), and every run ends with a table
 //! of both side by side against the PostgreSQL targets (lookups and a checkout within 3× of
 //! SQLite's, the tier run under 10 s, a day's contact list under 300 ms).
 
@@ -70,6 +70,7 @@ fn sqlite_fixture() -> PathBuf {
         desk.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;").unwrap();
         drop(desk);
         std::fs::rename(&tmp, &path).unwrap();
+        record_in("sqlite", "demo_build_s", started.elapsed().as_secs_f64());
         eprintln!(
             "built the demo store: {} members, {} purchases, {} refunds in {:.0?}",
             r.members,
@@ -137,13 +138,33 @@ fn working_copy(fixture: &Location) -> Location {
 }
 
 /// Figures of this run kept for the side-by-side table: `name value` lines in
-/// target/bench-store/results-ENGINE.txt.
+/// target/bench-store/results-ENGINE-N.txt.
 fn record(name: &str, value: f64) {
-    let path = bench_dir().join(format!("results-{}.txt", engine()));
+    record_in(engine(), name, value)
+}
+
+/// [`record`] for the engine `engine`.
+fn record_in(engine: &str, name: &str, value: f64) {
+    let path = results_file(engine);
     let mut figures = read_results(&path);
     figures.insert(name.to_string(), value);
     let text: String = figures.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
     std::fs::write(path, text).unwrap();
+}
+
+/// Where an engine's figures at this run's size are kept: target/bench-store/results-ENGINE-N.txt.
+fn results_file(engine: &str) -> PathBuf {
+    bench_dir().join(format!("results-{engine}-{}.txt", members()))
+}
+
+/// Keeps criterion's medians of this run's benchmarks `names` (of this engine's group) with
+/// the run's other figures, as `NAME_ms`.
+fn record_medians(names: &[&str]) {
+    for name in names {
+        if let Some(ms) = criterion_median_ms(engine(), name) {
+            record(&format!("{name}_ms"), ms);
+        }
+    }
 }
 
 fn read_results(path: &Path) -> BTreeMap<String, f64> {
@@ -323,6 +344,24 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+    record_medians(&[
+        "open_store",
+        "bare_round_trip",
+        "bare_phone_query",
+        "lookup_phone",
+        "lookup_last4",
+        "lookup_member_no",
+        "lookup_name_exact",
+        "lookup_name_piece",
+        "lookup_one_character",
+        "lookup_pinyin_initials",
+        "lookup_full_pinyin",
+        "checkout_durable",
+        "checkout_by_stored_value_durable",
+        "top_up_durable",
+        "bare_receipt_insert_commit",
+        "full_check_background",
+    ]);
     replanned(&desk);
 }
 
@@ -351,6 +390,18 @@ fn replanned(desk: &Desk) {
     }
 }
 
+/// The demo store was made with November's tier run (its first tiers): on a working copy
+/// it is forgotten, so that the benchmark runs the month again in full (every member's
+/// facts read and evaluated; fewer tiers change, since they were set by the first run).
+fn forget_the_months_run(desk: &Desk) {
+    desk.conn()
+        .execute_batch(
+            "DELETE FROM tier_changes WHERE run_id IN (SELECT id FROM tier_runs WHERE month = '2026-11');
+             DELETE FROM tier_runs WHERE month = '2026-11';",
+        )
+        .unwrap();
+}
+
 /// The monthly tier evaluation of all 200,000 members (each sample on a fresh copy of the
 /// store, since a month runs only once); and, while one runs, lookups on a second
 /// connection as the front desk makes them.
@@ -368,6 +419,7 @@ fn tier_evaluation(c: &mut Criterion) {
                 let copy = working_copy(&fixture);
                 let mut desk = Desk::open_location(&copy).unwrap();
                 desk.bring_up_to(today(), true, "").unwrap();
+                forget_the_months_run(&desk);
                 let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
                 let started = Instant::now();
                 let run = desk.evaluate_tiers(&ctx, Some("2026-11")).unwrap();
@@ -377,12 +429,40 @@ fn tier_evaluation(c: &mut Criterion) {
             total
         })
     });
+    // The floor (issue 13): one aggregate scan of the window's sales by member, the bare
+    // query the run's spend facts come down to, on a copy as the run reads it.
+    let (start, until) = loyalty::tiers::window(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+    let copy = working_copy(&fixture);
+    let bare = Desk::open_location(&copy).unwrap();
+    group.bench_function("bare_tier_window_scan", |b| {
+        b.iter(|| {
+            let mut stmt = bare
+                .conn()
+                .prepare(
+                    "SELECT member_id, sum(paid_fen - refunded_fen), count(*) FROM receipts
+                     WHERE kind = 'sale' AND sale_date >= ?1 AND sale_date < ?2 GROUP BY member_id",
+                )
+                .unwrap();
+            let rows: Vec<(i64, i64, i64)> = stmt
+                .query_map(store::params![start, until], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.len()
+        })
+    });
+    drop(bare);
     group.finish();
+    if let Some(ms) = criterion_median_ms(engine(), "tier_evaluation") {
+        record("tier_run_s", ms / 1e3);
+    }
+    record_medians(&["bare_tier_window_scan"]);
 
     // Lookups while an evaluation runs on the writer connection.
     let copy = working_copy(&fixture);
     let mut desk = Desk::open_location(&copy).unwrap();
     desk.bring_up_to(today(), true, "").unwrap();
+    forget_the_months_run(&desk);
     let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
     let reader = Desk::open_location(&copy).unwrap();
     let phones: Vec<String> = reader
@@ -414,6 +494,7 @@ fn tier_evaluation(c: &mut Criterion) {
     latencies.sort();
     record("tier_run_with_lookups_s", took.as_secs_f64());
     record("lookup_during_tier_run_max_ms", latencies[latencies.len() - 1].as_secs_f64() * 1e3);
+    record("lookup_during_tier_run_p99_ms", latencies[(latencies.len() - 1) * 99 / 100].as_secs_f64() * 1e3);
     eprintln!(
         "tier evaluation of {evaluated} members ({changed} changed) took {took:.2?}; lookups meanwhile: {} answered, median {:.2?}, max {:.2?}",
         latencies.len(),
@@ -494,23 +575,45 @@ fn figures_of_a_year(c: &mut Criterion) {
     group.bench_function("figures_12_months", |b| {
         b.iter(|| desk.figures(&ctx, Some("2025-11"), Some("2026-10"), None).unwrap())
     });
-    group.bench_function("bare_figures_scan", |b| {
-        b.iter(|| {
-            let conn = desk.conn();
-            let mut stmt = conn
-                .prepare(
-                    "SELECT member_id, substr(sale_date, 1, 7), count(*), sum(paid_fen) FROM receipts
-                     WHERE kind = 'sale' AND sale_date >= '2023-11-01' AND sale_date <= '2026-10-31' GROUP BY 1, 2",
-                )
-                .unwrap();
-            let rows: Vec<(i64, String, i64, i64)> = stmt
-                .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            rows.len()
-        })
-    });
+    // The quarter's big-customer screening, made afresh each time (the quarter's made one
+    // is forgotten first, in the same transaction the screening writes in).
+    let quarter = loyalty::screening::Quarter::of(today()).to_string();
+    let mut screening_s = Vec::new();
+    for _ in 0..3 {
+        desk.conn()
+            .execute(
+                "DELETE FROM screening_candidates WHERE run_id IN (SELECT id FROM screening_runs WHERE quarter = ?1)",
+                [&quarter],
+            )
+            .unwrap();
+        desk.conn().execute("DELETE FROM screening_runs WHERE quarter = ?1", [&quarter]).unwrap();
+        let started = Instant::now();
+        let view = desk.run_screening(&ctx, Some(&quarter)).unwrap();
+        screening_s.push(started.elapsed().as_secs_f64());
+        assert!(view.candidate_count > 0);
+    }
+    screening_s.sort_by(|a, b| a.total_cmp(b));
+    record("screening_quarter_s", screening_s[1]);
+    eprintln!("the quarter's screening: median of 3 {:.2} s", screening_s[1]);
+    // The bare scan of the receipts the figures read before the month sums (migration 11),
+    // for comparison: once (at a million members it takes half a minute).
+    {
+        let started = Instant::now();
+        let conn = desk.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT member_id, substr(sale_date, 1, 7), count(*), sum(paid_fen) FROM receipts
+                 WHERE kind = 'sale' AND sale_date >= '2023-11-01' AND sale_date <= '2026-10-31' GROUP BY 1, 2",
+            )
+            .unwrap();
+        let rows: Vec<(i64, String, i64, i64)> = stmt
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        criterion::black_box(rows.len());
+        record("bare_figures_scan_ms", started.elapsed().as_secs_f64() * 1e3);
+    }
     // The bare read of the month sums the figures come down to (migration 11).
     group.bench_function("bare_summary_scan", |b| {
         b.iter(|| {
@@ -530,6 +633,90 @@ fn figures_of_a_year(c: &mut Criterion) {
         })
     });
     group.finish();
+    record_medians(&["figures_12_months", "bare_summary_scan"]);
+}
+
+/// Imports from an old system (issue 13): `members()` members from CSV into an empty store,
+/// then ten purchases each, all before the opening day (history), each file timed as one
+/// import. The targets are 1,000,000 members in 60 s and 10,000,000 purchases in 10
+/// minutes; at another size the limit is scaled to it (the work is per row).
+fn imports(_c: &mut Criterion) {
+    if !wanted("imports") {
+        return;
+    }
+    let n = members();
+    let dir = bench_dir().join("imports");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let location = match server() {
+        None => Location::File(dir.join("imported.db")),
+        Some(base) => Location::Server(store::create_database(&base, "bench_imports", None).unwrap()),
+    };
+    let mut desk = Desk::open_location(&location).unwrap();
+    desk.bring_up_to(today(), true, "").unwrap();
+    let ctx = desk.manager_ctx(today(), today().and_hms_opt(9, 0, 0).unwrap()).unwrap();
+    // The files as an old system exports them: one member a line, ten purchases each over
+    // the two years before the opening day, in the order they were rung up.
+    let surnames: Vec<char> = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗".chars().collect();
+    let given: Vec<char> = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂".chars().collect();
+    let mut members_csv = String::from("name,phone,gender,birthday,joined_on,opening_points\n");
+    for i in 0..n {
+        let g = given.len();
+        let name: String =
+            [surnames[i % surnames.len()], given[(i / 20) % g], given[(i / (20 * g)) % g]].iter().collect();
+        members_csv.push_str(&format!(
+            "{name},13{:09},{},{}-{:02}-{:02},2024-{:02}-{:02},{}\n",
+            (i as u64 * 7_919 + 3_456_789) % 1_000_000_000,
+            if i % 5 < 3 { "F" } else { "M" },
+            1950 + i % 55,
+            1 + i % 12,
+            1 + i % 28,
+            1 + i % 12,
+            1 + i % 28,
+            i % 7 * 100
+        ));
+    }
+    let mut purchases_csv = String::from("receipt_no,phone,time,amount\n");
+    let start = NaiveDate::from_ymd_opt(2024, 11, 1).unwrap();
+    let days = (today() - start).num_days() as u64;
+    let purchases = n * 10;
+    for k in 0..purchases as u64 {
+        let i = (k * 2_654_435_761) % n as u64;
+        let day = start + chrono::Days::new(k * days / purchases as u64);
+        purchases_csv.push_str(&format!(
+            "OLD{k:09},13{:09},{} {:02}:{:02},{}.{:02}\n",
+            (i * 7_919 + 3_456_789) % 1_000_000_000,
+            day,
+            9 + k % 12,
+            k % 60,
+            10 + (k * 37) % 900,
+            k % 100
+        ));
+    }
+    let import = |desk: &mut Desk, what: &str, text: &str, rows: usize| {
+        let bar = indicatif::ProgressBar::new(rows as u64);
+        let started = Instant::now();
+        let mut progress = |p: desk::import::ImportProgress| bar.set_position(p.done as u64);
+        let r = match what {
+            "members" => desk.import_members_watched(&ctx, text.as_bytes(), Default::default(), &mut progress),
+            _ => desk.import_purchases_watched(&ctx, text.as_bytes(), Default::default(), &mut progress),
+        }
+        .unwrap();
+        let took = started.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        assert!(r.errors.is_empty(), "{:?}", &r.errors[..r.errors.len().min(3)]);
+        assert_eq!(r.written, rows);
+        eprintln!("imported {rows} {what} in {took:.1} s ({:.0} rows/s)", rows as f64 / took);
+        took
+    };
+    let members_s = import(&mut desk, "members", &members_csv, n);
+    drop(members_csv);
+    let purchases_s = import(&mut desk, "purchases", &purchases_csv, purchases);
+    record("import_members_s", members_s);
+    record("import_purchases_s", purchases_s);
+    // (On a server the database bench_imports stays until the next run replaces it.)
+    drop(desk);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The member columns a lookup reads, for the bare queries below.
@@ -648,7 +835,15 @@ fn random_keys(_c: &mut Criterion) {
             // Planned once on PostgreSQL, as the lookup's own statement is.
             let mut stmt = desk.conn().prepare_generic(sql).unwrap();
             let values: Vec<store::db::Value> = values.iter().map(|v| store::db::Value::Text(v.clone())).collect();
-            let found = stmt.query_map(values, |r| r.get::<_, i64>(0)).unwrap().count();
+            // Every column it selects is read, as any caller of the query must (the lookup
+            // turns the same columns into members).
+            let found = stmt
+                .query_map(values, |r| {
+                    (0..r.column_count()).map(|i| r.get::<_, store::db::Value>(i)).collect::<Result<Vec<_>, _>>()
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .count();
             criterion::black_box(found);
             bare_us.push(started.elapsed().as_secs_f64() * 1e6);
         }
@@ -665,37 +860,14 @@ fn random_keys(_c: &mut Criterion) {
 /// Both engines side by side, from this run and the last run of the other engine, with the
 /// PostgreSQL targets of issue 10.
 fn side_by_side(_c: &mut Criterion) {
-    let figures: [BTreeMap<String, f64>; 2] = ["sqlite", "postgres"].map(|e| {
-        let mut f = read_results(&bench_dir().join(format!("results-{e}.txt")));
-        for name in [
-            "bare_round_trip",
-            "bare_phone_query",
-            "open_store",
-            "lookup_phone",
-            "lookup_last4",
-            "lookup_member_no",
-            "lookup_name_exact",
-            "lookup_name_piece",
-            "lookup_one_character",
-            "lookup_pinyin_initials",
-            "lookup_full_pinyin",
-            "checkout_durable",
-            "top_up_durable",
-            "checkout_by_stored_value_durable",
-            "bare_receipt_insert_commit",
-            "figures_12_months",
-            "bare_figures_scan",
-            "bare_summary_scan",
-        ] {
-            if let Some(ms) = criterion_median_ms(e, name) {
-                f.insert(format!("{name}_ms"), ms);
-            }
-        }
-        if let Some(ms) = criterion_median_ms(e, "tier_evaluation") {
-            f.insert("tier_run_s".into(), ms / 1e3);
-        }
-        f
-    });
+    // Only figures of this size, each engine's from its own runs (criterion's own files keep
+    // the last run of any size).
+    let figures: [BTreeMap<String, f64>; 2] = ["sqlite", "postgres"].map(|e| read_results(&results_file(e)));
+    side_by_side_table(&figures);
+    targets_table(&figures);
+}
+
+fn side_by_side_table(figures: &[BTreeMap<String, f64>; 2]) {
     let names: std::collections::BTreeSet<String> = figures.iter().flat_map(|f| f.keys().cloned()).collect();
     eprintln!("\n{} members — SQLite and PostgreSQL side by side", members());
     eprintln!("{:<32} {:>12} {:>12} {:>8}  target (PostgreSQL)", "figure", "SQLite", "PostgreSQL", "ratio");
@@ -761,6 +933,90 @@ fn side_by_side(_c: &mut Criterion) {
     }
 }
 
+/// Issue 13's summary: each target with its measured value on each engine, its limit and
+/// `ok` or `MISSED` (or `—`: not measured in the runs kept). Limits of work per row (the
+/// imports, the demo build) are scaled to the size run; at 1,000,000 members they are the
+/// issue's own.
+fn targets_table(figures: &[BTreeMap<String, f64>; 2]) {
+    let scale = members() as f64 / 1e6;
+    let get = |i: usize, k: &str| figures[i].get(k).copied();
+    let ratio = |i: usize, a: &str, b: &str| match (get(i, a), get(i, b)) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    // (target, SQLite value, PostgreSQL value, limit, unit)
+    let mut rows: Vec<(String, Option<f64>, Option<f64>, f64, &str)> = Vec::new();
+    for kind in [
+        "phone",
+        "last4",
+        "member_no",
+        "card_code",
+        "name_exact",
+        "name_piece",
+        "one_character",
+        "pinyin_initials",
+        "full_pinyin",
+    ] {
+        let p50 = format!("keys_{kind}_p50_ms");
+        let p99 = format!("keys_{kind}_p99_ms");
+        let bare = format!("keys_{kind}_bare_p50_ms");
+        rows.push((format!("lookup {kind} p50"), get(0, &p50), get(1, &p50), 0.5, "ms"));
+        rows.push((format!("lookup {kind} p99"), get(0, &p99), get(1, &p99), 2.0, "ms"));
+        rows.push((format!("lookup {kind} p50 ÷ bare"), ratio(0, &p50, &bare), ratio(1, &p50, &bare), 3.0, "×"));
+    }
+    for (label, name) in [
+        ("checkout", "checkout_durable_ms"),
+        ("top-up", "top_up_durable_ms"),
+        ("stored-value checkout", "checkout_by_stored_value_durable_ms"),
+    ] {
+        rows.push((
+            format!("{label} ÷ bare insert + commit"),
+            ratio(0, name, "bare_receipt_insert_commit_ms"),
+            ratio(1, name, "bare_receipt_insert_commit_ms"),
+            1.5,
+            "×",
+        ));
+    }
+    let tier_s = |i: usize| get(i, "tier_run_s");
+    rows.push(("tier run of every member".into(), tier_s(0), tier_s(1), 10.0, "s"));
+    let tier_ratio = |i: usize| match (tier_s(i), get(i, "bare_tier_window_scan_ms")) {
+        (Some(t), Some(b)) if b > 0.0 => Some(t * 1e3 / b),
+        _ => None,
+    };
+    rows.push(("tier run ÷ bare window scan".into(), tier_ratio(0), tier_ratio(1), 2.0, "×"));
+    let during = "lookup_during_tier_run_p99_ms";
+    rows.push(("lookups during the tier run, p99".into(), get(0, during), get(1, during), 5.0, "ms"));
+    let list = "contact_list_max_ms";
+    rows.push(("contact list, worst day 11-24…12-30".into(), get(0, list), get(1, list), 300.0, "ms"));
+    let fig = "figures_12_months_ms";
+    rows.push(("figures of 12 months".into(), get(0, fig), get(1, fig), 1000.0, "ms"));
+    let scr = "screening_quarter_s";
+    rows.push(("the quarter's screening".into(), get(0, scr), get(1, scr), 10.0, "s"));
+    rows.push(("opening the store".into(), get(0, "open_store_ms"), get(1, "open_store_ms"), 1000.0, "ms"));
+    let start = "app_start_to_search_s";
+    rows.push(("app start to the focused search box".into(), get(0, start), get(1, start), 1.5, "s"));
+    let rss = "app_resident_mb";
+    rows.push(("app resident memory".into(), get(0, rss), get(1, rss), 150.0, "MB"));
+    let im = "import_members_s";
+    rows.push((format!("import {} members", members()), get(0, im), get(1, im), 60.0 * scale, "s"));
+    let ip = "import_purchases_s";
+    rows.push((format!("import {} purchases", members() * 10), get(0, ip), get(1, ip), 600.0 * scale, "s"));
+    let demo = "demo_build_s";
+    rows.push((format!("building the {}-member demo", members()), get(0, demo), None, 300.0 * scale, "s"));
+
+    eprintln!("\nIssue 13 targets at {} members (limits of per-row work scaled to the size run)", members());
+    eprintln!("{:<44} {:>10} {:>7}  {:>10} {:>7}  {:>9}", "target", "SQLite", "", "PostgreSQL", "", "limit");
+    let cell = |v: Option<f64>, limit: f64| match v {
+        Some(v) => (format!("{v:.3}"), if v <= limit { "ok" } else { "MISSED" }),
+        None => ("—".to_string(), ""),
+    };
+    for (label, lite, pg, limit, unit) in rows {
+        let (l, lv) = cell(lite, limit);
+        let (p, pv) = cell(pg, limit);
+        eprintln!("{label:<44} {l:>10} {lv:>7}  {p:>10} {pv:>7}  {:>9}", format!("{limit} {unit}"));
+    }
+}
+
 fn verdict(measured: Option<f64>, limit: Option<f64>, label: &str) -> String {
     match (measured, limit) {
         (Some(m), Some(l)) => format!("{label}: {}", if m <= l { "ok" } else { "MISSED" }),
@@ -796,8 +1052,13 @@ criterion_group! {
     targets = random_keys
 }
 criterion_group! {
+    name = loads;
+    config = Criterion::default();
+    targets = imports
+}
+criterion_group! {
     name = summary;
     config = Criterion::default();
     targets = side_by_side
 }
-criterion_main!(speed, keys, monthly, daily, yearly, summary);
+criterion_main!(speed, keys, monthly, daily, yearly, loads, summary);

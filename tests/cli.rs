@@ -207,6 +207,50 @@ fn an_import_killed_half_way_leaves_all_of_it_or_none() {
     assert!(members == 0 || members == rows, "all or none, found {members} (killed mid-way: {killed})");
 }
 
+/// On a terminal an import draws its progress bar on stderr (rows checked, then written);
+/// in a pipe, as scripts run it, stderr and stdout carry nothing of it.
+#[test]
+fn an_import_shows_a_progress_bar_on_a_terminal_and_nothing_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    cli_json(&db, "2026-11-23", &["status"], 0);
+    let write = |name: &str, from: usize| {
+        let file = dir.path().join(name);
+        let mut csv = String::from("name,phone\n");
+        for i in from..from + 20_000 {
+            csv.push_str(&format!("会员,137{i:08}\n"));
+        }
+        std::fs::write(&file, csv).unwrap();
+        file
+    };
+    // In a pipe: the answer on stdout, nothing else anywhere.
+    let piped = write("piped.csv", 0);
+    let out = cli(&db, "2026-11-23", &["import", "members", piped.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(stdout.trim()).unwrap()["written"], 20_000);
+    assert!(out.stderr.is_empty(), "no bar in a pipe: {}", String::from_utf8_lossy(&out.stderr));
+    // On a terminal (util-linux `script` gives the command one): the bar, in Chinese.
+    if on_postgres() || Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let file = write("terminal.csv", 20_000);
+    let command =
+        format!("{BIN} --db {} --today 2026-11-23 import members {}", db.to_str().unwrap(), file.to_str().unwrap());
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("MEMBERDESK_PIN")
+        .env("COLUMNS", "120")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("行") && shown.contains("20000"), "the bar shows the rows: {shown}");
+    assert!(shown.contains("检查") || shown.contains("写入"), "and the stage: {shown}");
+    assert!(shown.contains("写入 20000"), "the answer follows: {shown}");
+    assert_eq!(cli_json(&db, "2026-11-23", &["status"], 0)["members"], 40_000);
+}
+
 #[test]
 fn tiers_run_on_the_1st_and_their_changes_export_to_csv_and_excel() {
     let dir = tempfile::tempdir().unwrap();

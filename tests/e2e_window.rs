@@ -153,7 +153,10 @@ impl Window {
         }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": BIN }));
+        // `MEMBERDESK_E2E_APP`: another build of the app (the release one, for the start-up
+        // and memory figures of the bench store below).
+        let app = std::env::var("MEMBERDESK_E2E_APP").unwrap_or_else(|_| BIN.to_string());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
         // tauri-driver listens before WebKitWebDriver behind it is ready; on a busy machine
         // the first session request can be cut off, so it is tried a few times.
         let mut attempt = 0;
@@ -1026,6 +1029,32 @@ async fn an_excel_workbook_of_members_imports_from_the_manager_screen() {
     w.close().await;
 }
 
+/// A big file shows its progress while it is checked and written, then the result.
+#[tokio::test]
+async fn a_big_import_shows_its_progress_bar_then_the_result() {
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let w = Window::open(|_| {}).await;
+    let file = w.dir.path().join("老系统会员.csv");
+    let mut csv = String::from("name,phone\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("会员,136{i:08}\n"));
+    }
+    std::fs::write(&file, csv).unwrap();
+    w.click("#tab-manager").await;
+    w.wait_visible("#import-panel").await;
+    let input = w.client.find(Locator::Css("#import-file")).await.unwrap();
+    input.send_keys(file.to_str().unwrap()).await.unwrap();
+    w.click("#import-form button[type=submit]").await;
+    w.wait_visible("#import-progress").await;
+    w.client.execute("document.getElementById('import-panel').scrollIntoView()", vec![]).await.unwrap();
+    let text = w.wait_text("#import-result", "/ 20000 行").await;
+    assert!(text.starts_with("正在检查") || text.starts_with("正在写入"), "{text}");
+    w.shot("import-progress").await;
+    w.wait_text("#import-result", "已导入：共 20000 行，写入 20000 行").await;
+    w.wait_hidden("#import-progress").await;
+    w.close().await;
+}
+
 #[tokio::test]
 async fn a_scanned_card_opens_the_member_and_a_replaced_card_is_refused_by_name() {
     let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
@@ -1379,5 +1408,130 @@ async fn the_about_screen_and_the_managers_support_panel() {
     assert!(lines.contains("starts (window)") && lines.contains("store date 2026-11-23"), "{lines}");
     assert!(!lines.contains("13812345678"), "no full phone number in the log: {lines}");
     w.shot("support-panel").await;
+    w.close().await;
+}
+
+/// A `/proc/PID/status` figure in kB (`VmRSS`, `RssAnon`…), in MB.
+fn status_mb(pid: &str, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field).and_then(|v| v.strip_prefix(':')))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Resident memory of a process and of its children (the webview's processes), in MB:
+/// (the app's own, the children's).
+fn resident_mb(pid: u32) -> (f64, f64) {
+    let rss = |pid: &str| status_mb(pid, "VmRSS");
+    let mut children = 0.0;
+    let mut stack = vec![pid.to_string()];
+    while let Some(p) = stack.pop() {
+        let kids = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
+        for k in kids.split_whitespace() {
+            children += rss(k);
+            stack.push(k.to_string());
+        }
+    }
+    (rss(&pid.to_string()), children)
+}
+
+/// How long ago the process started, in seconds (`/proc/PID/stat` field 22, in clock ticks
+/// of 1/100 s since boot, against `/proc/uptime`).
+fn process_age_s(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let start_ticks: f64 = after_name.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+    Some(uptime - start_ticks / 100.0)
+}
+
+/// The app process of this window: the newest process running the app binary.
+fn app_pid() -> Option<u32> {
+    let app = std::env::var("MEMBERDESK_E2E_APP").unwrap_or_else(|_| BIN.to_string());
+    let out = Command::new("pgrep").args(["-n", "-f", &format!("^{app}")]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Issue 13's start-up and memory figures, on the bench's demo store: set
+/// `BENCH_WINDOW_STORE` to its file (target/bench-store/demo-N.db; copied first, never
+/// changed) and `MEMBERDESK_E2E_APP` to the release build; otherwise this does nothing.
+/// From the moment the window's session is asked for (the app process starts) to the
+/// sign-in screen ready, then to the focused search box after signing in; the app's
+/// resident memory and its webview processes' after a lookup and after the background
+/// check of the file. The figures go to target/bench-store/results-sqlite-N.txt for the
+/// bench's summary table; nothing here is a pass/fail on time.
+#[tokio::test]
+async fn the_window_on_the_bench_store_reports_its_start_up_time_and_memory() {
+    let Ok(store_file) = std::env::var("BENCH_WINDOW_STORE") else { return };
+    let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
+    let started = std::cell::Cell::new(Instant::now());
+    let w = Window::start(TODAY, &[], |db| {
+        std::fs::copy(&store_file, db).unwrap();
+        with_manager(db, TODAY);
+        started.set(Instant::now());
+    })
+    .await;
+    w.wait_visible("#gate-roster li").await;
+    let pid = app_pid().expect("the app's process");
+    // From the app process's own start (the kernel's record of it), not the driver's.
+    let gate_s = process_age_s(pid).unwrap_or_else(|| started.get().elapsed().as_secs_f64());
+    let signing_in = Instant::now();
+    w.sign_in(MANAGER.0, MANAGER.1).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let focused = w.client.execute("return document.activeElement && document.activeElement.id", vec![]).await;
+        if focused.map(|v| v == "search").unwrap_or(false) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the search box never took the focus");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let search_s = signing_in.elapsed().as_secs_f64();
+    w.type_into("#search", "138").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (after_lookup, webview) = resident_mb(pid);
+    // The background check of every page, then the day's backup: the most the app holds.
+    let mut peak = after_lookup;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let status = w.invoke("app_status", json!({})).await.unwrap();
+        peak = peak.max(resident_mb(pid).0);
+        if status["integrity"]["state"] != "checking" || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (settled, webview_settled) = resident_mb(pid);
+    // What of it is the app's own memory (heap, caches) rather than mapped libraries.
+    let anon = status_mb(&pid.to_string(), "RssAnon");
+    w.shot("bench-store-desk").await;
+    eprintln!(
+        "window on {store_file}: sign-in screen {gate_s:.2} s after the session was asked for, search box focused {search_s:.2} s after the PIN; app resident {after_lookup:.0} MB after a lookup, peak {peak:.0} MB during the background check, {settled:.0} MB after ({anon:.0} MB of it anonymous, the rest mapped files); webview processes {webview:.0} MB ({webview_settled:.0} MB after)"
+    );
+    let members = Path::new(&store_file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.strip_prefix("demo-"))
+        .unwrap_or("0")
+        .to_string();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-store/results-sqlite-{members}.txt"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    for (k, v) in [
+        ("app_start_to_sign_in_s", gate_s),
+        ("app_sign_in_to_search_s", search_s),
+        ("app_start_to_search_s", gate_s + search_s),
+        ("app_resident_mb", peak.max(settled)),
+        ("app_resident_after_lookup_mb", after_lookup),
+        ("app_resident_anon_mb", anon),
+        ("app_webview_mb", webview_settled),
+    ] {
+        text = text.lines().filter(|l| !l.starts_with(&format!("{k} "))).map(|l| format!("{l}\n")).collect();
+        text.push_str(&format!("{k} {v}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
     w.close().await;
 }

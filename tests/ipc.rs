@@ -360,3 +360,32 @@ fn only_a_signed_in_manager_may_confirm_a_long_jump_of_the_date() {
     call(&app, "sign_in", json!({ "name": "店长", "pin": "1234" })).unwrap();
     assert!(call(&app, "app_status", json!({ "confirm": true })).is_ok());
 }
+
+/// An import tells the window how far it has got (`import-progress` events for the panel's
+/// progress bar): its rows checked, then its rows written, ending at all of them.
+#[test]
+fn an_import_sends_its_progress_to_the_window() {
+    use tauri::Listener;
+    let app = app();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let sink = seen.clone();
+    app.webview
+        .listen("import-progress", move |e| sink.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap()));
+    let mut csv = String::from("name,phone\n");
+    for i in 0..500 {
+        csv.push_str(&format!("会员{},1370000{i:04}\n", ["甲", "乙", "丙", "丁", "戊"][i % 5]));
+    }
+    let r = call(
+        &app,
+        "import_file",
+        json!({ "kind": "members", "bytes": csv.as_bytes(), "dryRun": false, "skipInvalid": false }),
+    )
+    .unwrap();
+    assert_eq!(r["written"], 500);
+    let seen = seen.lock().unwrap();
+    let at =
+        |stage: &str, done: i64| seen.iter().any(|p| p["stage"] == stage && p["done"] == done && p["total"] == 500);
+    assert!(at("checking", 0) && at("checking", 500) && at("writing", 0) && at("writing", 500), "{seen:?}");
+    let first_writing = seen.iter().position(|p| p["stage"] == "writing").unwrap();
+    assert!(seen[..first_writing].iter().all(|p| p["stage"] == "checking"), "checked first, then written");
+}

@@ -41,6 +41,12 @@ async function invoke(cmd, args) {
   }
 }
 
+/** Listens to the backend's `event` (progress of a long operation); gives the function
+ * that stops listening. */
+async function listen(event, handler) {
+  return await window.__TAURI__.event.listen(event, (e) => handler(e.payload));
+}
+
 function applyI18n() {
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
@@ -107,4 +113,4 @@ async function loadStatus(confirm) {
   }
 }
 
-export { $, applyI18n, errorText, invoke, loadStatus, showScreen, state, t, toast };
+export { $, applyI18n, errorText, invoke, listen, loadStatus, showScreen, state, t, toast };

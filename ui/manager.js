@@ -1,7 +1,7 @@
 // The manager's screen: the monthly tier review and tier settings, the redemption
 // catalog and coupon templates, the holidays and scripts of the contact list.
 
-import { $, errorText, invoke, state, t, toast } from "./core.js";
+import { $, errorText, invoke, listen, state, t, toast } from "./core.js";
 import { openSessionManager } from "./session.js";
 import { showManagerDatabase } from "./connection.js";
 import { openStoredValue } from "./storedvalue.js";
@@ -352,9 +352,13 @@ async function runImport(dryRun) {
     return;
   }
   result.textContent = t("import.reading");
+  const bar = $("#import-progress");
+  const stop = await listen("import-progress", (p) => showImportProgress(p));
   try {
     const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
     const r = await invoke("import_file", { kind: $("#import-kind").value, bytes, dryRun, skipInvalid: false });
+    stop();
+    bar.classList.add("hidden");
     result.textContent = t(r.errors.length ? "import.refused" : dryRun ? "import.checked" : "import.done", {
       rows: r.rows, written: r.written, duplicates: r.skipped_duplicates, errors: r.errors.length,
     });
@@ -369,8 +373,21 @@ async function runImport(dryRun) {
     }
     table.classList.toggle("hidden", !r.errors.length);
   } catch (e) {
+    stop();
+    bar.classList.add("hidden");
     result.textContent = errorText(e);
   }
+}
+
+/** The import's progress bar: rows checked, then rows written (the backend's counts). */
+function showImportProgress(p) {
+  const bar = $("#import-progress");
+  bar.classList.remove("hidden");
+  bar.max = Math.max(p.total, 1);
+  bar.value = p.done;
+  $("#import-result").textContent = t(p.stage === "writing" ? "import.writing" : "import.checking", {
+    done: p.done, total: p.total,
+  });
 }
 
 function wireImport() {

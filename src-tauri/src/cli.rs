@@ -1012,11 +1012,15 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             let bytes = std::fs::read(&file)
                 .map_err(|e| DeskError::new(ErrorCode::FileUnreadable, format!("无法读取 {}：{e}", file.display())))?;
             let options = ImportOptions { dry_run, skip_invalid };
+            let bar = import_bar();
+            let mut progress = |p: desk::import::ImportProgress| show_import_progress(&bar, p);
             let report = match kind {
-                ImportKind::Members => desk.import_members(ctx, &bytes, options)?,
-                ImportKind::Purchases => desk.import_purchases(ctx, &bytes, options)?,
-                ImportKind::Interactions => desk.import_interactions(ctx, &bytes, options)?,
+                ImportKind::Members => desk.import_members_watched(ctx, &bytes, options, &mut progress),
+                ImportKind::Purchases => desk.import_purchases_watched(ctx, &bytes, options, &mut progress),
+                ImportKind::Interactions => desk.import_interactions_watched(ctx, &bytes, options, &mut progress),
             };
+            bar.finish_and_clear();
+            let report = report?;
             let mut text = format!(
                 "{}共 {} 行：写入 {}，重复跳过 {}，错误跳过 {}",
                 if dry_run { "（试导入，未写入）" } else { "" },
@@ -1544,4 +1548,33 @@ fn execute(desk: &mut Desk, ctx: &Ctx, command: Command) -> Result<Output, DeskE
             out(&value, text)
         }
     }
+}
+
+/// The import's progress bar on stderr: rows checked, then rows written, with the rate and
+/// the time left. indicatif draws it only when stderr is a terminal, so a script reading
+/// stdout (or stderr) sees nothing of it.
+fn import_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} 行  {rate}  剩余 {eta}")
+            .expect("a valid template")
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} 行/秒", state.per_sec());
+            })
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn show_import_progress(bar: &indicatif::ProgressBar, p: desk::import::ImportProgress) {
+    let stage = match p.stage {
+        desk::import::ImportStage::Checking => "检查",
+        desk::import::ImportStage::Writing => "写入",
+    };
+    bar.set_length(p.total as u64);
+    if bar.message() != stage {
+        bar.reset();
+        bar.set_message(stage);
+    }
+    bar.set_position(p.done as u64);
 }

@@ -568,20 +568,27 @@ pub enum ImportKind {
 }
 
 /// Imports a CSV file or an Excel workbook the window read (its bytes); `dry_run` checks
-/// every row and writes nothing.
+/// every row and writes nothing. Its progress goes to the window as `import-progress`
+/// events ([`desk::import::ImportProgress`]) for the panel's progress bar.
 #[tauri::command]
-pub async fn import_file(
+pub async fn import_file<R: tauri::Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     kind: ImportKind,
     bytes: Vec<u8>,
     dry_run: bool,
     skip_invalid: bool,
 ) -> DeskResult<desk::import::ImportReport> {
+    use tauri::Emitter;
     let options = desk::import::ImportOptions { dry_run, skip_invalid };
+    // A window that closed meanwhile misses the news; the import goes on.
+    let mut progress = |p: desk::import::ImportProgress| {
+        let _ = window.emit_to(window.label(), "import-progress", p);
+    };
     state.with_desk(|desk, ctx| match kind {
-        ImportKind::Members => desk.import_members(ctx, &bytes, options),
-        ImportKind::Purchases => desk.import_purchases(ctx, &bytes, options),
-        ImportKind::Interactions => desk.import_interactions(ctx, &bytes, options),
+        ImportKind::Members => desk.import_members_watched(ctx, &bytes, options, &mut progress),
+        ImportKind::Purchases => desk.import_purchases_watched(ctx, &bytes, options, &mut progress),
+        ImportKind::Interactions => desk.import_interactions_watched(ctx, &bytes, options, &mut progress),
     })
 }
 

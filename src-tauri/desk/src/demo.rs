@@ -230,6 +230,10 @@ impl Desk {
             // member, every insert landed somewhere random in three date indexes, and building
             // the store grew faster than its size (10,000 members 4.3 s, 40,000 members 20 s).
             history.sort_unstable_by_key(|r| (r.at, r.seq, r.refund));
+            // Loaded with the receipts' date indexes and the first/last-sale trigger set
+            // aside, built again once at the end (store::receipts::HistoryLoad): each insert
+            // had updated five indexes and a member row.
+            let load = store::receipts::HistoryLoad::start(&tx)?;
             let mut sale_ids = vec![0i64; receipt_seq as usize + 1];
             for r in &history {
                 let sale_day = if r.refund { r.at.date() - Days::new(1) } else { r.at.date() };
@@ -265,6 +269,7 @@ impl Desk {
                 }
             }
             drop(history);
+            load.finish(&tx)?;
             // The store's first day as a newcomer should see it: the month's tier run sets the
             // first tiers from the history, the quarter's big-customer screening is made, and
             // the day's contact list is made again now that there are members to call. What

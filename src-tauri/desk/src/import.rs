@@ -22,6 +22,43 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
 }
 
+/// Where an import is: its rows checked, then its rows written (a refused or dry run
+/// stops after the check or rolls the writes back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStage {
+    Checking,
+    Writing,
+}
+
+/// How far an import has got, for a progress bar: `done` of `total` rows in `stage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    pub stage: ImportStage,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Passes an import's progress on, about every half per cent of its rows (a million-row
+/// file gives 400 reports, not a million) and always at each stage's start and end.
+struct Watch<'a> {
+    sink: &'a mut dyn FnMut(ImportProgress),
+    step: usize,
+}
+
+impl<'a> Watch<'a> {
+    fn new(sink: &'a mut dyn FnMut(ImportProgress), rows: usize) -> Watch<'a> {
+        Watch { sink, step: (rows / 200).max(1) }
+    }
+
+    /// `done` of `total` rows in `stage`.
+    fn at(&mut self, stage: ImportStage, done: usize, total: usize) {
+        if done == 0 || done == total || done % self.step == 0 {
+            (self.sink)(ImportProgress { stage, done, total });
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
     pub line: u64,
@@ -296,8 +333,19 @@ impl Desk {
     /// referred_by_phone,opening_points,contact_ok,notes`). A phone already registered is
     /// skipped as a duplicate; no program rewards are issued.
     pub fn import_members(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        self.import_members_watched(ctx, bytes, options, &mut |_| {})
+    }
+
+    /// [`Desk::import_members`], telling `progress` how far it has got.
+    pub fn import_members_watched(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
-        self.import_with_lock_late(|desk, locked| desk.import_members_in(ctx, bytes, options, locked))
+        self.import_with_lock_late(|desk, locked| desk.import_members_in(ctx, bytes, options, locked, &mut *progress))
     }
 
     fn import_members_in(
@@ -306,6 +354,7 @@ impl Desk {
         bytes: &[u8],
         options: ImportOptions,
         locked: bool,
+        progress: &mut dyn FnMut(ImportProgress),
     ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &MEMBER_COLUMNS, &["name", "phone"])?;
@@ -316,7 +365,10 @@ impl Desk {
         let mut good: Vec<MemberRowIn> = Vec::new();
         let mut in_file: HashMap<String, u64> = HashMap::new();
         let mut duplicates = 0;
-        for (line, rec) in &table.rows {
+        let rows = table.rows.len();
+        let mut watch = Watch::new(progress, rows);
+        for (i, (line, rec)) in table.rows.iter().enumerate() {
+            watch.at(ImportStage::Checking, i, rows);
             let line = *line;
             let before = errors.list.len();
             let calendar = table.get(rec, "birthday_calendar").to_ascii_lowercase();
@@ -454,7 +506,9 @@ impl Desk {
         }
         let now = ctx.now_text();
         let mut ids = Vec::with_capacity(good.len());
-        for m in &good {
+        watch.at(ImportStage::Checking, rows, rows);
+        for (i, m) in good.iter().enumerate() {
+            watch.at(ImportStage::Writing, i, good.len());
             let checked = check_member(&m.input)?;
             let id = insert_member(&tx, ctx, &checked, "", m.joined_on)?;
             if m.opening_points > 0 {
@@ -501,6 +555,7 @@ impl Desk {
             }
         }
         finish(tx, ctx, "import.members", table.rows.len(), good.len(), options.dry_run)?;
+        watch.at(ImportStage::Writing, good.len(), good.len());
         Ok(report(good.len()))
     }
 
@@ -508,8 +563,19 @@ impl Desk {
     /// applied in time order. Sales before the opening day are history (no points); later
     /// ones earn like a checkout at that time. Receipts already recorded are skipped.
     pub fn import_purchases(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        self.import_purchases_watched(ctx, bytes, options, &mut |_| {})
+    }
+
+    /// [`Desk::import_purchases`], telling `progress` how far it has got.
+    pub fn import_purchases_watched(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
-        self.import_with_lock_late(|desk, locked| desk.import_purchases_in(ctx, bytes, options, locked))
+        self.import_with_lock_late(|desk, locked| desk.import_purchases_in(ctx, bytes, options, locked, &mut *progress))
     }
 
     fn import_purchases_in(
@@ -518,6 +584,7 @@ impl Desk {
         bytes: &[u8],
         options: ImportOptions,
         locked: bool,
+        progress: &mut dyn FnMut(ImportProgress),
     ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &PURCHASE_COLUMNS, &["receipt_no", "phone", "time", "amount"])?;
@@ -530,7 +597,10 @@ impl Desk {
         let mut refunds: Vec<PurchaseRowIn> = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut duplicates = 0;
-        for (line, rec) in &table.rows {
+        let rows = table.rows.len();
+        let mut watch = Watch::new(progress, rows);
+        for (i, (line, rec)) in table.rows.iter().enumerate() {
+            watch.at(ImportStage::Checking, i, rows);
             let line = *line;
             let before = errors.list.len();
             let receipt_no = match check_receipt_no(table.get(rec, "receipt_no")) {
@@ -681,7 +751,9 @@ impl Desk {
         }
         let mut all: Vec<PurchaseRowIn> = sales.into_iter().chain(refunds).collect();
         all.sort_by_key(|r| (r.at, r.refund_of.is_some(), r.line));
-        for row in &all {
+        watch.at(ImportStage::Checking, rows, rows);
+        for (i, row) in all.iter().enumerate() {
+            watch.at(ImportStage::Writing, i, all.len());
             let member_id = phones[&row.phone];
             match &row.refund_of {
                 None => {
@@ -710,6 +782,7 @@ impl Desk {
             }
         }
         finish(tx, ctx, "import.purchases", table.rows.len(), written, options.dry_run)?;
+        watch.at(ImportStage::Writing, all.len(), all.len());
         Ok(report(written))
     }
 }
@@ -718,8 +791,21 @@ impl Desk {
     /// Imports interactions (`phone,date,kind,note`). Before the opening day they count for
     /// tiers only; from it on they also earn their points, like one recorded at the desk.
     pub fn import_interactions(&mut self, ctx: &Ctx, bytes: &[u8], options: ImportOptions) -> DeskResult<ImportReport> {
+        self.import_interactions_watched(ctx, bytes, options, &mut |_| {})
+    }
+
+    /// [`Desk::import_interactions`], telling `progress` how far it has got.
+    pub fn import_interactions_watched(
+        &mut self,
+        ctx: &Ctx,
+        bytes: &[u8],
+        options: ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> DeskResult<ImportReport> {
         ctx.require(Operation::Import)?;
-        self.import_with_lock_late(|desk, locked| desk.import_interactions_in(ctx, bytes, options, locked))
+        self.import_with_lock_late(|desk, locked| {
+            desk.import_interactions_in(ctx, bytes, options, locked, &mut *progress)
+        })
     }
 
     fn import_interactions_in(
@@ -728,6 +814,7 @@ impl Desk {
         bytes: &[u8],
         options: ImportOptions,
         locked: bool,
+        progress: &mut dyn FnMut(ImportProgress),
     ) -> DeskResult<ImportReport> {
         let text = decode_text(bytes)?;
         let table = Table::parse(&text, &INTERACTION_COLUMNS, &["phone", "date", "kind"])?;
@@ -737,7 +824,10 @@ impl Desk {
         let phones = store::members::phone_index(&tx)?;
         let mut errors = Errors { list: vec![] };
         let mut good = Vec::new();
-        for (line, rec) in &table.rows {
+        let rows = table.rows.len();
+        let mut watch = Watch::new(progress, rows);
+        for (i, (line, rec)) in table.rows.iter().enumerate() {
+            watch.at(ImportStage::Checking, i, rows);
             let before = errors.list.len();
             let member = match normalize_phone(table.get(rec, "phone")) {
                 Ok(p) => match phones.get(&p) {
@@ -788,11 +878,14 @@ impl Desk {
             return Ok(report(0));
         }
         good.sort_by_key(|g| g.1);
-        for (member_id, date, kind, note) in &good {
+        watch.at(ImportStage::Checking, rows, rows);
+        for (i, (member_id, date, kind, note)) in good.iter().enumerate() {
+            watch.at(ImportStage::Writing, i, good.len());
             let member = store::members::get(&tx, *member_id)?.expect("indexed");
             crate::interactions::record(&tx, ctx, &settings, &member, kind, *date, note, None, opening)?;
         }
         finish(tx, ctx, "import.interactions", table.rows.len(), good.len(), options.dry_run)?;
+        watch.at(ImportStage::Writing, good.len(), good.len());
         Ok(report(good.len()))
     }
 }

@@ -481,8 +481,9 @@ impl Desk {
             }
         }
         let only: Vec<Probe<'_>> = probes.iter().map(|(_, p)| *p).collect();
+        let settles = matches!(query_kind, LookupQuery::Name(_)) && lookup::exact_name_settles(query);
         let found: Vec<(MatchKind, MemberRow)> =
-            store::members::lookup(conn, &only, lim)?.into_iter().map(|(i, m)| (probes[i].0, m)).collect();
+            store::members::lookup(conn, &only, lim, settles)?.into_iter().map(|(i, m)| (probes[i].0, m)).collect();
         if let Some(code) = card {
             // A card nobody carries may be one replaced since: say so rather than "not found".
             if !found.iter().any(|(kind, _)| *kind == MatchKind::CardCode)

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use desk::import::ImportOptions;
+use desk::import::{ImportOptions, ImportProgress, ImportStage};
 use desk::{Desk, ErrorCode};
 
 /// A name per number, written with the ten stems (names may not contain digits).
@@ -49,6 +49,55 @@ fn one_bad_row_among_a_thousand_writes_nothing_and_names_its_line() {
     assert_ledger_invariants(&desk);
     let again = desk.import_members(&ctx, csv.as_bytes(), skip).unwrap();
     assert_eq!((again.written, again.skipped_duplicates), (0, 999), "re-importing adds nobody twice");
+}
+
+/// The progress a bar shows: each stage's reports in order, from 0 to all its rows, each
+/// report as far as or further than the one before.
+fn stages(reports: &[ImportProgress]) -> Vec<(ImportStage, usize, usize)> {
+    let mut out: Vec<(ImportStage, usize, usize)> = Vec::new();
+    for p in reports {
+        match out.last_mut() {
+            Some((stage, first, last)) if *stage == p.stage => {
+                assert!(p.done >= *last, "never backwards: {reports:?}");
+                assert_eq!(*first, 0);
+                *last = p.done;
+            }
+            _ => out.push((p.stage, p.done, p.done)),
+        }
+    }
+    out
+}
+
+#[test]
+fn an_import_reports_its_rows_checked_then_written_for_a_progress_bar() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let csv = members_csv(1000, None);
+    let mut seen = Vec::new();
+    let r = desk.import_members_watched(&ctx, csv.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p)).unwrap();
+    assert_eq!(r.written, 1000);
+    assert_eq!(stages(&seen), [(ImportStage::Checking, 0, 1000), (ImportStage::Writing, 0, 1000)]);
+    assert!(seen.iter().all(|p| p.total == 1000));
+    assert!((10..=410).contains(&seen.len()), "a few hundred reports at most, not one a row: {}", seen.len());
+    // A refused file is checked, never written.
+    let mut seen = Vec::new();
+    let bad = members_csv(300, Some(100));
+    let r = desk.import_members_watched(&ctx, bad.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p)).unwrap();
+    assert_eq!(r.written, 0);
+    assert!(seen.iter().all(|p| p.stage == ImportStage::Checking), "{seen:?}");
+    // Purchases and interactions report the same way.
+    let mut seen = Vec::new();
+    let purchases =
+        "receipt_no,phone,time,amount\nP1,13900000001,2026-11-20 10:00,50\nP2,13900000002,2026-11-21 10:00,60\n";
+    let r = desk
+        .import_purchases_watched(&ctx, purchases.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p))
+        .unwrap();
+    assert_eq!(r.written, 2);
+    assert_eq!(stages(&seen), [(ImportStage::Checking, 0, 2), (ImportStage::Writing, 0, 2)]);
+    let mut seen = Vec::new();
+    let interactions = "phone,date,kind,note\n13900000001,2026-11-20,survey,\n";
+    desk.import_interactions_watched(&ctx, interactions.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p))
+        .unwrap();
+    assert_eq!(stages(&seen), [(ImportStage::Checking, 0, 1), (ImportStage::Writing, 0, 1)]);
 }
 
 #[test]
@@ -209,6 +258,55 @@ fn demo_fills_only_an_empty_store() {
         })
         .unwrap();
     assert_eq!(refunds_after_their_sale, r.refunds as i64);
+    // The history went in with the receipts' indexes and the first/last-sale trigger set
+    // aside: every member's first sale and last sale day are still those of their receipts,
+    // and the store's indexes and trigger are all back.
+    let wrong_first_or_last: i64 = desk
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM members m WHERE
+                 m.first_sale_id IS DISTINCT FROM (SELECT r.id FROM receipts r WHERE r.member_id = m.id AND r.kind = 'sale'
+                                         ORDER BY r.sale_date, r.at, r.id LIMIT 1)
+              OR m.first_sale_date IS DISTINCT FROM (SELECT min(r.sale_date) FROM receipts r
+                                           WHERE r.member_id = m.id AND r.kind = 'sale')
+              OR m.last_sale_date IS DISTINCT FROM (SELECT max(r.sale_date) FROM receipts r
+                                          WHERE r.member_id = m.id AND r.kind = 'sale')",
+            (),
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wrong_first_or_last, 0);
+    let with_sales: i64 = desk
+        .conn()
+        .query_row("SELECT count(*) FROM members WHERE first_sale_id IS NOT NULL", (), |r| r.get(0))
+        .unwrap();
+    assert!(with_sales >= 45, "nearly every demo member has bought: {with_sales}");
+    let indexes_and_triggers = |desk: &Desk| -> i64 {
+        let sql = match desk.conn().engine() {
+            store::Engine::Sqlite => {
+                "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'receipts' AND type IN ('index', 'trigger')"
+            }
+            store::Engine::Postgres => {
+                "SELECT (SELECT count(*) FROM pg_indexes WHERE tablename = 'receipts')
+                      + (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'receipts'::regclass AND NOT tgisinternal)"
+            }
+        };
+        desk.conn().query_row(sql, (), |r| r.get(0)).unwrap()
+    };
+    let (empty, _ctx) = store_on("2026-11-23");
+    assert_eq!(indexes_and_triggers(&desk), indexes_and_triggers(&empty), "as a store fresh from its migrations");
+    // A member bought nothing yet: their first purchase after the demo is their first sale.
+    enroll(&mut desk, &ctx, "新客", "13700001111", "F");
+    buy(&mut desk, &ctx, "13700001111", "88", "AFTER-DEMO-1");
+    let (first, last): (String, String) = desk
+        .conn()
+        .query_row(
+            "SELECT CAST(first_sale_date AS TEXT), CAST(last_sale_date AS TEXT) FROM members WHERE phone = ?1",
+            ["13700001111"],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((first.as_str(), last.as_str()), ("2026-11-23", "2026-11-23"), "the trigger is back");
     if desk.conn().engine() == store::Engine::Sqlite {
         // The bulk load kept its temporary storage in memory for its own transaction only.
         let temp_store: i64 = desk.conn().query_row("PRAGMA temp_store", (), |r| r.get(0)).unwrap();

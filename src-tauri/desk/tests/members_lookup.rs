@@ -168,3 +168,33 @@ fn a_store_from_before_the_longer_pieces_finds_them_after_opening() {
         1 + 6
     );
 }
+
+/// A name shared by more members than the list shows: the list is the earliest of them
+/// (by member number), exact matches before longer names holding it; and a name typed in
+/// another case of its Latin letters still puts the member whose name it is first.
+#[test]
+fn a_name_shared_by_more_members_than_the_list_shows_its_earliest_and_case_still_counts() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let mut phone = 13_700_000_000u64;
+    let mut add = |desk: &mut Desk, name: &str, n: usize| {
+        (0..n)
+            .map(|_| {
+                phone += 1;
+                desk.enroll(&ctx, &input(name, &phone.to_string())).unwrap().member_no
+            })
+            .collect::<Vec<_>>()
+    };
+    let longer = add(&mut desk, "王芳芳", 5);
+    let exact = add(&mut desk, "王芳", 25);
+    let found = desk.search(&ctx, "王芳", 20).unwrap();
+    assert_eq!(found.iter().map(|h| h.member_no.clone()).collect::<Vec<_>>(), exact[..20].to_vec());
+    assert!(found.iter().all(|h| h.exact && h.name == "王芳"));
+    assert!(!found.iter().any(|h| longer.contains(&h.member_no)));
+    // ANNA王 came first; 21 members are called Anna王 as typed.
+    let upper = add(&mut desk, "ANNA王", 1);
+    add(&mut desk, "Anna王", 21);
+    let found = desk.search(&ctx, "Anna王", 20).unwrap();
+    assert_eq!(found.len(), 20);
+    assert_eq!(found[0].member_no, upper[0], "the same name in other letters' case ranks with the exact ones");
+    assert!(found.iter().all(|h| h.exact));
+}

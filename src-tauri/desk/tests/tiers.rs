@@ -294,3 +294,31 @@ fn settings_are_validated_recorded_and_apply_from_the_next_run() {
     let ctx = day(&mut desk, "2026-12-01");
     assert_eq!(tier(&desk, &ctx, "13800000001"), "active", "26.40 > the new Regular bound of 20");
 }
+
+/// A window's spend and visits count the refunds dated before its end only: a refund made
+/// later (a run read after it, the screening of a quarter that has ended) leaves the sale
+/// as it was in the window. The same for every member at once and for one member.
+#[test]
+fn the_window_counts_refunds_dated_before_its_end_only() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    members(&mut desk, &ctx, &[("甲", "13800000001", ""), ("乙", "13800000002", "")]);
+    spend(&mut desk, &ctx, "13800000001", "A", 900_000, 2); // 2 × 4,500.00 on 11-02
+    spend(&mut desk, &ctx, "13800000002", "B", 10_000, 1);
+    let ctx = day(&mut desk, "2026-11-25");
+    refund(&mut desk, &ctx, "A0", "T1", "4500.00"); // in full, on 11-25
+    let ctx = day(&mut desk, "2026-11-27");
+    refund(&mut desk, &ctx, "A1", "T2", "1000.00"); // in part, on 11-27
+    let id = desk.member_card(&ctx, "13800000001").unwrap().member_no;
+    let id: i64 = desk.conn().query_row("SELECT id FROM members WHERE member_no = ?1", [&id], |r| r.get(0)).unwrap();
+    let facts = |until: &str, one: bool| {
+        let f = store::tiers::window_facts(desk.conn(), d("2026-01-01"), d(until), one.then_some(id)).unwrap();
+        f.get(&id).map(|f| (f.net_fen, f.visits)).unwrap()
+    };
+    for one in [false, true] {
+        assert_eq!(facts("2026-11-24", one), (900_000, 2), "both refunds after the end");
+        assert_eq!(facts("2026-11-26", one), (450_000, 1), "the full refund before the end");
+        assert_eq!(facts("2026-11-28", one), (350_000, 1), "and the part refund");
+    }
+    let all = store::tiers::window_facts(desk.conn(), d("2026-01-01"), d("2026-11-24"), None).unwrap();
+    assert_eq!(all.len(), 2);
+}

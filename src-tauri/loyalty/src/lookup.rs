@@ -109,6 +109,15 @@ pub fn rank(kind: MatchKind, query: &str, name: &str, initials: &str, full_pinyi
     }
 }
 
+/// Whether a name query's exact matches, when they fill the limit, are the whole answer:
+/// they all rank first, and the exact probe gives the earliest members (by member number)
+/// of that name. A piece match ranks first only when it is the same name, ignoring ASCII
+/// case, so a query without ASCII letters can gain nothing from the piece probe; one with
+/// them (`Anna` typed for `ANNA`) can.
+pub fn exact_name_settles(query: &str) -> bool {
+    !query.trim().chars().any(|c| c.is_ascii_alphabetic())
+}
+
 /// Ranked hits in order: by rank, then member number; each member once (its best match);
 /// at most `limit`.
 pub fn best<T>(
@@ -127,6 +136,14 @@ pub fn best<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_names_settle_a_query_only_without_latin_letters() {
+        assert!(exact_name_settles("王芳"));
+        assert!(exact_name_settles(" 欧阳 娜娜 "));
+        assert!(!exact_name_settles("Anna王"));
+        assert!(!exact_name_settles("王a"));
+    }
 
     #[test]
     fn the_box_reads_phones_last_4_member_numbers_pinyin_and_names() {

@@ -398,7 +398,7 @@ impl Store {
                 // FULL: a committed checkout survives a power cut, not only a crash.
                 conn.pragma_update(None, "synchronous", "FULL")?;
                 conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                conn.pragma_update(None, "cache_size", -64_000)?;
+                conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
                 let found = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
                 if found > schema_version_supported() {
                     return Err(StoreError::TooNew { path: shown, found, supported: schema_version_supported() });
@@ -644,6 +644,16 @@ impl Store {
 
 const MAX_RETRIES: u32 = 40;
 
+/// SQLite's page cache of each open connection, in KiB. The desktop app holds two (the
+/// writer and the reader) and the pages a lookup or a checkout reads are a few hundred KiB;
+/// what misses is read from the operating system's file cache in microseconds. At 64 MB a
+/// connection the app's memory grew with the file: 407–452 MB on the 1,000,000-member
+/// store against 164 MB on a small one (docs/performance.md).
+const PAGE_CACHE_KIB: i64 = 16_000;
+
+/// The background full check's page cache, in KiB: it reads every page once.
+const CHECK_CACHE_KIB: i64 = 2_000;
+
 /// After this many conflicts in a row, an operation's next attempts run alone: it waits
 /// until the writes open at the moment end, and new ones wait for it. Under heavy
 /// contention on a few members (six counters on three members, in the tests) an operation
@@ -768,7 +778,8 @@ pub fn check_file(path: &Path) -> Result<()> {
     let conn =
         rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| StoreError::Damaged { path: shown.clone(), detail: e.to_string() })?;
-    conn.pragma_update(None, "cache_size", -64_000)?;
+    // It reads every page once, in order: a cache would only hold what it has passed.
+    conn.pragma_update(None, "cache_size", -CHECK_CACHE_KIB)?;
     check_integrity(&conn, &shown, None)
 }
 

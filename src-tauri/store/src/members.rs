@@ -265,10 +265,10 @@ pub enum Probe<'a> {
     /// Not archived, whose phone starts with these digits.
     PhonePrefix(&'a str),
     NameExact(&'a str),
-    /// Not archived, whose lower-cased name contains the piece, of any length: pieces of 1–2
-    /// characters are answered by the gram index alone, longer ones are narrowed by their
-    /// first 2 (the index is walked in member order and stops at the limit: a common
-    /// character like 伟 has tens of thousands of entries).
+    /// Not archived, whose lower-cased name contains the piece, of any length: pieces of up
+    /// to `GRAM_MAX` (4) characters are answered by the gram index alone, longer ones are
+    /// narrowed by their first 4 (the index is walked in member order and stops at the
+    /// limit: a common character like 伟 has tens of thousands of entries).
     NamePiece(&'a str),
     /// Not archived, whose pinyin initials (`zs`) or full pinyin (`zhangsan`) start so.
     Pinyin(&'a str),
@@ -277,7 +277,16 @@ pub enum Probe<'a> {
 /// The members each probe finds (at most `limit` a probe, each probe in the order its own
 /// query gives), with the index of the probe that found them. On PostgreSQL one statement
 /// (the probes' queries joined by `UNION ALL`): a lookup is one round trip, not one a probe.
-pub fn lookup(conn: &Connection, probes: &[Probe<'_>], limit: i64) -> Result<Vec<(usize, MemberRow)>> {
+///
+/// `first_settles`: when the first probe alone finds `limit` members the caller needs no
+/// other probe's (it knows none would rank before them: `loyalty::lookup::exact_name_settles`);
+/// on SQLite the others are then not run. On PostgreSQL they ride in the same statement.
+pub fn lookup(
+    conn: &Connection,
+    probes: &[Probe<'_>],
+    limit: i64,
+    first_settles: bool,
+) -> Result<Vec<(usize, MemberRow)>> {
     // Each part: its query (placeholders ?1… of its own) and its values.
     let mut parts: Vec<(String, Vec<crate::db::Value>)> = Vec::new();
     for (i, probe) in probes.iter().enumerate() {
@@ -349,7 +358,10 @@ pub fn lookup(conn: &Connection, probes: &[Probe<'_>], limit: i64) -> Result<Vec
         // In the app's own process a statement costs nothing to start; joined with UNION
         // ALL the parts ran slower (last 4: 57 -> 102 µs on the 200,000-member store).
         crate::Engine::Sqlite => {
-            for (sql, values) in parts {
+            for (i, (sql, values)) in parts.into_iter().enumerate() {
+                if i == 1 && first_settles && rows.len() as i64 >= limit {
+                    break;
+                }
                 let mut stmt = conn.prepare_cached(&sql)?;
                 rows.extend(stmt.query_map(values, read)?.collect::<crate::db::Result<Vec<_>>>()?);
             }

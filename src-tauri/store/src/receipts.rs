@@ -274,3 +274,87 @@ pub fn last_sale_date(conn: &Connection, member_id: i64) -> Result<Option<NaiveD
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM receipts", (), |r| r.get(0))?)
 }
+
+/// The receipts' indexes a history load reads while it writes, kept: a refund finds the
+/// month's other sales of its member (`sales_months`), by member.
+const LOAD_READS: &[&str] = &["receipts_member"];
+
+/// A bulk load of receipts in progress (the demo's history, in one transaction): the
+/// receipts' date indexes are set aside and the trigger that keeps each member's first
+/// and last sale stands by, so that each row costs a write of the table, of its unique
+/// receipt number and of the member index (which the load reads). [`HistoryLoad::finish`]
+/// builds the indexes again, each in one sorted pass, and sets every member's first and
+/// last sale from their receipts in one statement, as the trigger would have left them.
+#[must_use = "the indexes come back only with finish"]
+pub struct HistoryLoad {
+    /// The `CREATE INDEX` statements of the indexes set aside.
+    indexes: Vec<String>,
+    /// SQLite: the trigger's `CREATE TRIGGER`; PostgreSQL: the setting that ends its standby.
+    triggers: Vec<String>,
+}
+
+impl HistoryLoad {
+    /// Sets the indexes and the trigger aside, inside the caller's transaction (a failure
+    /// later rolls all of it back: the store keeps its indexes).
+    pub fn start(conn: &Connection) -> Result<HistoryLoad> {
+        let named = |sql: &str| -> Result<Vec<(String, String)>> {
+            Ok(conn
+                .prepare(sql)?
+                .query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<crate::db::Result<Vec<_>>>()?)
+        };
+        let (indexes, triggers) = match conn.engine() {
+            crate::Engine::Sqlite => {
+                // Indexes of a UNIQUE constraint have no SQL of their own and stay.
+                let indexes = named(
+                    "SELECT name, sql FROM sqlite_master
+                     WHERE type = 'index' AND tbl_name = 'receipts' AND sql IS NOT NULL ORDER BY name",
+                )?;
+                let triggers =
+                    named("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'receipts'")?;
+                for (name, _) in &triggers {
+                    conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+                }
+                (indexes, triggers.into_iter().map(|(_, sql)| sql).collect())
+            }
+            crate::Engine::Postgres => {
+                // Indexes that back a constraint (the key, the unique receipt number) stay.
+                let indexes = named(
+                    "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                     WHERE x.indrelid = 'receipts'::regclass
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+                     ORDER BY 1",
+                )?;
+                // The trigger function stands by while this is on (migration 11).
+                conn.execute_batch("SET LOCAL memberdesk.copying = 'on'")?;
+                (indexes, vec!["SET LOCAL memberdesk.copying = 'off'".to_string()])
+            }
+        };
+        let indexes: Vec<(String, String)> =
+            indexes.into_iter().filter(|(name, _)| !LOAD_READS.contains(&name.as_str())).collect();
+        for (name, _) in &indexes {
+            conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        Ok(HistoryLoad { indexes: indexes.into_iter().map(|(_, sql)| sql).collect(), triggers })
+    }
+
+    /// Builds the indexes again, puts the trigger back and sets each member's first sale
+    /// (the earliest by day, time and id) and last sale day from the receipts.
+    pub fn finish(self, conn: &Connection) -> Result<()> {
+        for sql in self.indexes.iter().chain(&self.triggers) {
+            conn.execute_batch(sql)?;
+        }
+        conn.execute(
+            "UPDATE members SET
+                 first_sale_id = (SELECT r.id FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
+                                  ORDER BY r.sale_date, r.at, r.id LIMIT 1),
+                 first_sale_date = (SELECT min(r.sale_date) FROM receipts r
+                                    WHERE r.member_id = members.id AND r.kind = 'sale'),
+                 last_sale_date = (SELECT max(r.sale_date) FROM receipts r
+                                   WHERE r.member_id = members.id AND r.kind = 'sale')
+             WHERE EXISTS (SELECT 1 FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')",
+            (),
+        )?;
+        Ok(())
+    }
+}
