@@ -1457,15 +1457,18 @@ fn app_pid() -> Option<u32> {
 
 /// Issue 13's start-up and memory figures, on the bench's demo store: set
 /// `BENCH_WINDOW_STORE` to its file (target/bench-store/demo-N.db; copied first, never
-/// changed) and `MEMBERDESK_E2E_APP` to the release build; otherwise this does nothing.
+/// changed) and `MEMBERDESK_E2E_APP` to the release build, and run it with `--ignored`
+/// (a measurement on a store CI does not have, so not part of the suite).
 /// From the moment the window's session is asked for (the app process starts) to the
 /// sign-in screen ready, then to the focused search box after signing in; the app's
 /// resident memory and its webview processes' after a lookup and after the background
 /// check of the file. The figures go to target/bench-store/results-sqlite-N.txt for the
 /// bench's summary table; nothing here is a pass/fail on time.
 #[tokio::test]
+#[ignore = "a measurement on the bench store: BENCH_WINDOW_STORE=… cargo test --test e2e_window -- --ignored"]
 async fn the_window_on_the_bench_store_reports_its_start_up_time_and_memory() {
-    let Ok(store_file) = std::env::var("BENCH_WINDOW_STORE") else { return };
+    let store_file =
+        std::env::var("BENCH_WINDOW_STORE").expect("BENCH_WINDOW_STORE names the bench store to measure on");
     let _one = ONE_WINDOW.lock().unwrap_or_else(|p| p.into_inner());
     let started = std::cell::Cell::new(Instant::now());
     let w = Window::start(TODAY, &[], |db| {

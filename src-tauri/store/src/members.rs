@@ -287,12 +287,13 @@ pub fn lookup(
     limit: i64,
     first_settles: bool,
 ) -> Result<Vec<(usize, MemberRow)>> {
-    // Each part: its query (placeholders ?1… of its own) and its values.
-    let mut parts: Vec<(String, Vec<crate::db::Value>)> = Vec::new();
+    // Each part: its probe, its query (placeholders ?1… of its own) and its values (a
+    // pinyin probe has two parts).
+    let mut parts: Vec<(usize, String, Vec<crate::db::Value>)> = Vec::new();
     for (i, probe) in probes.iter().enumerate() {
         let mut part = |body: &str, values: &[&dyn crate::db::ToValue]| {
             let sql = format!("SELECT {M_COLUMNS}, CAST({i} AS BIGINT) AS probe {body}");
-            parts.push((sql, values.iter().map(|v| v.to_value()).collect()));
+            parts.push((i, sql, values.iter().map(|v| v.to_value()).collect()));
         };
         match *probe {
             Probe::Phone(x) => part("FROM members m WHERE m.phone = ?1", &[&x]),
@@ -358,8 +359,8 @@ pub fn lookup(
         // In the app's own process a statement costs nothing to start; joined with UNION
         // ALL the parts ran slower (last 4: 57 -> 102 µs on the 200,000-member store).
         crate::Engine::Sqlite => {
-            for (i, (sql, values)) in parts.into_iter().enumerate() {
-                if i == 1 && first_settles && rows.len() as i64 >= limit {
+            for (probe, sql, values) in parts {
+                if probe > 0 && first_settles && rows.len() as i64 >= limit {
                     break;
                 }
                 let mut stmt = conn.prepare_cached(&sql)?;
@@ -373,7 +374,7 @@ pub fn lookup(
             }
             let mut sql = Vec::new();
             let mut values = Vec::new();
-            for (i, (part, vals)) in parts.into_iter().enumerate() {
+            for (i, (_, part, vals)) in parts.into_iter().enumerate() {
                 sql.push(format!("SELECT * FROM ({}) q{i}", shift_placeholders(&part, values.len())));
                 values.extend(vals);
             }
