@@ -272,6 +272,24 @@ fn benches(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    // The same checkout rolled back (a quote): what the checkout does before its commit. With
+    // the bare insert rolled back below, it splits each durable figure into the work of the
+    // statements and the commit (the WAL frames written and their flush).
+    group.bench_function("checkout_quote", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                CheckoutInput {
+                    member: phone.clone(),
+                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
+                    receipt: format!("BENCH-Q{n}"),
+                    ..Default::default()
+                }
+            },
+            |input| criterion::black_box(desk.checkout_quote(&ctx, &input).unwrap()),
+            BatchSize::SmallInput,
+        )
+    });
     // Stored value (issue 12): the same checkout paying 1.00 of it from the account (the
     // split, the spend entry, the sale's parts), right after the plain checkout above and
     // on the same member: target ≤ 1.5×. Enough in the account for every sample first.
@@ -322,28 +340,20 @@ fn benches(c: &mut Criterion) {
     // (BEGIN, the INSERT, COMMIT: on a server, three round trips and the flush).
     let member_id: i64 =
         desk.conn().query_row("SELECT id FROM members WHERE phone = ?1", [&phone], |r| r.get(0)).unwrap();
-    let begin = match desk.conn().engine() {
-        store::Engine::Sqlite => "BEGIN IMMEDIATE",
-        store::Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
-    };
     group.bench_function("bare_receipt_insert_commit", |b| {
         b.iter(|| {
             n += 1;
-            let conn = desk.conn();
-            conn.execute_batch(begin).unwrap();
-            conn.execute(
-                "INSERT INTO receipts (receipt_no, kind, member_id, gross_fen, discount_fen, paid_fen, multiplier,
-                     points, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
-                     sv_bonus_fen)
-                 VALUES (?1, 'sale', ?2, ?3, 0, ?3, '1', 0, 0, '2026-11-23 09:00:00', '2026-11-23', 1,
-                     '2026-11-23 09:00:00', 1, '', 0, 0)",
-                store::params![format!("BARE-{n}"), member_id, 1000 + n as i64],
-            )
-            .unwrap();
-            conn.execute_batch("COMMIT").unwrap();
+            bare_receipt(desk.conn(), member_id, &format!("BARE-{n}"), "COMMIT")
+        })
+    });
+    group.bench_function("bare_receipt_insert_rollback", |b| {
+        b.iter(|| {
+            n += 1;
+            bare_receipt(desk.conn(), member_id, &format!("BARE-R{n}"), "ROLLBACK")
         })
     });
     group.finish();
+    commit_pages(&mut desk, &ctx, &phone, &mut n);
     record_medians(&[
         "open_store",
         "bare_round_trip",
@@ -360,9 +370,100 @@ fn benches(c: &mut Criterion) {
         "checkout_by_stored_value_durable",
         "top_up_durable",
         "bare_receipt_insert_commit",
+        "checkout_quote",
+        "bare_receipt_insert_rollback",
         "full_check_background",
     ]);
     replanned(&desk);
+}
+
+/// The floor a durable write is measured against: one receipt row written by hand on the
+/// same connection with the same synchronous setting (BEGIN, the INSERT, then `end`:
+/// COMMIT, or ROLLBACK for the statements' work alone; on a server three round trips).
+fn bare_receipt(conn: &store::Connection, member_id: i64, receipt_no: &str, end: &str) {
+    let begin = match conn.engine() {
+        store::Engine::Sqlite => "BEGIN IMMEDIATE",
+        store::Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    };
+    conn.execute_batch(begin).unwrap();
+    conn.execute(
+        "INSERT INTO receipts (receipt_no, kind, member_id, gross_fen, discount_fen, paid_fen, multiplier,
+             points, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
+             sv_bonus_fen)
+         VALUES (?1, 'sale', ?2, ?3, 0, ?3, '1', 0, 0, '2026-11-23 09:00:00', '2026-11-23', 1,
+             '2026-11-23 09:00:00', 1, '', 0, 0)",
+        store::params![receipt_no, member_id, 1000 + receipt_no.len() as i64],
+    )
+    .unwrap();
+    conn.execute_batch(end).unwrap();
+}
+
+/// What one durable write puts in the log, averaged over 20 of each (issue 13's checkout
+/// ratios: the commit's cost grows with the pages it writes): SQLite's WAL frames (a page
+/// each, the log emptied before every write) or PostgreSQL's WAL bytes, in KiB, of a
+/// checkout, a top-up and the bare receipt insert. Kept as `log_kib_*`.
+fn commit_pages(desk: &mut Desk, ctx: &desk::Ctx, phone: &str, n: &mut u64) {
+    let engine = desk.conn().engine();
+    let mark = |desk: &Desk| -> f64 {
+        match engine {
+            store::Engine::Sqlite => {
+                desk.conn().query_row("PRAGMA wal_checkpoint(TRUNCATE)", (), |r| r.get::<_, i64>(0)).unwrap();
+                0.0
+            }
+            store::Engine::Postgres => desk
+                .conn()
+                .query_row("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8", (), |r| r.get(0))
+                .unwrap(),
+        }
+    };
+    let written_kib = |desk: &Desk, from: f64| -> f64 {
+        match engine {
+            store::Engine::Sqlite => {
+                let page: i64 = desk.conn().query_row("PRAGMA page_size", (), |r| r.get(0)).unwrap();
+                let frames: i64 = desk.conn().query_row("PRAGMA wal_checkpoint(PASSIVE)", (), |r| r.get(1)).unwrap();
+                frames as f64 * (page + 24) as f64 / 1024.0
+            }
+            store::Engine::Postgres => (mark(desk) - from) / 1024.0,
+        }
+    };
+    let member_id: i64 =
+        desk.conn().query_row("SELECT id FROM members WHERE phone = ?1", [phone], |r| r.get(0)).unwrap();
+    let (mut checkout, mut top_up, mut bare) = (0.0, 0.0, 0.0);
+    const TIMES: u32 = 20;
+    for _ in 0..TIMES {
+        *n += 1;
+        let from = mark(desk);
+        let input = CheckoutInput {
+            member: phone.to_string(),
+            amount: format!("{}.{:02}", 10 + *n % 900, *n % 100),
+            receipt: format!("BENCH-L{n}"),
+            ..Default::default()
+        };
+        desk.checkout(ctx, &input).unwrap();
+        checkout += written_kib(desk, from);
+        let from = mark(desk);
+        let input = desk::stored_value::TopUpInput {
+            member: phone.to_string(),
+            amount: format!("{}.00", 600 + *n % 900),
+            receipt: format!("BENCH-LT{n}"),
+            at: None,
+        };
+        desk.top_up(ctx, &input).unwrap();
+        top_up += written_kib(desk, from);
+        let from = mark(desk);
+        bare_receipt(desk.conn(), member_id, &format!("BARE-L{n}"), "COMMIT");
+        bare += written_kib(desk, from);
+    }
+    let each = |kib: f64| kib / f64::from(TIMES);
+    eprintln!(
+        "log written per durable write: checkout {:.1} KiB, top-up {:.1} KiB, bare insert + commit {:.1} KiB",
+        each(checkout),
+        each(top_up),
+        each(bare)
+    );
+    record("log_kib_checkout", each(checkout));
+    record("log_kib_top_up", each(top_up));
+    record("log_kib_bare_insert", each(bare));
 }
 
 /// PostgreSQL: the statements of this connection that the server planned afresh for most

@@ -322,3 +322,44 @@ fn the_window_counts_refunds_dated_before_its_end_only() {
     let all = store::tiers::window_facts(desk.conn(), d("2026-01-01"), d("2026-11-24"), None).unwrap();
     assert_eq!(all.len(), 2);
 }
+
+#[test]
+fn a_referral_counts_from_the_referees_first_paid_sale_even_after_a_sale_paid_nothing() {
+    let (mut desk, ctx) = store_on("2026-09-01");
+    let csv = "name,phone,referred_by_phone,opening_points\n甲,13800000001,,\n乙,13800000002,13800000001,500\n丙,13800000003,13800000001,\n";
+    let r = desk.import_members(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    // 乙's first sale is paid in full by the 50元 voucher of 500 points: paid nothing.
+    let voucher = desk.catalog(&ctx).unwrap().into_iter().find(|i| i.points == 500).unwrap().id;
+    let coupon = desk.redeem(&ctx, "13800000002", voucher).unwrap().coupon.unwrap().code;
+    let free = CheckoutInput {
+        member: "13800000002".into(),
+        amount: "50.00".into(),
+        receipt: "B0".into(),
+        coupon: Some(coupon),
+        ..Default::default()
+    };
+    assert_eq!(desk.checkout(&ctx, &free).unwrap().paid, "0.00");
+    // 丙's first sale is paid, on 09-15; 乙's first paid one on 11-02.
+    let ctx = day(&mut desk, "2026-09-15");
+    let paid = |receipt: &str, member: &str| CheckoutInput {
+        member: member.into(),
+        amount: "10.00".into(),
+        receipt: receipt.into(),
+        ..Default::default()
+    };
+    desk.checkout(&ctx, &paid("C0", "13800000003")).unwrap();
+    let ctx = day(&mut desk, "2026-11-02");
+    desk.checkout(&ctx, &paid("B1", "13800000002")).unwrap();
+    let id: i64 =
+        desk.conn().query_row("SELECT id FROM members WHERE phone = '13800000001'", (), |r| r.get(0)).unwrap();
+    let referrals = |start: &str, until: &str, one: bool| {
+        let f = store::tiers::window_facts(desk.conn(), d(start), d(until), one.then_some(id)).unwrap();
+        f.get(&id).map(|f| (f.referrals, f.referrals_ever))
+    };
+    for one in [false, true] {
+        assert_eq!(referrals("2026-10-01", "2026-12-01", one), Some((1, 2)), "乙 in the window, 丙 before it");
+        assert_eq!(referrals("2026-09-01", "2026-11-01", one), Some((1, 1)), "乙's paid sale is after the end");
+        assert_eq!(referrals("2026-08-01", "2026-09-10", one), None, "乙's sale paid nothing is no referral");
+    }
+}
