@@ -1390,7 +1390,8 @@ async fn the_about_screen_and_the_managers_support_panel() {
     w.click("#btn-about").await;
     w.wait_visible("#dlg-about").await;
     let text = w.wait_text("#about-list", env!("CARGO_PKG_VERSION")).await;
-    for want in ["版本", "数据文件", "window.db", "数据结构版本", "16", "最近一次每日备份", "日志文件夹", "logs"]
+    let schema = format!("数据结构版本{}", store::schema_version_supported());
+    for want in ["版本", "数据文件", "window.db", &schema, "最近一次每日备份", "日志文件夹", "logs"]
     {
         assert!(text.contains(want), "{want} on the About screen: {text}");
     }
