@@ -261,12 +261,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 n += 1;
-                CheckoutInput {
-                    member: phone.clone(),
-                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
-                    receipt: format!("BENCH-{n}"),
-                    ..Default::default()
-                }
+                sale_input(&phone, n, "BENCH-")
             },
             |input| criterion::black_box(desk.checkout(&ctx, &input).unwrap()),
             BatchSize::SmallInput,
@@ -279,12 +274,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 n += 1;
-                CheckoutInput {
-                    member: phone.clone(),
-                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
-                    receipt: format!("BENCH-Q{n}"),
-                    ..Default::default()
-                }
+                sale_input(&phone, n, "BENCH-Q")
             },
             |input| criterion::black_box(desk.checkout_quote(&ctx, &input).unwrap()),
             BatchSize::SmallInput,
@@ -306,13 +296,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 n += 1;
-                CheckoutInput {
-                    member: phone.clone(),
-                    amount: format!("{}.{:02}", 10 + n % 900, n % 100),
-                    receipt: format!("BENCH-{n}"),
-                    stored_value: Some("1.00".into()),
-                    ..Default::default()
-                }
+                CheckoutInput { stored_value: Some("1.00".into()), ..sale_input(&phone, n, "BENCH-") }
             },
             |input| criterion::black_box(desk.checkout(&ctx, &input).unwrap()),
             BatchSize::SmallInput,
@@ -377,6 +361,16 @@ fn benches(c: &mut Criterion) {
     replanned(&desk);
 }
 
+/// The bench's `n`th sale to `phone`: 10.00–909.99, receipt `PREFIXn`.
+fn sale_input(phone: &str, n: u64, prefix: &str) -> CheckoutInput {
+    CheckoutInput {
+        member: phone.to_string(),
+        amount: format!("{}.{:02}", 10 + n % 900, n % 100),
+        receipt: format!("{prefix}{n}"),
+        ..Default::default()
+    }
+}
+
 /// The floor a durable write is measured against: one receipt row written by hand on the
 /// same connection with the same synchronous setting (BEGIN, the INSERT, then `end`:
 /// COMMIT, or ROLLBACK for the statements' work alone; on a server three round trips).
@@ -433,13 +427,7 @@ fn commit_pages(desk: &mut Desk, ctx: &desk::Ctx, phone: &str, n: &mut u64) {
     for _ in 0..TIMES {
         *n += 1;
         let from = mark(desk);
-        let input = CheckoutInput {
-            member: phone.to_string(),
-            amount: format!("{}.{:02}", 10 + *n % 900, *n % 100),
-            receipt: format!("BENCH-L{n}"),
-            ..Default::default()
-        };
-        desk.checkout(ctx, &input).unwrap();
+        desk.checkout(ctx, &sale_input(phone, *n, "BENCH-L")).unwrap();
         checkout += written_kib(desk, from);
         let from = mark(desk);
         let input = desk::stored_value::TopUpInput {
