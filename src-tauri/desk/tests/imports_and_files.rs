@@ -157,6 +157,87 @@ fn purchases_before_the_opening_day_are_history_and_later_ones_earn() {
     assert_ledger_invariants(&desk);
 }
 
+/// Each member's first sale (its receipt), first-sale day and last-sale day (what the card,
+/// the recall list and the figures read), by phone; and the receipts' indexes and triggers.
+fn sale_days_and_receipt_schema(
+    desk: &Desk,
+) -> (Vec<(String, Option<String>, Option<String>, Option<String>)>, Vec<String>) {
+    let c = desk.conn();
+    let mut stmt = c
+        .prepare(
+            "SELECT m.phone, f.receipt_no, m.first_sale_date, m.last_sale_date
+             FROM members m LEFT JOIN receipts f ON f.id = m.first_sale_id ORDER BY m.phone",
+        )
+        .unwrap();
+    let days = stmt
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let schema = if on_postgres() {
+        vec![]
+    } else {
+        let mut stmt =
+            c.prepare("SELECT type || ' ' || name FROM sqlite_master WHERE tbl_name = 'receipts' ORDER BY 1").unwrap();
+        stmt.query_map((), |r| r.get(0)).unwrap().collect::<Result<Vec<_>, _>>().unwrap()
+    };
+    (days, schema)
+}
+
+/// Purchase history for members `from..to`: three sales each on days of their own, out of
+/// order, and a refund of the last, all before the opening day.
+fn history_csv(from: usize, to: usize) -> String {
+    let mut s = String::from("receipt_no,phone,time,amount,kind,refund_of\n");
+    for i in from..to {
+        for (k, day) in [(0, 20 - i % 9), (1, 3 + i % 5), (2, 12)] {
+            s.push_str(&format!("P{i}-{k},139{i:08},2026-0{}-{day:02} 10:{k:02},{}.50,sale,\n", 5 + k, 40 + i));
+        }
+        s.push_str(&format!("P{i}-R,139{i:08},2026-08-01 09:00,10.00,refund,P{i}-2\n"));
+    }
+    s
+}
+
+/// A large file of history loads with the receipts' date indexes and the first/last-sale
+/// trigger set aside (SQLite), a file smaller than what the store holds row by row: both
+/// leave every member's first and last sale, and the receipts' indexes and triggers, as
+/// the other would have. The same receipts, imported in the other order, compared.
+#[test]
+fn a_large_history_import_leaves_the_first_and_last_sales_a_row_by_row_import_leaves() {
+    let stores: Vec<_> = [false, true]
+        .into_iter()
+        .map(|small_first| {
+            let (mut desk, ctx) = store_on("2026-11-23");
+            let r = desk.import_members(&ctx, members_csv(30, None).as_bytes(), ImportOptions::default()).unwrap();
+            assert_eq!(r.written, 30);
+            let (small, large) = (history_csv(0, 10), history_csv(10, 30));
+            let files = if small_first { [&small, &large] } else { [&large, &small] };
+            for f in files {
+                let r = desk.import_purchases(&ctx, f.as_bytes(), ImportOptions::default()).unwrap();
+                assert!(r.errors.is_empty(), "{:?}", r.errors);
+            }
+            // A dry run of a large file sets nothing aside for good either.
+            let dry = ImportOptions { dry_run: true, ..Default::default() };
+            let r = desk.import_purchases(&ctx, history_csv(30, 60).as_bytes(), dry).unwrap();
+            assert!(r.dry_run);
+            assert_ledger_invariants(&desk);
+            sale_days_and_receipt_schema(&desk)
+        })
+        .collect();
+    let (days, schema) = &stores[0];
+    assert_eq!(days.len(), 30);
+    // Member 3: sales on 05-17, 06-06 and 07-12; its refund is no sale.
+    assert_eq!(
+        days[3],
+        ("13900000003".into(), Some("P3-0".into()), Some("2026-05-17".into()), Some("2026-07-12".into()))
+    );
+    assert!(days.iter().all(|d| d.1.is_some()), "every member has a first sale: {days:?}");
+    assert_eq!(&stores[1], &stores[0], "(first and last sales, receipts' schema) after small-then-large");
+    if !on_postgres() {
+        assert!(schema.iter().any(|n| n == "trigger receipts_sale_visits"), "{schema:?}");
+        assert!(schema.iter().filter(|n| n.starts_with("index ")).count() >= 5, "{schema:?}");
+    }
+}
+
 #[test]
 fn bad_purchase_rows_are_each_reported() {
     let (mut desk, ctx) = store_on("2026-11-23");

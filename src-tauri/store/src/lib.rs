@@ -481,13 +481,8 @@ impl Store {
         self.run(true, work)
     }
 
-    /// [`Store::write`] for a bulk load of one large transaction (the demo's history). On
-    /// SQLite each insert into a table with a trigger keeps a statement journal, the pages it
-    /// changes that the transaction had changed already; by default that journal is a
-    /// temporary file, and writing it was a fifth of building the demo store (kernel write
-    /// calls). Here it is kept in memory, as SQLite's temporary tables and sorts are, for
-    /// this transaction only (a statement journal holds one statement's pages: an insert's
-    /// few). PostgreSQL has no such journal.
+    /// [`Store::write`] for a bulk load of one large transaction (the demo's history), under
+    /// [`Store::bulk_load`]'s settings.
     pub fn write_bulk<T, E>(
         &self,
         work: impl FnMut(&Transaction<'_>) -> std::result::Result<T, E>,
@@ -495,18 +490,43 @@ impl Store {
     where
         E: From<StoreError> + Retryable,
     {
-        let sqlite = self.conn.engine() == Engine::Sqlite;
-        if sqlite {
-            self.conn.execute_batch("PRAGMA temp_store = MEMORY").map_err(|e| E::from(e.into()))?;
-        }
+        self.bulk_load(true).map_err(E::from)?;
         let out = self.run(true, work);
-        if sqlite {
-            let back = self.conn.execute_batch("PRAGMA temp_store = DEFAULT").map_err(|e| E::from(e.into()));
-            if out.is_ok() {
-                back?;
-            }
+        let back = self.bulk_load(false).map_err(E::from);
+        if out.is_ok() {
+            back?;
         }
         out
+    }
+
+    /// Sets this connection up for one large transaction (`on`), or back to the everyday
+    /// settings. Only SQLite has any; a PostgreSQL server's are its own.
+    ///
+    /// - **The statement journal in memory.** Each insert into a table with a trigger, a
+    ///   foreign key or `RETURNING` keeps the pages it changes that the transaction had
+    ///   changed already, so that the one statement can be undone alone; by default past
+    ///   64 KiB that journal is a temporary file, and writing it was a fifth of building the
+    ///   demo store and a quarter of a members import (kernel write calls). It holds one
+    ///   statement's pages: an insert's few.
+    /// - **A larger page cache.** A transaction that changes more pages than the cache
+    ///   holds spills them to the WAL before its commit and writes them again when it
+    ///   changes them again (`pagerStress`: a sixth of a members import). 256 MB for the
+    ///   load (or what the connection was given, if more); back to the everyday cache
+    ///   after, which frees it.
+    pub fn bulk_load(&self, on: bool) -> Result<()> {
+        if self.conn.engine() != Engine::Sqlite {
+            return Ok(());
+        }
+        let (temp_store, cache_kib) = if on {
+            // A connection given a larger cache for the load already (the bench's demo
+            // builder: 4 GB) keeps it; cutting it to 256 MB made that build 434 → 641 s.
+            let now: i64 = self.conn.query_row("PRAGMA cache_size", (), |r| r.get(0))?;
+            ("MEMORY", if now < 0 { (-now).max(BULK_CACHE_KIB) } else { BULK_CACHE_KIB })
+        } else {
+            ("DEFAULT", PAGE_CACHE_KIB)
+        };
+        self.conn.execute_batch(&format!("PRAGMA temp_store = {temp_store}; PRAGMA cache_size = -{cache_kib}"))?;
+        Ok(())
     }
 
     /// The same, committed only when `commit` (a preview runs the whole operation and rolls
@@ -651,6 +671,10 @@ const MAX_RETRIES: u32 = 40;
 /// connection the app's memory grew with the file: 407–452 MB on the 1,000,000-member
 /// store against 164 MB on a small one (docs/performance.md).
 const PAGE_CACHE_KIB: i64 = 16_000;
+
+/// The page cache of one bulk load (an import, the demo's history), in KiB
+/// ([`Store::bulk_load`]).
+const BULK_CACHE_KIB: i64 = 256_000;
 
 /// The background full check's page cache, in KiB: it reads every page once.
 const CHECK_CACHE_KIB: i64 = 2_000;
@@ -880,6 +904,28 @@ mod tests {
         let mut listed: Vec<String> = copy::TABLES.iter().map(|t| t.to_string()).collect();
         listed.sort();
         assert_eq!(tables, listed, "copy::TABLES lists every table of the schema");
+    }
+
+    /// A bulk load's page cache and in-memory statement journal are for its run only: after
+    /// it, and after one that failed, the connection is back at the everyday settings (the
+    /// app's memory stays small however large the import was).
+    #[test]
+    fn a_bulk_load_gives_back_its_settings_whether_it_worked_or_not() {
+        let store = Store::open_in_memory().unwrap();
+        let settings = |store: &Store| {
+            let c = store.conn().as_sqlite().unwrap();
+            let cache: i64 = c.pragma_query_value(None, "cache_size", |r| r.get(0)).unwrap();
+            let temp: i64 = c.pragma_query_value(None, "temp_store", |r| r.get(0)).unwrap();
+            (cache, temp)
+        };
+        let everyday = settings(&store);
+        assert_eq!(everyday, (-PAGE_CACHE_KIB, 0));
+        let during = store.write_bulk(|_| Ok::<_, StoreError>(settings(&store))).unwrap();
+        assert_eq!(during, (-BULK_CACHE_KIB, 2), "MEMORY is 2");
+        assert_eq!(settings(&store), everyday);
+        let failed = store.write_bulk(|_| Err::<(), _>(StoreError::Migration("refused".into())));
+        assert!(failed.is_err());
+        assert_eq!(settings(&store), everyday);
     }
 
     #[test]

@@ -27,12 +27,11 @@ pub fn insert(
     valid_until: NaiveDate,
     points: i64,
 ) -> Result<i64> {
-    let id = conn
-        .prepare_cached(
-            "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
-        )?
-        .query_row(params![member_id, receipt_id, source, earned_on, valid_until, points], |r| r.get(0))?;
+    let id = conn.insert_id(
+        "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![member_id, receipt_id, source, earned_on, valid_until, points],
+    )?;
     crate::ledger::add_to_month(conn, earned_on, "lots", member_id, points)?;
     Ok(id)
 }

@@ -122,6 +122,29 @@ fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool) -> Result<
     Ok(())
 }
 
+/// A member's own fields as the values of `?1`…`?13`, in the order of [`FIELD_COLUMNS`].
+const FIELD_COLUMNS: &str = "name, gender, phone, phone_last4, birthday_calendar, birthday_year, birthday_month,
+    birthday_day, birthday_leap, contact_ok, notes, name_initials, name_pinyin";
+
+fn field_values(f: &MemberFields<'_>, then: &[&dyn crate::db::ToValue]) -> Vec<crate::db::Value> {
+    let own: [&dyn crate::db::ToValue; 13] = [
+        &f.name,
+        &f.gender,
+        &f.phone,
+        &last4(f.phone),
+        &f.birthday_calendar,
+        &f.birthday_year,
+        &f.birthday_month,
+        &f.birthday_day,
+        &f.birthday_leap,
+        &f.contact_ok,
+        &f.notes,
+        &f.name_initials,
+        &f.name_pinyin,
+    ];
+    own.iter().chain(then).map(|v| v.to_value()).collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn insert(
     conn: &Connection,
@@ -132,63 +155,25 @@ pub fn insert(
     referred_by: Option<i64>,
     now: &str,
 ) -> Result<i64> {
-    let id = conn
-        .prepare_cached(
-            "INSERT INTO members (member_no, name, gender, phone, phone_last4, birthday_calendar, birthday_year,
-            birthday_month, birthday_day, birthday_leap, joined_on, referral_code, referred_by, contact_ok, notes,
-            name_initials, name_pinyin, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18) RETURNING id",
-        )?
-        .query_row(
-            params![
-                member_no,
-                f.name,
-                f.gender,
-                f.phone,
-                last4(f.phone),
-                f.birthday_calendar,
-                f.birthday_year,
-                f.birthday_month,
-                f.birthday_day,
-                f.birthday_leap,
-                joined_on,
-                referral_code,
-                referred_by,
-                f.contact_ok,
-                f.notes,
-                f.name_initials,
-                f.name_pinyin,
-                now
-            ],
-            |r| r.get::<_, i64>(0),
-        )?;
+    let id = conn.insert_id(
+        &format!(
+            "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, created_at,
+                updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)"
+        ),
+        field_values(f, params![member_no, joined_on, referral_code, referred_by, now]),
+    )?;
     write_grams(conn, id, f.name, false)?;
     Ok(id)
 }
 
 pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Result<()> {
     conn.execute(
-        "UPDATE members SET name = ?2, gender = ?3, phone = ?4, phone_last4 = ?5, birthday_calendar = ?6,
-            birthday_year = ?7, birthday_month = ?8, birthday_day = ?9, birthday_leap = ?10, contact_ok = ?11,
-            notes = ?12, name_initials = ?13, name_pinyin = ?14, updated_at = ?15
-         WHERE id = ?1",
-        params![
-            id,
-            f.name,
-            f.gender,
-            f.phone,
-            last4(f.phone),
-            f.birthday_calendar,
-            f.birthday_year,
-            f.birthday_month,
-            f.birthday_day,
-            f.birthday_leap,
-            f.contact_ok,
-            f.notes,
-            f.name_initials,
-            f.name_pinyin,
-            now
-        ],
+        "UPDATE members SET name = ?1, gender = ?2, phone = ?3, phone_last4 = ?4, birthday_calendar = ?5,
+            birthday_year = ?6, birthday_month = ?7, birthday_day = ?8, birthday_leap = ?9, contact_ok = ?10,
+            notes = ?11, name_initials = ?12, name_pinyin = ?13, updated_at = ?14
+         WHERE id = ?15",
+        field_values(f, params![now, id]),
     )?;
     write_grams(conn, id, f.name, true)?;
     Ok(())
@@ -274,21 +259,9 @@ pub enum Probe<'a> {
     Pinyin(&'a str),
 }
 
-/// The members each probe finds (at most `limit` a probe, each probe in the order its own
-/// query gives), with the index of the probe that found them. On PostgreSQL one statement
-/// (the probes' queries joined by `UNION ALL`): a lookup is one round trip, not one a probe.
-///
-/// `first_settles`: when the first probe alone finds `limit` members the caller needs no
-/// other probe's (it knows none would rank before them: `loyalty::lookup::exact_name_settles`);
-/// on SQLite the others are then not run. On PostgreSQL they ride in the same statement.
-pub fn lookup(
-    conn: &Connection,
-    probes: &[Probe<'_>],
-    limit: i64,
-    first_settles: bool,
-) -> Result<Vec<(usize, MemberRow)>> {
-    // Each part: its probe, its query (placeholders ?1… of its own) and its values (a
-    // pinyin probe has two parts).
+/// Each part of a lookup: its probe, its query (placeholders ?1… of its own) and its values
+/// (a pinyin probe has two parts).
+fn lookup_parts(conn: &Connection, probes: &[Probe<'_>], limit: i64) -> Vec<(usize, String, Vec<crate::db::Value>)> {
     let mut parts: Vec<(usize, String, Vec<crate::db::Value>)> = Vec::new();
     for (i, probe) in probes.iter().enumerate() {
         let mut part = |body: &str, values: &[&dyn crate::db::ToValue]| {
@@ -350,6 +323,23 @@ pub fn lookup(
             }
         }
     }
+    parts
+}
+
+/// The members each probe finds (at most `limit` a probe, each probe in the order its own
+/// query gives), with the index of the probe that found them. On PostgreSQL one statement
+/// (the probes' queries joined by `UNION ALL`): a lookup is one round trip, not one a probe.
+///
+/// `first_settles`: when the first probe alone finds `limit` members the caller needs no
+/// other probe's (it knows none would rank before them: `loyalty::lookup::exact_name_settles`);
+/// on SQLite the others are then not run. On PostgreSQL they ride in the same statement.
+pub fn lookup(
+    conn: &Connection,
+    probes: &[Probe<'_>],
+    limit: i64,
+    first_settles: bool,
+) -> Result<Vec<(usize, MemberRow)>> {
+    let parts = lookup_parts(conn, probes, limit);
     let read = |r: &Row<'_>| -> crate::db::Result<(usize, MemberRow)> {
         let probe: i64 = r.get(r.column_count() - 1)?;
         Ok((probe as usize, row_to_member(r)?))
@@ -442,6 +432,59 @@ pub fn set_referred_by(conn: &Connection, id: i64, referrer: i64) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
+    use super::{lookup_parts, Probe};
+
+    /// SQLite's plan of each lookup's query, one line a step, on a fresh store (the app
+    /// never runs ANALYZE, so this is the plan it uses at any size).
+    fn plans(probe: Probe<'_>) -> Vec<Vec<String>> {
+        let store = crate::Store::open_in_memory().unwrap();
+        lookup_parts(store.conn(), &[probe], 8)
+            .into_iter()
+            .map(|(_, sql, values)| {
+                let mut stmt = store.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                stmt.query_map(values, |r| r.get::<_, String>(3)).unwrap().collect::<Result<Vec<_>, _>>().unwrap()
+            })
+            .collect()
+    }
+
+    /// Every lookup is a search of the index made for it, in the order it answers, never a
+    /// scan or a sort: a members index added for another read (the tier run's
+    /// `members(archived, id, tier)`, tried once) made SQLite plan last 4 by `archived`,
+    /// 0.05 → 40 ms on the million-member store, and no answer changed.
+    #[test]
+    fn each_lookup_searches_its_own_index_and_sorts_nothing() {
+        let cases: [(Probe<'_>, &[&str]); 8] = [
+            (Probe::Phone("13800001234"), &["(phone=?)"]),
+            (Probe::CardCode("88000000000012"), &["(card_code=?)"]),
+            (Probe::MemberNo("M000001"), &["(member_no=?)"]),
+            (Probe::Last4("1234"), &["INDEX members_phone_last4 (phone_last4=?)"]),
+            (Probe::PhonePrefix("1380"), &["(phone>? AND phone<?)"]),
+            (Probe::NameExact("张伟"), &["INDEX members_name (name=?)"]),
+            (Probe::NamePiece("伟"), &["(gram=?)"]),
+            (
+                Probe::Pinyin("zw"),
+                &[
+                    "INDEX members_initials (name_initials>? AND name_initials<?)",
+                    "INDEX members_pinyin (name_pinyin>? AND name_pinyin<?)",
+                ],
+            ),
+        ];
+        for (probe, wanted) in cases {
+            let plans = plans(probe);
+            assert_eq!(plans.len(), wanted.len(), "{probe:?}: {plans:?}");
+            for (plan, wanted) in plans.iter().zip(wanted) {
+                assert!(
+                    plan.iter().any(|step| step.starts_with("SEARCH") && step.contains(wanted)),
+                    "{probe:?} is planned {plan:?}, not by {wanted}"
+                );
+                assert!(
+                    !plan.iter().any(|step| step.starts_with("SCAN") || step.contains("TEMP B-TREE")),
+                    "{probe:?} is planned {plan:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn placeholders_shift_to_follow_the_parts_before() {
         assert_eq!(super::shift_placeholders("a = ?1 AND b < ?12 LIMIT ?2", 3), "a = ?4 AND b < ?15 LIMIT ?5");

@@ -338,6 +338,19 @@ impl HistoryLoad {
         Ok(HistoryLoad { indexes: indexes.into_iter().map(|(_, sql)| sql).collect(), triggers })
     }
 
+    /// The same for an import of `rows` receipts of history, when it pays: on SQLite, and
+    /// only when the store holds no more receipts than the file brings, since building the
+    /// indexes again reads all of them. A SQLite import holds the write lock throughout
+    /// anyway; on PostgreSQL the other counters go on reading and writing receipts during
+    /// an import, and a dropped index would lock them out until it commits (`None`: the
+    /// rows go in one by one).
+    pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<HistoryLoad>> {
+        if conn.engine() != crate::Engine::Sqlite || (rows as i64) < count(conn)? {
+            return Ok(None);
+        }
+        Ok(Some(HistoryLoad::start(conn)?))
+    }
+
     /// Builds the indexes again, puts the trigger back and sets each member's first sale
     /// (the earliest by day, time and id) and last sale day from the receipts.
     pub fn finish(self, conn: &Connection) -> Result<()> {
