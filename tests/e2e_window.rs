@@ -19,6 +19,15 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Stops a process and everything it started (tauri-driver, its WebKitWebDriver, the app).
+fn kill_tree(pid: u32) {
+    let children = Command::new("pgrep").args(["-P", &pid.to_string()]).output().map(|o| o.stdout).unwrap_or_default();
+    for child in String::from_utf8_lossy(&children).split_whitespace().filter_map(|c| c.parse().ok()) {
+        kill_tree(child);
+    }
+    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+}
+
 fn tauri_driver() -> PathBuf {
     if let Ok(p) = std::env::var("TAURI_DRIVER") {
         return p.into();
@@ -123,8 +132,8 @@ impl Window {
     /// waits for its store date (behind the sign-in gate).
     async fn start(today: &str, env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> Window {
         assert!(std::env::var("DISPLAY").is_ok(), "real-window tests need an X display: run them under xvfb-run");
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("window.db");
+        let mut dir = tempfile::tempdir().unwrap();
+        let mut db = dir.path().join("window.db");
         // Exports go to the "Downloads" folder: here, the scratch folder.
         let config = dir.path().join("config");
         std::fs::create_dir_all(&config).unwrap();
@@ -134,33 +143,63 @@ impl Window {
         )
         .unwrap();
         prepare(&db);
-        let port = free_port();
-        let native = free_port();
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("MEMBERDESK_DB", &db)
-            .env("MEMBERDESK_TODAY", today)
-            .env("XDG_CONFIG_HOME", &config)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         // `MEMBERDESK_E2E_APP`: another build of the app (the release one, for the start-up
         // and memory figures of the bench store below).
         let app = std::env::var("MEMBERDESK_E2E_APP").unwrap_or_else(|_| BIN.to_string());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        // A start that hangs (once in CI the app went away while WebKitWebDriver still waited
+        // on it, and the session request never came back) is stopped, with everything the
+        // driver started, and made again: a person would close it and start the app again.
+        for start in 1..=3 {
+            let port = free_port();
+            let native = free_port();
+            let driver = Command::new(tauri_driver())
+                .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+                .env("MEMBERDESK_DB", &db)
+                .env("MEMBERDESK_TODAY", today)
+                .env("XDG_CONFIG_HOME", &config)
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("tauri-driver is installed (cargo install tauri-driver --locked)");
+            let pid = driver.id();
+            match tokio::time::timeout(Duration::from_secs(60), Self::session(port, &caps)).await {
+                Ok(client) => {
+                    let w = Window { client, driver, dir, db };
+                    if tokio::time::timeout(Duration::from_secs(60), w.wait_text("#store-date", today)).await.is_ok() {
+                        return w;
+                    }
+                    eprintln!("start {start}: the window did not answer within a minute; starting it again");
+                    let Window { mut driver, dir: d, db: b, .. } = w;
+                    kill_tree(pid);
+                    let _ = driver.wait();
+                    (dir, db) = (d, b);
+                }
+                Err(_) => {
+                    eprintln!("start {start}: no WebDriver session within a minute; starting it again");
+                    let mut driver = driver;
+                    kill_tree(pid);
+                    let _ = driver.wait();
+                }
+            }
+        }
+        panic!("the app did not start in three tries");
+    }
+
+    /// A WebDriver session with the app behind tauri-driver on `port`.
+    async fn session(port: u16, caps: &serde_json::Map<String, serde_json::Value>) -> Client {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         // tauri-driver listens before WebKitWebDriver behind it is ready; on a busy machine
         // the first session request can be cut off, so it is tried a few times.
         let mut attempt = 0;
-        let client = loop {
+        loop {
             let made = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{port}"))
@@ -174,10 +213,7 @@ impl Window {
                 }
                 Err(e) => panic!("a WebDriver session with the app: {e}"),
             }
-        };
-        let w = Window { client, driver, dir, db };
-        w.wait_text("#store-date", today).await;
-        w
+        }
     }
 
     /// Waits until the element's text contains `want`; returns the text.

@@ -119,6 +119,9 @@ impl Desk {
             let mut refunds = 0;
             let mut receipt_seq: u64 = 0;
             let mut history: Vec<PlannedReceipt> = Vec::new();
+            // The members go in with their indexes and name pieces set aside, built once
+            // after the last (store::members::MemberLoad).
+            let members_load = store::members::MemberLoad::start(&tx)?;
             for i in 0..members {
                 let female = dice.below(100) < 55;
                 let surname = *dice.pick(SURNAMES);
@@ -150,7 +153,7 @@ impl Desk {
                     continue;
                 }
                 let joined_on = first_day + Days::new(dice.below(span_days));
-                let id = insert_member(&tx, ctx, &checked, "", joined_on)?;
+                let id = insert_member(&tx, ctx, &checked, "", joined_on, Some(&members_load))?;
                 // About one member in ten was brought by an earlier member: the referral
                 // succeeds with their first paid purchase below.
                 if i > 0 && dice.below(10) == 0 {
@@ -225,6 +228,7 @@ impl Desk {
                     )?;
                 }
             }
+            members_load.finish(&tx)?;
             // The receipts go in as a store records them, in time order: a day's sales lie
             // together in the table and its date indexes grow at their end. Written member by
             // member, every insert landed somewhere random in three date indexes, and building

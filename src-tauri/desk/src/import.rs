@@ -521,10 +521,13 @@ impl Desk {
         let now = ctx.now_text();
         let mut ids = Vec::with_capacity(good.len());
         watch.at(ImportStage::Checking, rows, rows);
+        // A file of at least as many members as the store holds goes in with the members'
+        // indexes and name pieces set aside, built once at the end (SQLite).
+        let load = store::members::MemberLoad::for_import(&tx, good.len())?;
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
             let checked = check_member(&m.input)?;
-            let id = insert_member(&tx, ctx, &checked, "", m.joined_on)?;
+            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, load.as_ref())?;
             if m.opening_points > 0 {
                 award(
                     &tx,
@@ -560,6 +563,9 @@ impl Desk {
                 )?;
             }
             ids.push(id);
+        }
+        if let Some(load) = load {
+            load.finish(&tx)?;
         }
         for (m, id) in good.iter().zip(&ids) {
             if let Some(p) = &m.referrer_phone {

@@ -228,7 +228,7 @@ impl Desk {
         let m = check_member(input)?;
         let settings = self.settings.clone();
         self.store.write(|tx| {
-            let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date)?;
+            let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date, None)?;
             let row = store::members::get(&tx, id)?.expect("just inserted");
             crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
             let row = store::members::get(&tx, id)?.expect("just inserted");
@@ -536,6 +536,7 @@ pub(crate) fn insert_member(
     m: &CheckedMember,
     referrer: &str,
     joined_on: chrono::NaiveDate,
+    load: Option<&store::members::MemberLoad>,
 ) -> DeskResult<i64> {
     if let Some(other) = store::members::by_phone(conn, &m.phone)? {
         return Err(phone_taken(&m.phone, &other));
@@ -552,9 +553,18 @@ pub(crate) fn insert_member(
         }
         attempt += 1;
     };
-    let id = store::members::insert(conn, &member_no, &m.fields(), joined_on, &code, referred_by, &ctx.now_text())?;
-    store::cards::give(conn, id, &new_card_code(conn)?)?;
-    Ok(id)
+    let card_code = new_card_code(conn)?;
+    let now = ctx.now_text();
+    let new = store::members::NewMember {
+        member_no: &member_no,
+        fields: m.fields(),
+        joined_on,
+        referral_code: &code,
+        referred_by,
+        card_code: &card_code,
+        now: &now,
+    };
+    Ok(store::members::insert(conn, &new, load)?)
 }
 
 fn find_referrer(conn: &Connection, referrer: &str, own_phone: &str) -> DeskResult<Option<i64>> {

@@ -197,32 +197,47 @@ fn history_csv(from: usize, to: usize) -> String {
     s
 }
 
+type ImportFn = fn(&mut Desk, &desk::Ctx, &[u8], ImportOptions) -> desk::DeskResult<desk::import::ImportReport>;
+
+/// Two stores, each `prepare`d, that import a small and a large file (`files[0]`, `[1]`) in
+/// the two orders, then a dry run of `files[2]`; what `read` finds in each.
+fn in_both_orders<T>(
+    prepare: impl Fn(&mut Desk, &desk::Ctx),
+    files: [String; 3],
+    import: ImportFn,
+    read: impl Fn(&Desk, &desk::Ctx) -> T,
+) -> [T; 2] {
+    [false, true].map(|small_first| {
+        let (mut desk, ctx) = store_on("2026-11-23");
+        prepare(&mut desk, &ctx);
+        let order = if small_first { [0, 1] } else { [1, 0] };
+        for f in order {
+            let r = import(&mut desk, &ctx, files[f].as_bytes(), ImportOptions::default()).unwrap();
+            assert!(r.errors.is_empty(), "{:?}", r.errors);
+        }
+        // A dry run of a large file sets nothing aside for good either.
+        let dry = ImportOptions { dry_run: true, ..Default::default() };
+        assert!(import(&mut desk, &ctx, files[2].as_bytes(), dry).unwrap().dry_run);
+        assert_ledger_invariants(&desk);
+        read(&desk, &ctx)
+    })
+}
+
 /// A large file of history loads with the receipts' date indexes and the first/last-sale
 /// trigger set aside (SQLite), a file smaller than what the store holds row by row: both
 /// leave every member's first and last sale, and the receipts' indexes and triggers, as
 /// the other would have. The same receipts, imported in the other order, compared.
 #[test]
 fn a_large_history_import_leaves_the_first_and_last_sales_a_row_by_row_import_leaves() {
-    let stores: Vec<_> = [false, true]
-        .into_iter()
-        .map(|small_first| {
-            let (mut desk, ctx) = store_on("2026-11-23");
-            let r = desk.import_members(&ctx, members_csv(30, None).as_bytes(), ImportOptions::default()).unwrap();
+    let stores = in_both_orders(
+        |desk, ctx| {
+            let r = desk.import_members(ctx, members_csv(30, None).as_bytes(), ImportOptions::default()).unwrap();
             assert_eq!(r.written, 30);
-            let (small, large) = (history_csv(0, 10), history_csv(10, 30));
-            let files = if small_first { [&small, &large] } else { [&large, &small] };
-            for f in files {
-                let r = desk.import_purchases(&ctx, f.as_bytes(), ImportOptions::default()).unwrap();
-                assert!(r.errors.is_empty(), "{:?}", r.errors);
-            }
-            // A dry run of a large file sets nothing aside for good either.
-            let dry = ImportOptions { dry_run: true, ..Default::default() };
-            let r = desk.import_purchases(&ctx, history_csv(30, 60).as_bytes(), dry).unwrap();
-            assert!(r.dry_run);
-            assert_ledger_invariants(&desk);
-            sale_days_and_receipt_schema(&desk)
-        })
-        .collect();
+        },
+        [history_csv(0, 10), history_csv(10, 30), history_csv(30, 60)],
+        Desk::import_purchases,
+        |desk, _| sale_days_and_receipt_schema(desk),
+    );
     let (days, schema) = &stores[0];
     assert_eq!(days.len(), 30);
     // Member 3: sales on 05-17, 06-06 and 07-12; its refund is no sale.
@@ -235,6 +250,81 @@ fn a_large_history_import_leaves_the_first_and_last_sales_a_row_by_row_import_le
     if !on_postgres() {
         assert!(schema.iter().any(|n| n == "trigger receipts_sale_visits"), "{schema:?}");
         assert!(schema.iter().filter(|n| n.starts_with("index ")).count() >= 5, "{schema:?}");
+    }
+}
+
+/// Members `from..to`: a name and a phone of their own each.
+fn members_range_csv(from: usize, to: usize) -> String {
+    let mut s = String::from("name,phone,gender,birthday,opening_points\n");
+    for i in from..to {
+        s.push_str(&format!("{},139{i:08},F,1980-01-{:02},{}\n", name_for(i), 1 + i % 28, i % 7 * 10));
+    }
+    s
+}
+
+/// Each member's name pieces (by phone), the members' and the pieces' indexes, and what
+/// a few lookups find (the names, sorted).
+fn name_pieces_schema_and_finds(
+    desk: &Desk,
+    ctx: &desk::Ctx,
+) -> (Vec<(String, String)>, Vec<String>, Vec<Vec<String>>) {
+    let c = desk.conn();
+    let mut stmt = c
+        .prepare(
+            "SELECT m.phone, (SELECT group_concat(gram, ' ') FROM
+                 (SELECT g.gram FROM member_name_grams g WHERE g.member_id = m.id ORDER BY g.gram))
+             FROM members m ORDER BY m.phone",
+        )
+        .unwrap();
+    let pieces = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let schema = if on_postgres() {
+        vec![]
+    } else {
+        let mut stmt = c
+            .prepare(
+                "SELECT 'main ' || type || ' ' || name FROM sqlite_master
+                     WHERE tbl_name IN ('members', 'member_name_grams')
+                 UNION ALL SELECT 'temp ' || type || ' ' || name FROM sqlite_temp_master
+                 ORDER BY 1",
+            )
+            .unwrap();
+        stmt.query_map((), |r| r.get(0)).unwrap().collect::<Result<Vec<_>, _>>().unwrap()
+    };
+    let finds = ["丙", "甲乙", "会员丁", "hyb", "huiyuanjia", "13900000017"]
+        .iter()
+        .map(|q| {
+            let mut names: Vec<String> = desk.search(ctx, q, 100).unwrap().into_iter().map(|h| h.name).collect();
+            names.sort();
+            names
+        })
+        .collect();
+    (pieces, schema, finds)
+}
+
+/// A members file of at least as many members as the store holds goes in with the
+/// members' indexes set aside and the name pieces piled apart (SQLite), a smaller one row
+/// by row: both leave the same name pieces, the same indexes, nothing of the pile, and
+/// lookups that find the same members. The same members, imported in the other order.
+#[test]
+fn a_large_members_import_leaves_the_indexes_and_name_pieces_a_row_by_row_import_leaves() {
+    let stores = in_both_orders(
+        |_, _| {},
+        [members_range_csv(0, 12), members_range_csv(12, 40), members_range_csv(40, 100)],
+        Desk::import_members,
+        name_pieces_schema_and_finds,
+    );
+    let (pieces, schema, finds) = &stores[0];
+    assert_eq!(pieces.len(), 40);
+    // 会员乙 (member 1): its six pieces of one to four characters, lower-cased.
+    assert_eq!(pieces[1], ("13900000001".into(), "乙 会 会员 会员乙 员 员乙".into()));
+    // Members 3, 13, 23 and 33 (the names spell the number's digits, the last first).
+    assert_eq!(finds[2], ["会员丁", "会员丁丁", "会员丁丙", "会员丁乙"], "{finds:?}");
+    assert_eq!(finds[5], ["会员辛乙"], "{finds:?}");
+    assert_eq!(&stores[1], &stores[0], "(name pieces, schema, lookups) after small-then-large");
+    if !on_postgres() {
+        assert!(schema.iter().filter(|n| n.starts_with("main index members_")).count() >= 11, "{schema:?}");
+        assert!(schema.contains(&"main index member_name_grams_member".to_string()), "{schema:?}");
+        assert!(!schema.iter().any(|n| n.starts_with("temp ")), "{schema:?}");
     }
 }
 

@@ -672,6 +672,36 @@ const MAX_RETRIES: u32 = 40;
 /// store against 164 MB on a small one (docs/performance.md).
 const PAGE_CACHE_KIB: i64 = 16_000;
 
+/// Drops `table`'s indexes but those named in `keep` and those behind a constraint (its key,
+/// its `UNIQUE` columns), inside the caller's transaction, for a bulk load to build again
+/// once at its end (each in one sorted pass) instead of inserting into them row by row.
+/// Returns the statements that build them again.
+pub(crate) fn set_indexes_aside(conn: &Connection, table: &str, keep: &[&str]) -> Result<Vec<String>> {
+    let sql = match conn.engine() {
+        // A UNIQUE constraint's index has no SQL of its own.
+        Engine::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL
+             ORDER BY name"
+        }
+        Engine::Postgres => {
+            "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE x.indrelid = CAST(?1 AS text)::regclass
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+             ORDER BY 1"
+        }
+    };
+    let indexes = conn
+        .prepare(sql)?
+        .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<crate::db::Result<Vec<_>>>()?;
+    let mut rebuild = Vec::new();
+    for (name, sql) in indexes.into_iter().filter(|(name, _)| !keep.contains(&name.as_str())) {
+        conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        rebuild.push(sql);
+    }
+    Ok(rebuild)
+}
+
 /// The page cache of one bulk load (an import, the demo's history), in KiB
 /// ([`Store::bulk_load`]).
 const BULK_CACHE_KIB: i64 = 256_000;

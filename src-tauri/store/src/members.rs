@@ -110,12 +110,17 @@ pub fn name_grams(name: &str) -> Vec<String> {
     grams
 }
 
-fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool) -> Result<()> {
+fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool, load: Option<&MemberLoad>) -> Result<()> {
     if replace {
         conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
     }
-    let mut ins =
-        conn.prepare_cached("INSERT INTO member_name_grams (gram, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+    let sql = match load {
+        Some(MemberLoad { grams_aside: true, .. }) => {
+            "INSERT INTO temp.member_name_grams_load (gram, member_id) VALUES (?1, ?2)"
+        }
+        _ => "INSERT INTO member_name_grams (gram, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    };
+    let mut ins = conn.prepare_cached(sql)?;
     for g in name_grams(name) {
         ins.execute(params![g, id])?;
     }
@@ -145,26 +150,94 @@ fn field_values(f: &MemberFields<'_>, then: &[&dyn crate::db::ToValue]) -> Vec<c
     own.iter().chain(then).map(|v| v.to_value()).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn insert(
-    conn: &Connection,
-    member_no: &str,
-    f: &MemberFields<'_>,
-    joined_on: NaiveDate,
-    referral_code: &str,
-    referred_by: Option<i64>,
-    now: &str,
-) -> Result<i64> {
+/// A new member row: its own fields and what the desk gives it.
+#[derive(Debug, Clone)]
+pub struct NewMember<'a> {
+    pub member_no: &'a str,
+    pub fields: MemberFields<'a>,
+    pub joined_on: NaiveDate,
+    pub referral_code: &'a str,
+    pub referred_by: Option<i64>,
+    pub card_code: &'a str,
+    pub now: &'a str,
+}
+
+/// Inserts the member with its name pieces (into `load`'s pile while one is on).
+pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -> Result<i64> {
     let id = conn.insert_id(
         &format!(
-            "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, created_at,
-                updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)"
+            "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
+                created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)"
         ),
-        field_values(f, params![member_no, joined_on, referral_code, referred_by, now]),
+        field_values(&m.fields, params![m.member_no, m.joined_on, m.referral_code, m.referred_by, m.card_code, m.now]),
     )?;
-    write_grams(conn, id, f.name, false)?;
+    write_grams(conn, id, m.fields.name, false, load)?;
     Ok(id)
+}
+
+/// The members' indexes a member load reads while it writes, kept: each new card's code is
+/// checked against every other card.
+const LOAD_READS: &[&str] = &["members_card_code"];
+
+/// A bulk load of members in progress (a members import into a store that holds fewer than
+/// the file brings, the demo's members; SQLite, in one transaction): the members' indexes
+/// but the card codes' and the unique keys' are set aside, and the name pieces go into a
+/// pile of their own in memory instead of their index. Each of the million members of a
+/// file had landed at a random place in ten indexes and six pieces (B-tree descents:
+/// docs/performance.md). [`MemberLoad::finish`] moves the pieces into their index sorted,
+/// and builds the indexes again, each in one sorted pass. On PostgreSQL the rows go in one
+/// by one (other counters go on working during an import; a dropped index would lock them
+/// out).
+#[must_use = "the indexes come back only with finish"]
+#[derive(Debug)]
+pub struct MemberLoad {
+    /// The `CREATE INDEX` statements of the indexes set aside.
+    indexes: Vec<String>,
+    /// Whether the name pieces go to `temp.member_name_grams_load`.
+    grams_aside: bool,
+}
+
+impl MemberLoad {
+    /// Sets the indexes aside, inside the caller's transaction (a failure later rolls all
+    /// of it back: the store keeps its indexes).
+    pub fn start(conn: &Connection) -> Result<MemberLoad> {
+        if conn.engine() != crate::Engine::Sqlite {
+            return Ok(MemberLoad { indexes: Vec::new(), grams_aside: false });
+        }
+        let mut indexes = crate::set_indexes_aside(conn, "members", LOAD_READS)?;
+        indexes.extend(crate::set_indexes_aside(conn, "member_name_grams", &[])?);
+        conn.execute_batch(
+            "DROP TABLE IF EXISTS temp.member_name_grams_load;
+             CREATE TEMP TABLE member_name_grams_load (gram TEXT NOT NULL, member_id INTEGER NOT NULL);",
+        )?;
+        Ok(MemberLoad { indexes, grams_aside: true })
+    }
+
+    /// The same for an import of `rows` members, when it pays: on SQLite, and only when the
+    /// store holds no more members than the file brings (building the indexes again reads
+    /// all of them).
+    pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<MemberLoad>> {
+        if conn.engine() != crate::Engine::Sqlite || rows == 0 || (rows as i64) < count(conn)? {
+            return Ok(None);
+        }
+        Ok(Some(MemberLoad::start(conn)?))
+    }
+
+    /// Moves the name pieces into their index in its order and builds the indexes again.
+    pub fn finish(self, conn: &Connection) -> Result<()> {
+        if self.grams_aside {
+            conn.execute_batch(
+                "INSERT INTO member_name_grams (gram, member_id)
+                     SELECT gram, member_id FROM temp.member_name_grams_load ORDER BY gram, member_id;
+                 DROP TABLE temp.member_name_grams_load;",
+            )?;
+        }
+        for sql in &self.indexes {
+            conn.execute_batch(sql)?;
+        }
+        Ok(())
+    }
 }
 
 pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Result<()> {
@@ -175,7 +248,7 @@ pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Re
          WHERE id = ?15",
         field_values(f, params![now, id]),
     )?;
-    write_grams(conn, id, f.name, true)?;
+    write_grams(conn, id, f.name, true, None)?;
     Ok(())
 }
 

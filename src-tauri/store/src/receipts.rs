@@ -297,45 +297,26 @@ impl HistoryLoad {
     /// Sets the indexes and the trigger aside, inside the caller's transaction (a failure
     /// later rolls all of it back: the store keeps its indexes).
     pub fn start(conn: &Connection) -> Result<HistoryLoad> {
-        let named = |sql: &str| -> Result<Vec<(String, String)>> {
-            Ok(conn
-                .prepare(sql)?
-                .query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<crate::db::Result<Vec<_>>>()?)
-        };
-        let (indexes, triggers) = match conn.engine() {
+        let triggers = match conn.engine() {
             crate::Engine::Sqlite => {
-                // Indexes of a UNIQUE constraint have no SQL of their own and stay.
-                let indexes = named(
-                    "SELECT name, sql FROM sqlite_master
-                     WHERE type = 'index' AND tbl_name = 'receipts' AND sql IS NOT NULL ORDER BY name",
-                )?;
-                let triggers =
-                    named("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'receipts'")?;
+                let mut stmt = conn
+                    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'receipts'")?;
+                let triggers = stmt
+                    .query_map((), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<crate::db::Result<Vec<_>>>()?;
                 for (name, _) in &triggers {
                     conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
                 }
-                (indexes, triggers.into_iter().map(|(_, sql)| sql).collect())
+                triggers.into_iter().map(|(_, sql)| sql).collect()
             }
             crate::Engine::Postgres => {
-                // Indexes that back a constraint (the key, the unique receipt number) stay.
-                let indexes = named(
-                    "SELECT i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-                     WHERE x.indrelid = 'receipts'::regclass
-                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-                     ORDER BY 1",
-                )?;
                 // The trigger function stands by while this is on (migration 11).
                 conn.execute_batch("SET LOCAL memberdesk.copying = 'on'")?;
-                (indexes, vec!["SET LOCAL memberdesk.copying = 'off'".to_string()])
+                vec!["SET LOCAL memberdesk.copying = 'off'".to_string()]
             }
         };
-        let indexes: Vec<(String, String)> =
-            indexes.into_iter().filter(|(name, _)| !LOAD_READS.contains(&name.as_str())).collect();
-        for (name, _) in &indexes {
-            conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-        }
-        Ok(HistoryLoad { indexes: indexes.into_iter().map(|(_, sql)| sql).collect(), triggers })
+        let indexes = crate::set_indexes_aside(conn, "receipts", LOAD_READS)?;
+        Ok(HistoryLoad { indexes, triggers })
     }
 
     /// The same for an import of `rows` receipts of history, when it pays: on SQLite, and
