@@ -270,13 +270,20 @@ fn name_pieces_schema_and_finds(
 ) -> (Vec<(String, String)>, Vec<String>, Vec<Vec<String>>) {
     let c = desk.conn();
     let mut stmt = c
-        .prepare(
-            "SELECT m.phone, (SELECT group_concat(gram, ' ') FROM
-                 (SELECT g.gram FROM member_name_grams g WHERE g.member_id = m.id ORDER BY g.gram))
-             FROM members m ORDER BY m.phone",
-        )
+        .prepare("SELECT m.phone, g.gram FROM members m JOIN member_name_grams g ON g.member_id = m.id ORDER BY 1, 2")
         .unwrap();
-    let pieces = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let rows: Vec<(String, String)> =
+        stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let mut pieces: Vec<(String, String)> = Vec::new();
+    for (phone, gram) in rows {
+        match pieces.last_mut() {
+            Some((p, grams)) if *p == phone => {
+                grams.push(' ');
+                grams.push_str(&gram);
+            }
+            _ => pieces.push((phone, gram)),
+        }
+    }
     let schema = if on_postgres() {
         vec![]
     } else {
