@@ -250,6 +250,39 @@ pub(crate) fn record_sale(
     Ok(Recorded { row, points_balance: balance, account })
 }
 
+/// A sale of history as [`record_sale`] writes it when it earns nothing (dated before the
+/// opening day, no coupon, no stored value): paid in full, no points, no gift. A large
+/// purchases import writes these through its load (`store::receipts::HistoryLoad`).
+pub(crate) fn history_sale<'a>(
+    receipt_no: &'a str,
+    member_id: i64,
+    gross: Decimal,
+    multiplier: &'a str,
+    at: NaiveDateTime,
+    ctx: &Ctx,
+    now: &'a str,
+) -> NewReceipt<'a> {
+    NewReceipt {
+        receipt_no,
+        kind: "sale",
+        member_id,
+        refund_of: None,
+        gross_fen: money::to_fen(gross),
+        discount_fen: 0,
+        paid_fen: money::to_fen(gross),
+        multiplier,
+        points: 0,
+        gift: None,
+        coupon_id: None,
+        history: true,
+        at,
+        staff_id: ctx.staff_id,
+        created_at: now,
+        sv_principal_fen: 0,
+        sv_bonus_fen: 0,
+    }
+}
+
 /// Records one refund inside the caller's transaction (refund and purchase import).
 pub(crate) fn record_refund(
     conn: &store::Connection,

@@ -153,7 +153,7 @@ impl Desk {
                     continue;
                 }
                 let joined_on = first_day + Days::new(dice.below(span_days));
-                let id = insert_member(&tx, ctx, &checked, "", joined_on, Some(&members_load))?;
+                let id = insert_member(&tx, ctx, &checked, "", joined_on, 0, Some(&members_load))?;
                 // About one member in ten was brought by an earlier member: the referral
                 // succeeds with their first paid purchase below.
                 if i > 0 && dice.below(10) == 0 {
@@ -234,9 +234,9 @@ impl Desk {
             // member, every insert landed somewhere random in three date indexes, and building
             // the store grew faster than its size (10,000 members 4.3 s, 40,000 members 20 s).
             history.sort_unstable_by_key(|r| (r.at, r.seq, r.refund));
-            // Loaded with the receipts' date indexes and the first/last-sale trigger set
-            // aside, built again once at the end (store::receipts::HistoryLoad): each insert
-            // had updated five indexes and a member row.
+            // Loaded with the receipts' date indexes, the first/last-sale trigger and the
+            // month sums set aside, built again once at the end (store::receipts::HistoryLoad):
+            // each insert had updated five indexes, a member row and a month's sums.
             let load = store::receipts::HistoryLoad::start(&tx)?;
             let mut sale_ids = vec![0i64; receipt_seq as usize + 1];
             for r in &history {
@@ -244,7 +244,7 @@ impl Desk {
                 let sale_no = format!("D{}-{:07}", sale_day.format("%Y%m%d"), r.seq);
                 let refund_no = r.refund.then(|| format!("{sale_no}-T"));
                 let sale_id = sale_ids[r.seq as usize];
-                let id = store::receipts::insert(
+                let id = load.insert(
                     &tx,
                     &NewReceipt {
                         receipt_no: refund_no.as_deref().unwrap_or(&sale_no),
@@ -267,7 +267,7 @@ impl Desk {
                     },
                 )?;
                 if r.refund {
-                    store::receipts::add_refunded(&tx, sale_id, r.fen)?;
+                    load.add_refunded(&tx, sale_id, r.fen)?;
                 } else {
                     sale_ids[r.seq as usize] = id;
                 }

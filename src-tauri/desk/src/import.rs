@@ -4,9 +4,9 @@
 //! bad row writes nothing (unless bad rows are to be skipped), and a killed import leaves
 //! all of it or none. A dry run does the whole import and rolls it back.
 
-use crate::checkout::{check_receipt_no, record_refund, record_sale};
+use crate::checkout::{check_receipt_no, history_sale, record_refund, record_sale};
 use crate::members::{check_member, insert_member, MemberInput};
-use crate::points::{award, Award};
+use crate::points::{open_balance, Award};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{NaiveDate, NaiveDateTime};
 use loyalty::member::normalize_phone;
@@ -524,13 +524,17 @@ impl Desk {
         // A file of at least as many members as the store holds goes in with the members'
         // indexes and name pieces set aside, built once at the end (SQLite).
         let load = store::members::MemberLoad::for_import(&tx, good.len())?;
+        // Each member goes in with its opening points as its balance; their lots and entries
+        // follow it, their month sums all together at the end.
+        let mut balances = store::ledger::OpeningBalances::default();
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
             let checked = check_member(&m.input)?;
-            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, load.as_ref())?;
+            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, m.opening_points, load.as_ref())?;
             if m.opening_points > 0 {
-                award(
+                open_balance(
                     &tx,
+                    &mut balances,
                     &Award {
                         member_id: id,
                         points: m.opening_points,
@@ -564,6 +568,7 @@ impl Desk {
             }
             ids.push(id);
         }
+        balances.finish(&tx)?;
         if let Some(load) = load {
             load.finish(&tx)?;
         }
@@ -773,19 +778,33 @@ impl Desk {
         all.sort_by_key(|r| (r.at, r.refund_of.is_some(), r.line));
         watch.at(ImportStage::Checking, rows, rows);
         // A large file of history only (no points, no rewards: nothing reads what the
-        // receipts' date indexes and the first/last-sale trigger keep) loads with those set
-        // aside and built again once at the end, as the demo's history does. Ten million
-        // purchases: 1,030 s one by one (docs/performance.md).
+        // receipts' date indexes, the first/last-sale trigger and the month sums keep) loads
+        // with those set aside and built again once at the end, as the demo's history does.
+        // Ten million purchases: 1,030 s one by one (docs/performance.md).
         let history_load = if all.iter().all(|r| r.at.date() < opening) {
             store::receipts::HistoryLoad::for_import(&tx, all.len())?
         } else {
             None
         };
+        // Such a load also reads every member's tier history once instead of a query per
+        // sale, and writes a sale of history as its receipt alone (no points, no rewards;
+        // the month sums come with the load's end).
+        let tiers_then = match &history_load {
+            Some(_) => Some(store::tiers::TierTimeline::read(&tx)?),
+            None => None,
+        };
+        let now = ctx.now_text();
         for (i, row) in all.iter().enumerate() {
             watch.at(ImportStage::Writing, i, all.len());
             let member_id = phones[&row.phone];
-            match &row.refund_of {
-                None => {
+            match (&row.refund_of, &history_load, &tiers_then) {
+                (None, Some(load), Some(tiers_then)) => {
+                    let tier = tiers_then.tier_on(member_id, row.at.date()).expect("indexed");
+                    let multiplier = settings.multiplier(tier).to_string();
+                    let sale = history_sale(&row.receipt_no, member_id, row.amount, &multiplier, row.at, ctx, &now);
+                    load.insert(&tx, &sale)?;
+                }
+                (None, _, _) => {
                     let member = store::members::get(&tx, member_id)?.expect("indexed");
                     let earns = row.at.date() >= opening;
                     record_sale(
@@ -802,7 +821,7 @@ impl Desk {
                         None,
                     )?;
                 }
-                Some(of) => {
+                (Some(of), _, _) => {
                     let sale = store::receipts::by_no(&tx, of)?.ok_or_else(|| {
                         DeskError::new(ErrorCode::ImportInvalid, format!("第 {} 行：找不到原小票 {of}", row.line))
                     })?;

@@ -228,7 +228,7 @@ impl Desk {
         let m = check_member(input)?;
         let settings = self.settings.clone();
         self.store.write(|tx| {
-            let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date, None)?;
+            let id = insert_member(&tx, ctx, &m, &input.referrer, ctx.store_date, 0, None)?;
             let row = store::members::get(&tx, id)?.expect("just inserted");
             crate::coupons::on_enrolled(&tx, ctx, &settings, id, row.referred_by.is_some())?;
             let row = store::members::get(&tx, id)?.expect("just inserted");
@@ -536,6 +536,7 @@ pub(crate) fn insert_member(
     m: &CheckedMember,
     referrer: &str,
     joined_on: chrono::NaiveDate,
+    points_balance: i64,
     load: Option<&store::members::MemberLoad>,
 ) -> DeskResult<i64> {
     if let Some(other) = store::members::by_phone(conn, &m.phone)? {
@@ -562,6 +563,7 @@ pub(crate) fn insert_member(
         referral_code: &code,
         referred_by,
         card_code: &card_code,
+        points_balance,
         now: &now,
     };
     Ok(store::members::insert(conn, &new, load)?)

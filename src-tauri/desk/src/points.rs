@@ -6,7 +6,8 @@ use crate::DeskResult;
 use chrono::NaiveDate;
 use loyalty::points::{lot_valid_until, split_award, take_first_expiring, take_for_clawback};
 use loyalty::ProgramSettings;
-use store::ledger::{LedgerEntry, LedgerKind};
+use store::ledger::{LedgerEntry, LedgerKind, OpeningBalances};
+use store::lots::NewLot;
 use store::Connection;
 
 pub(crate) struct Award<'a> {
@@ -26,7 +27,20 @@ pub(crate) fn award(conn: &Connection, a: &Award<'_>, settings: &ProgramSettings
     if a.points <= 0 {
         return Ok(store::members::get(conn, a.member_id)?.map(|m| m.points_balance).unwrap_or(0));
     }
-    let entry = LedgerEntry {
+    Ok(store::ledger::append_with_lot(conn, &entry(a), |before| {
+        let split = split_award(before, a.points);
+        if split.new_lot == 0 {
+            return Ok(None);
+        }
+        let valid_until = lot_valid_until(a.earned_on, settings);
+        store::lots::insert(conn, a.member_id, a.receipt_id, a.source, a.earned_on, valid_until, split.new_lot)
+            .map(Some)
+    })?)
+}
+
+/// The ledger entry of an award.
+fn entry<'a>(a: &Award<'a>) -> LedgerEntry<'a> {
+    LedgerEntry {
         member_id: a.member_id,
         kind: a.kind,
         points: a.points,
@@ -36,16 +50,27 @@ pub(crate) fn award(conn: &Connection, a: &Award<'_>, settings: &ProgramSettings
         on_date: a.earned_on,
         staff_id: Some(a.staff_id),
         created_at: a.now,
-    };
-    Ok(store::ledger::append_with_lot(conn, &entry, |before| {
-        let split = split_award(before, a.points);
-        if split.new_lot == 0 {
-            return Ok(None);
-        }
-        let valid_until = lot_valid_until(a.earned_on, settings);
-        store::lots::insert(conn, a.member_id, a.receipt_id, a.source, a.earned_on, valid_until, split.new_lot)
-            .map(Some)
-    })?)
+    }
+}
+
+/// The award of a member's opening points (a members import), the member just written with
+/// them as its balance: the lot and the entry [`award`] writes for a balance that was 0.
+pub(crate) fn open_balance(
+    conn: &Connection,
+    balances: &mut OpeningBalances,
+    a: &Award<'_>,
+    settings: &ProgramSettings,
+) -> DeskResult<()> {
+    let split = split_award(0, a.points);
+    let lot = (split.new_lot > 0).then(|| NewLot {
+        member_id: a.member_id,
+        receipt_id: a.receipt_id,
+        source: a.source,
+        earned_on: a.earned_on,
+        valid_until: lot_valid_until(a.earned_on, settings),
+        points: split.new_lot,
+    });
+    Ok(balances.record(conn, &entry(a), lot)?)
 }
 
 pub(crate) struct Spend<'a> {

@@ -253,6 +253,101 @@ fn a_large_history_import_leaves_the_first_and_last_sales_a_row_by_row_import_le
     }
 }
 
+/// Every third member (`i % 3 == 0`) moved up twice before the import: regular → core on
+/// 06-05 and core → loyal on 07-01 (the runs as the tier runs record them).
+fn tier_history(desk: &Desk, members: usize) {
+    let c = desk.conn();
+    for (month, day) in [("2026-06", "2026-06-05"), ("2026-07", "2026-07-01")] {
+        c.execute(
+            &format!(
+                "INSERT INTO tier_runs (month, evaluation_day, evaluated, changed, duration_ms, settings,
+                     distribution, created_at)
+                 VALUES ('{month}', '{day}', {members}, 0, 1, '{{}}', '{{}}', '{day} 02:00:00')"
+            ),
+            (),
+        )
+        .unwrap();
+    }
+    for i in (0..members).step_by(3) {
+        for (month, from, to) in [("2026-06", "regular", "core"), ("2026-07", "core", "loyal")] {
+            c.execute(
+                &format!(
+                    "INSERT INTO tier_changes (run_id, member_id, from_tier, to_tier, score, consumption, interaction)
+                     SELECT (SELECT id FROM tier_runs WHERE month = '{month}'), id, '{from}', '{to}', '0', '0', '0'
+                     FROM members WHERE phone = '139{i:08}'"
+                ),
+                (),
+            )
+            .unwrap();
+        }
+        c.execute(&format!("UPDATE members SET tier = 'loyal' WHERE phone = '139{i:08}'"), ()).unwrap();
+    }
+}
+
+/// Each receipt (number, multiplier, paid, refunded, points, history) and each month sum
+/// (phone, month, visits, net, last visit).
+type ReceiptsAndMonths = (Vec<(String, String, i64, i64, i64, bool)>, Vec<(String, String, i64, i64, Option<String>)>);
+
+fn receipts_and_month_sums(desk: &Desk) -> ReceiptsAndMonths {
+    let c = desk.conn();
+    let receipts = c
+        .prepare(
+            "SELECT receipt_no, multiplier, paid_fen, refunded_fen, points, history FROM receipts ORDER BY receipt_no",
+        )
+        .unwrap()
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let months = c
+        .prepare(
+            "SELECT m.phone, s.month, s.visits, s.net_fen, s.last_visit FROM sales_months s
+             JOIN members m ON m.id = s.member_id ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    (receipts, months)
+}
+
+/// A large file of history writes its sales through the load (SQLite): their month sums
+/// built once at the end and each sale's tier of its day read from the tier history in
+/// memory. The receipts and the month sums come out as a row-by-row import leaves them:
+/// the same receipts imported in the other order, compared, and member 3's figured out.
+#[test]
+fn a_large_history_import_keeps_the_month_sums_and_the_tier_of_the_day_a_row_by_row_import_keeps() {
+    let stores = in_both_orders(
+        |desk, ctx| {
+            desk.import_members(ctx, members_csv(30, None).as_bytes(), ImportOptions::default()).unwrap();
+            tier_history(desk, 30);
+        },
+        [history_csv(0, 10), history_csv(10, 30), history_csv(30, 60)],
+        Desk::import_purchases,
+        |desk, _| receipts_and_month_sums(desk),
+    );
+    assert_eq!(&stores[1], &stores[0], "(receipts, month sums) after small-then-large");
+    let (receipts, months) = &stores[0];
+    assert_eq!(receipts.len(), 120);
+    let of = |no: &str| receipts.iter().find(|r| r.0 == no).cloned().unwrap();
+    // Member 3 (moved up): 05-17 still regular (before any run: the first change's from),
+    // 06-06 core (the run of 06-05), 07-12 loyal; member 4 (never moved) regular throughout.
+    assert_eq!(of("P3-0"), ("P3-0".into(), "1".into(), 4350, 0, 0, true));
+    assert_eq!(of("P3-1"), ("P3-1".into(), "1.2".into(), 4350, 0, 0, true));
+    assert_eq!(of("P3-2"), ("P3-2".into(), "1.5".into(), 4350, 1000, 0, true));
+    assert_eq!(of("P4-2").1, "1");
+    // Member 12's June sale is on 06-05, the day of the run: core already; member 6's, on
+    // 06-04, the day before: still regular.
+    assert_eq!(of("P12-1").1, "1.2");
+    assert_eq!(of("P6-1").1, "1");
+    let phone3 = "13900000003".to_string();
+    let month = |m: &str| months.iter().find(|r| r.0 == phone3 && r.1 == m).cloned().unwrap();
+    assert_eq!(month("2026-05"), (phone3.clone(), "2026-05".into(), 1, 4350, Some("2026-05-17".into())));
+    assert_eq!(month("2026-07"), (phone3.clone(), "2026-07".into(), 1, 3350, Some("2026-07-12".into())));
+    assert_eq!(months.iter().filter(|r| r.0 == phone3).count(), 3);
+}
+
 /// Members `from..to`: a name and a phone of their own each.
 fn members_range_csv(from: usize, to: usize) -> String {
     let mut s = String::from("name,phone,gender,birthday,opening_points\n");

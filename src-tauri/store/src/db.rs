@@ -162,14 +162,34 @@ impl ToValue for Vec<u8> {
         Value::Blob(self.clone())
     }
 }
+// Dates and times are written as chrono's `%Y-%m-%d` and `%Y-%m-%d %H:%M:%S%.f` would write
+// them, without parsing those formats again for every value (a twentieth of a large
+// import's time went to chrono's format strings): years outside 0–9999 and fractions of a
+// second, which the store never writes, go through chrono.
 impl ToValue for NaiveDate {
     fn to_value(&self) -> Value {
-        Value::Text(self.format("%Y-%m-%d").to_string())
+        use chrono::Datelike;
+        if !(0..=9999).contains(&self.year()) {
+            return Value::Text(self.format("%Y-%m-%d").to_string());
+        }
+        Value::Text(format!("{:04}-{:02}-{:02}", self.year(), self.month(), self.day()))
     }
 }
 impl ToValue for NaiveDateTime {
     fn to_value(&self) -> Value {
-        Value::Text(self.format("%Y-%m-%d %H:%M:%S%.f").to_string())
+        use chrono::{Datelike, Timelike};
+        if !(0..=9999).contains(&self.year()) || self.nanosecond() != 0 {
+            return Value::Text(self.format("%Y-%m-%d %H:%M:%S%.f").to_string());
+        }
+        Value::Text(format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year(),
+            self.month(),
+            self.day(),
+            self.hour(),
+            self.minute(),
+            self.second()
+        ))
     }
 }
 
@@ -1233,5 +1253,29 @@ mod tests {
             out.push('|');
         }
         assert_eq!(out, "张\\t三\\n\\\\x\\r|\\N|-7|\\\\x00ff|");
+    }
+    /// Dates and times are stored as chrono's formats write them (what every reader
+    /// parses), across the years, days of the month, times and fractions of a second.
+    #[test]
+    fn dates_and_times_are_written_as_chronos_formats_write_them() {
+        let text = |v: Value| match v {
+            Value::Text(t) => t,
+            other => panic!("{other:?}"),
+        };
+        let mut day = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while day < NaiveDate::from_ymd_opt(2101, 1, 10).unwrap() {
+            assert_eq!(text(day.to_value()), day.format("%Y-%m-%d").to_string());
+            for (h, m, s, nano) in [(0, 0, 0, 0), (9, 5, 7, 0), (23, 59, 59, 0), (10, 0, 0, 500_000_000), (8, 1, 2, 1)]
+            {
+                let at = day.and_hms_nano_opt(h, m, s, nano).unwrap();
+                assert_eq!(text(at.to_value()), at.format("%Y-%m-%d %H:%M:%S%.f").to_string());
+            }
+            day = day + chrono::Days::new(13);
+        }
+        for far in [NaiveDate::from_ymd_opt(12_345, 1, 2).unwrap(), NaiveDate::from_ymd_opt(-44, 3, 15).unwrap()] {
+            assert_eq!(text(far.to_value()), far.format("%Y-%m-%d").to_string());
+            let at = far.and_hms_opt(1, 2, 3).unwrap();
+            assert_eq!(text(at.to_value()), at.format("%Y-%m-%d %H:%M:%S%.f").to_string());
+        }
     }
 }

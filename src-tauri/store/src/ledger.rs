@@ -66,6 +66,12 @@ pub fn append_with_lot(
 /// The ledger row and the month's sum; nothing reads them back, so on a server they go
 /// with the next statement.
 fn record(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
+    insert_row(conn, e, balance)?;
+    add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)
+}
+
+/// The ledger row alone.
+fn insert_row(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
     conn.execute_later(
         "INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
             staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -82,18 +88,69 @@ fn record(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
             e.created_at
         ],
     )?;
-    add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)
+    Ok(())
+}
+
+/// The key of a member's points in `points_months`: the month of `on`, the kind, the slot.
+fn month_key(on: NaiveDate, kind: &str, member_id: i64) -> (String, String, i64) {
+    (on.format("%Y-%m").to_string(), kind.to_string(), member_id.rem_euclid(8))
 }
 
 /// Adds points to the month's sum of one kind (`points_months`, migration 11): a ledger
 /// kind, or `lots` for the points issued in lots. The figures read these sums.
 pub(crate) fn add_to_month(conn: &Connection, on: NaiveDate, kind: &str, member_id: i64, points: i64) -> Result<()> {
+    add_to_sum(conn, &month_key(on, kind, member_id), points)
+}
+
+fn add_to_sum(conn: &Connection, (month, kind, slot): &(String, String, i64), points: i64) -> Result<()> {
     conn.execute_later(
         "INSERT INTO points_months (month, kind, slot, points) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (month, kind, slot) DO UPDATE SET points = points_months.points + excluded.points",
-        params![on.format("%Y-%m").to_string(), kind, member_id.rem_euclid(8), points],
+        params![month, kind, slot, points],
     )?;
     Ok(())
+}
+
+/// The opening balances of a members import, written member by member as they go in: the
+/// member row carries its balance from its insert ([`crate::members::NewMember::points_balance`]),
+/// so only its lot and its ledger entry are written here, and the month sums of all of them
+/// once, by [`OpeningBalances::finish`]. Each had cost five statements, one of them
+/// rewriting the member row just written and two adding to the same few month sums (a
+/// sixth of a large members import: docs/performance.md).
+#[must_use = "the month sums are written by finish"]
+#[derive(Debug, Default)]
+pub struct OpeningBalances {
+    sums: std::collections::BTreeMap<(String, String, i64), i64>,
+}
+
+impl OpeningBalances {
+    /// The entry of a member just written with `e.points` as its balance (0 before it), and
+    /// its new lot, if any: the lot's id, or `None`.
+    pub fn record(
+        &mut self,
+        conn: &Connection,
+        e: &LedgerEntry<'_>,
+        lot: Option<crate::lots::NewLot<'_>>,
+    ) -> Result<()> {
+        let lot_id = match lot {
+            Some(lot) => {
+                *self.sums.entry(month_key(lot.earned_on, "lots", e.member_id)).or_default() += lot.points;
+                Some(crate::lots::insert_row(conn, &lot)?)
+            }
+            None => None,
+        };
+        insert_row(conn, &LedgerEntry { lot_id, ..*e }, e.points)?;
+        *self.sums.entry(month_key(e.on_date, e.kind.code(), e.member_id)).or_default() += e.points;
+        Ok(())
+    }
+
+    /// Adds the month sums of every balance recorded.
+    pub fn finish(self, conn: &Connection) -> Result<()> {
+        for (key, points) in &self.sums {
+            add_to_sum(conn, key, *points)?;
+        }
+        Ok(())
+    }
 }
 
 pub fn sum_for(conn: &Connection, member_id: i64) -> Result<i64> {

@@ -27,13 +27,30 @@ pub fn insert(
     valid_until: NaiveDate,
     points: i64,
 ) -> Result<i64> {
-    let id = conn.insert_id(
-        "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![member_id, receipt_id, source, earned_on, valid_until, points],
-    )?;
+    let id = insert_row(conn, &NewLot { member_id, receipt_id, source, earned_on, valid_until, points })?;
     crate::ledger::add_to_month(conn, earned_on, "lots", member_id, points)?;
     Ok(id)
+}
+
+/// A lot to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLot<'a> {
+    pub member_id: i64,
+    pub receipt_id: Option<i64>,
+    pub source: &'a str,
+    pub earned_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub points: i64,
+}
+
+/// The lot's row alone (its month sum is the caller's).
+pub(crate) fn insert_row(conn: &Connection, l: &NewLot<'_>) -> Result<i64> {
+    conn.insert_id(
+        "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![l.member_id, l.receipt_id, l.source, l.earned_on, l.valid_until, l.points],
+    )
+    .map_err(Into::into)
 }
 
 /// Lots of a member that still hold points, as the spending rules see them.

@@ -159,6 +159,9 @@ pub struct NewMember<'a> {
     pub referral_code: &'a str,
     pub referred_by: Option<i64>,
     pub card_code: &'a str,
+    /// The points balance the member starts with: 0, or an import's opening points, whose
+    /// lot and ledger entry the same transaction writes ([`crate::ledger::OpeningBalances`]).
+    pub points_balance: i64,
     pub now: &'a str,
 }
 
@@ -167,10 +170,13 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -
     let id = conn.insert_id(
         &format!(
             "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
-                created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)"
+                points_balance, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)"
         ),
-        field_values(&m.fields, params![m.member_no, m.joined_on, m.referral_code, m.referred_by, m.card_code, m.now]),
+        field_values(
+            &m.fields,
+            params![m.member_no, m.joined_on, m.referral_code, m.referred_by, m.card_code, m.points_balance, m.now],
+        ),
     )?;
     write_grams(conn, id, m.fields.name, false, load)?;
     Ok(id)

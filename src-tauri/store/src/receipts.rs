@@ -1,7 +1,7 @@
 //! `receipts`: sales and refunds, each under its receipt number (unique in the store).
 //! A sale keeps what was refunded of it so far.
 
-use crate::db::{params, Connection, OptionalExtension, Row};
+use crate::db::{params, Connection, OptionalExtension, Row, ToValue};
 use crate::Result;
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -90,43 +90,45 @@ fn insert_with<T>(
     returning: &str,
     read: impl FnOnce(&Row<'_>) -> crate::db::Result<T>,
 ) -> Result<T> {
-    let out = conn
-        .prepare_cached(&format!(
-        "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier,
-            points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen,
-            sv_bonus_fen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-         RETURNING {returning}"
-    ))?
-        .query_row(
-            params![
-                n.receipt_no,
-                n.kind,
-                n.member_id,
-                n.refund_of,
-                n.gross_fen,
-                n.discount_fen,
-                n.paid_fen,
-                n.multiplier,
-                n.points,
-                n.gift,
-                n.coupon_id,
-                n.history,
-                n.at,
-                n.at.date(),
-                n.staff_id,
-                n.created_at,
-                conn.station().branch_id,
-                conn.station().counter,
-                n.sv_principal_fen,
-                n.sv_bonus_fen
-            ],
-            read,
-        )?;
+    let out = conn.prepare_cached(&format!("{INSERT} RETURNING {returning}"))?.query_row(values(conn, n), read)?;
     if n.kind == "sale" {
         crate::sales_months::add_sale(conn, n.member_id, conn.station().branch_id, n.at.date(), n.paid_fen)?;
     }
     Ok(out)
+}
+
+const INSERT: &str = "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen,
+        multiplier, points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter,
+        sv_principal_fen, sv_bonus_fen)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+
+/// The values of [`INSERT`] for `n`, written at this connection's branch and counter.
+fn values(conn: &Connection, n: &NewReceipt<'_>) -> Vec<crate::db::Value> {
+    params![
+        n.receipt_no,
+        n.kind,
+        n.member_id,
+        n.refund_of,
+        n.gross_fen,
+        n.discount_fen,
+        n.paid_fen,
+        n.multiplier,
+        n.points,
+        n.gift,
+        n.coupon_id,
+        n.history,
+        n.at,
+        n.at.date(),
+        n.staff_id,
+        n.created_at,
+        conn.station().branch_id,
+        conn.station().counter,
+        n.sv_principal_fen,
+        n.sv_bonus_fen
+    ]
+    .iter()
+    .map(|v| v.to_value())
+    .collect()
 }
 
 /// What a checkout checks before it writes, read in one statement (one round trip on a
@@ -279,12 +281,14 @@ pub fn count(conn: &Connection) -> Result<i64> {
 /// month's other sales of its member (`sales_months`), by member.
 const LOAD_READS: &[&str] = &["receipts_member"];
 
-/// A bulk load of receipts in progress (the demo's history, in one transaction): the
-/// receipts' date indexes are set aside and the trigger that keeps each member's first
-/// and last sale stands by, so that each row costs a write of the table, of its unique
-/// receipt number and of the member index (which the load reads). [`HistoryLoad::finish`]
-/// builds the indexes again, each in one sorted pass, and sets every member's first and
-/// last sale from their receipts in one statement, as the trigger would have left them.
+/// A bulk load of receipts in progress (the demo's history, a large purchases import; in
+/// one transaction): the receipts' date indexes are set aside, the trigger that keeps each
+/// member's first and last sale stands by, and the receipts written through
+/// [`HistoryLoad::insert`] add nothing to the month sums, so that each row costs a write of
+/// the table, of its unique receipt number and of the member index (which the load reads).
+/// [`HistoryLoad::finish`] builds the indexes again, each in one sorted pass, sets every
+/// member's first and last sale from their receipts in one statement, as the trigger would
+/// have left them, and builds the month sums again from the receipts, month by month.
 #[must_use = "the indexes come back only with finish"]
 pub struct HistoryLoad {
     /// The `CREATE INDEX` statements of the indexes set aside.
@@ -332,8 +336,25 @@ impl HistoryLoad {
         Ok(Some(HistoryLoad::start(conn)?))
     }
 
-    /// Builds the indexes again, puts the trigger back and sets each member's first sale
-    /// (the earliest by day, time and id) and last sale day from the receipts.
+    /// Writes a receipt of the load. Its month's sums (`sales_months`) are left to
+    /// [`HistoryLoad::finish`], which builds them from all the receipts at once.
+    pub fn insert(&self, conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
+        Ok(conn.insert_id(INSERT, values(conn, n))?)
+    }
+
+    /// `fen` more refunded of the sale `sale_id`, written during the load: the month's sums
+    /// are [`HistoryLoad::finish`]'s.
+    pub fn add_refunded(&self, conn: &Connection, sale_id: i64, fen: i64) -> Result<()> {
+        conn.prepare_cached("UPDATE receipts SET refunded_fen = refunded_fen + ?2 WHERE id = ?1")?
+            .execute(params![sale_id, fen])?;
+        Ok(())
+    }
+
+    /// Builds the indexes again, puts the trigger back, sets each member's first sale
+    /// (the earliest by day, time and id) and last sale day from the receipts, and builds
+    /// the month sums of every sale (`sales_months`) again from them. A receipt written
+    /// during the load by the everyday path (a refund of the import's) may have added to
+    /// the sums already: they are built whole, so nothing is counted twice.
     pub fn finish(self, conn: &Connection) -> Result<()> {
         for sql in self.indexes.iter().chain(&self.triggers) {
             conn.execute_batch(sql)?;
@@ -349,6 +370,6 @@ impl HistoryLoad {
              WHERE EXISTS (SELECT 1 FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')",
             (),
         )?;
-        Ok(())
+        crate::sales_months::rebuild_all(conn)
     }
 }

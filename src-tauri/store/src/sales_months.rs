@@ -3,7 +3,7 @@
 //! refund or a merge, so that the program figures read one row per member and month
 //! instead of every receipt. Which sale counts as a visit is `loyalty::figures::counts_as_visit`.
 
-use crate::db::{params, Connection, OptionalExtension};
+use crate::db::{params, Connection, OptionalExtension, ToValue};
 use crate::Result;
 use chrono::{Datelike, NaiveDate};
 use loyalty::figures::counts_as_visit;
@@ -107,6 +107,77 @@ pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
     )?;
     for ((month, branch), (visits, net, last)) in rows {
         insert.execute(params![month, member_id, branch, visits, net, last])?;
+    }
+    Ok(())
+}
+
+/// Builds every member's rows again from the receipts, a month at a time, written in the
+/// table's key order with its member index set aside and built once after: what a bulk load
+/// of history ([`crate::receipts::HistoryLoad`]) leaves out while it writes the receipts.
+/// Each sale had added to a random member's row of its month, a fifth of a large purchases
+/// import (docs/performance.md). The same rows as the sales and refunds one by one leave.
+pub(crate) fn rebuild_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM sales_months")?;
+    let indexes = crate::set_indexes_aside(conn, "sales_months", &[])?;
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
+        conn.query_row("SELECT min(sale_date), max(sale_date) FROM receipts WHERE kind = 'sale'", (), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    // The sales' covering index alone, in day order (the receipts themselves are not read).
+    let sales = match conn.engine() {
+        crate::Engine::Sqlite => "receipts INDEXED BY receipts_sale_facts",
+        crate::Engine::Postgres => "receipts",
+    };
+    let mut month = first.map(|d| d.with_day(1).expect("the 1st exists"));
+    while let (Some(start), Some(last)) = (month, last) {
+        if start > last {
+            break;
+        }
+        let next = start + chrono::Months::new(1);
+        // (member, branch) → (visits, net, last visit), in key order.
+        let mut rows: std::collections::BTreeMap<(i64, i64), (i64, i64, Option<NaiveDate>)> = Default::default();
+        conn.prepare_cached(&format!(
+            "SELECT member_id, branch_id, sale_date, paid_fen, refunded_fen FROM {sales}
+             WHERE kind = 'sale' AND sale_date >= ?1 AND sale_date < ?2"
+        ))?
+        .for_each(params![start, next], |r| {
+            let (day, paid, refunded): (NaiveDate, i64, i64) = (r.get(2)?, r.get(3)?, r.get(4)?);
+            let row = rows.entry((r.get(0)?, r.get(1)?)).or_default();
+            row.1 += paid - refunded;
+            if counts_as_visit(paid, refunded) {
+                row.0 += 1;
+                row.2 = row.2.max(Some(day));
+            }
+            Ok(())
+        })?;
+        let name = month_of(start);
+        let values: Vec<Vec<crate::db::Value>> = rows
+            .into_iter()
+            .map(|((member_id, branch_id), (visits, net, last_visit))| {
+                params![name.as_str(), member_id, branch_id, visits, net, last_visit]
+                    .iter()
+                    .map(|v| v.to_value())
+                    .collect()
+            })
+            .collect();
+        match conn.copy_in("sales_months (month, member_id, branch_id, visits, net_fen, last_visit)", &values) {
+            Some(written) => {
+                written?;
+            }
+            None => {
+                let mut insert = conn.prepare_cached(
+                    "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for row in values {
+                    insert.execute(row)?;
+                }
+            }
+        }
+        month = Some(next);
+    }
+    for sql in &indexes {
+        conn.execute_batch(sql)?;
     }
     Ok(())
 }
