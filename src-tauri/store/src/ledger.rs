@@ -125,7 +125,7 @@ pub struct OpeningBalances {
 
 impl OpeningBalances {
     /// The entry of a member just written with `e.points` as its balance (0 before it), and
-    /// its new lot, if any: the lot's id, or `None`.
+    /// the lot the award makes (`None`: it makes none); the entry names the lot.
     pub fn record(
         &mut self,
         conn: &Connection,
