@@ -151,27 +151,30 @@ pub(crate) fn rebuild_all(conn: &Connection) -> Result<()> {
             Ok(())
         })?;
         let name = month_of(start);
-        let values: Vec<Vec<crate::db::Value>> = rows
-            .into_iter()
-            .map(|((member_id, branch_id), (visits, net, last_visit))| {
-                params![name.as_str(), member_id, branch_id, visits, net, last_visit]
-                    .iter()
-                    .map(|v| v.to_value())
-                    .collect()
-            })
-            .collect();
-        match conn.copy_in("sales_months (month, member_id, branch_id, visits, net_fen, last_visit)", &values) {
-            Some(written) => {
-                written?;
-            }
-            None => {
+        match conn.engine() {
+            // SQLite: a statement a row costs nothing over the wire.
+            crate::Engine::Sqlite => {
                 let mut insert = conn.prepare_cached(
                     "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
-                for row in values {
-                    insert.execute(row)?;
+                for ((member_id, branch_id), (visits, net, last_visit)) in rows {
+                    insert.execute(params![name, member_id, branch_id, visits, net, last_visit])?;
                 }
+            }
+            // PostgreSQL: the month's rows in one COPY.
+            crate::Engine::Postgres => {
+                let values: Vec<Vec<crate::db::Value>> = rows
+                    .into_iter()
+                    .map(|((member_id, branch_id), (visits, net, last_visit))| {
+                        params![name, member_id, branch_id, visits, net, last_visit]
+                            .iter()
+                            .map(|v| v.to_value())
+                            .collect()
+                    })
+                    .collect();
+                conn.copy_in("sales_months (month, member_id, branch_id, visits, net_fen, last_visit)", &values)
+                    .expect("a PostgreSQL connection copies")?;
             }
         }
         month = Some(next);
