@@ -81,6 +81,19 @@ fn last_visit(conn: &Connection, member_id: i64, branch_id: i64, day: NaiveDate)
     Ok(rows.into_iter().filter(|(_, paid, refunded)| counts_as_visit(*paid, *refunded)).map(|(d, _, _)| d).max())
 }
 
+/// One row of `sales_months`.
+const INSERT_ROW: &str = "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// A sale as it stands (paid, refunded so far) added to its month's (visits, net, last visit).
+fn add_sale_to(row: &mut (i64, i64, Option<NaiveDate>), day: NaiveDate, paid: i64, refunded: i64) {
+    row.1 += paid - refunded;
+    if counts_as_visit(paid, refunded) {
+        row.0 += 1;
+        row.2 = row.2.max(Some(day));
+    }
+}
+
 /// Builds the member's rows again from their receipts (after a merge moved receipts).
 pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
     conn.execute("DELETE FROM sales_months WHERE member_id = ?1", [member_id])?;
@@ -94,17 +107,9 @@ pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
         .collect::<crate::db::Result<Vec<_>>>()?;
     let mut rows: std::collections::BTreeMap<(String, i64), (i64, i64, Option<NaiveDate>)> = Default::default();
     for (branch, day, paid, refunded) in sales {
-        let row = rows.entry((month_of(day), branch)).or_default();
-        row.1 += paid - refunded;
-        if counts_as_visit(paid, refunded) {
-            row.0 += 1;
-            row.2 = row.2.max(Some(day));
-        }
+        add_sale_to(rows.entry((month_of(day), branch)).or_default(), day, paid, refunded);
     }
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    let mut insert = conn.prepare_cached(INSERT_ROW)?;
     for ((month, branch), (visits, net, last)) in rows {
         insert.execute(params![month, member_id, branch, visits, net, last])?;
     }
@@ -142,22 +147,14 @@ pub(crate) fn rebuild_all(conn: &Connection) -> Result<()> {
         ))?
         .for_each(params![start, next], |r| {
             let (day, paid, refunded): (NaiveDate, i64, i64) = (r.get(2)?, r.get(3)?, r.get(4)?);
-            let row = rows.entry((r.get(0)?, r.get(1)?)).or_default();
-            row.1 += paid - refunded;
-            if counts_as_visit(paid, refunded) {
-                row.0 += 1;
-                row.2 = row.2.max(Some(day));
-            }
+            add_sale_to(rows.entry((r.get(0)?, r.get(1)?)).or_default(), day, paid, refunded);
             Ok(())
         })?;
         let name = month_of(start);
         match conn.engine() {
             // SQLite: a statement a row costs nothing over the wire.
             crate::Engine::Sqlite => {
-                let mut insert = conn.prepare_cached(
-                    "INSERT INTO sales_months (month, member_id, branch_id, visits, net_fen, last_visit)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
+                let mut insert = conn.prepare_cached(INSERT_ROW)?;
                 for ((member_id, branch_id), (visits, net, last_visit)) in rows {
                     insert.execute(params![name, member_id, branch_id, visits, net, last_visit])?;
                 }
