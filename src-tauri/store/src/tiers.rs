@@ -336,11 +336,12 @@ pub struct TierTimeline {
 impl TierTimeline {
     pub fn read(conn: &Connection) -> Result<TierTimeline> {
         let mut timeline = TierTimeline::default();
-        let mut members = conn.prepare("SELECT id, tier FROM members")?;
-        for row in members.query_map((), |r| Ok((r.get::<_, i64>(0)?, crate::typed(r, 1, crate::codes::tier)?)))? {
-            let (id, tier) = row?;
-            timeline.current.insert(id, tier);
-        }
+        // Streamed: a million members are not held as rows first as well.
+        let current = &mut timeline.current;
+        conn.prepare("SELECT id, tier FROM members")?.for_each((), |r| {
+            current.insert(r.get::<_, i64>(0)?, crate::typed(r, 1, crate::codes::tier)?);
+            Ok(())
+        })?;
         let mut changes = conn.prepare(
             "SELECT c.member_id, r.evaluation_day, c.from_tier, c.to_tier
              FROM tier_changes c JOIN tier_runs r ON r.id = c.run_id
