@@ -5,7 +5,7 @@
 //! no points; each member's carried-over balance is one opening lot.
 
 use crate::members::{check_member, insert_member, MemberInput};
-use crate::points::{award, Award};
+use crate::points::{open_balance, Award};
 use crate::{Ctx, Desk, DeskError, DeskResult, ErrorCode, Operation};
 use chrono::{Days, NaiveDateTime};
 use loyalty::money;
@@ -114,14 +114,17 @@ impl Desk {
         let span_days = u64::from(months) * 30;
         let first_day = ctx.store_date - Days::new(span_days);
         let now = ctx.now_text();
-        self.store.write_bulk(|tx| {
+        // An empty store (checked above): written through a rollback journal, not the WAL
+        // (store::Store::write_fresh).
+        self.store.write_fresh(|tx| {
             let mut purchases = 0;
             let mut refunds = 0;
             let mut receipt_seq: u64 = 0;
             let mut history: Vec<PlannedReceipt> = Vec::new();
             // The members go in with their indexes and name pieces set aside, built once
             // after the last (store::members::MemberLoad).
-            let members_load = store::members::MemberLoad::start(&tx)?;
+            let mut members_load = crate::members::MemberBulk::start(&tx)?;
+            let mut balances = store::ledger::OpeningBalances::default();
             for i in 0..members {
                 let female = dice.below(100) < 55;
                 let surname = *dice.pick(SURNAMES);
@@ -153,20 +156,17 @@ impl Desk {
                     continue;
                 }
                 let joined_on = first_day + Days::new(dice.below(span_days));
-                let id = insert_member(&tx, ctx, &checked, "", joined_on, 0, Some(&members_load))?;
+                // Everything of this member is drawn first, in the order the dice have
+                // always been thrown (the same seed makes the same store), and written after:
+                // the member goes in with its carried-over balance, whose lot and entry
+                // follow (store::ledger::OpeningBalances), instead of an award rewriting the
+                // member row just written.
                 // About one member in ten was brought by an earlier member: the referral
                 // succeeds with their first paid purchase below.
-                if i > 0 && dice.below(10) == 0 {
-                    let referrer = store::members::by_member_no(
-                        &tx,
-                        &loyalty::member::member_no(1 + dice.below(i as u64) as i64),
-                    )?;
-                    if let Some(r) = referrer.filter(|r| r.id != id) {
-                        store::members::set_referred_by(&tx, id, r.id)?;
-                    }
-                }
+                let referrer_seq = (i > 0 && dice.below(10) == 0).then(|| 1 + dice.below(i as u64) as i64);
                 // Surveys (with a 0–10 recommend score), feedback, events and shares: none for
                 // most, a few for the engaged.
+                let mut interactions = Vec::new();
                 let engaged = dice.below(4);
                 for _ in 0..(if engaged == 0 { 1 + dice.below(4) } else { dice.below(2) }) {
                     let days_open = (ctx.store_date - joined_on).num_days().max(1) as u64;
@@ -176,9 +176,10 @@ impl Desk {
                     }
                     let kind = *dice.pick(&["survey", "survey", "feedback", "event", "share"]);
                     let score = (kind == "survey").then(|| *dice.pick(&[10u8, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3]));
-                    store::interactions::insert(&tx, id, kind, on, "演示数据", 0, score, ctx.staff_id, &now)?;
+                    interactions.push((on, kind, score));
                 }
                 // Purchases: between 2 and 18, from the joining day on, before the store date.
+                let first_planned = history.len();
                 let visits = 2 + dice.below(17);
                 let mut paid_last_year: i64 = 0;
                 for _ in 0..visits {
@@ -193,12 +194,12 @@ impl Desk {
                         day.and_hms_opt(9 + dice.below(12) as u32, dice.below(60) as u32, 0).expect("valid time");
                     receipt_seq += 1;
                     purchases += 1;
-                    history.push(PlannedReceipt { at, seq: receipt_seq, member_id: id, fen, refund: false });
+                    history.push(PlannedReceipt { at, seq: receipt_seq, member_id: 0, fen, refund: false });
                     let mut kept = fen;
                     if dice.below(50) == 0 {
                         let back = if dice.below(2) == 0 { fen } else { fen / 2 };
                         let at = at + chrono::Duration::days(1);
-                        history.push(PlannedReceipt { at, seq: receipt_seq, member_id: id, fen: back, refund: true });
+                        history.push(PlannedReceipt { at, seq: receipt_seq, member_id: 0, fen: back, refund: true });
                         refunds += 1;
                         kept -= back;
                     }
@@ -209,17 +210,33 @@ impl Desk {
                 // The carried-over balance: what the last year earned, less what was spent.
                 let carried = money::from_fen(paid_last_year).floor();
                 let carried = i64::try_from(carried.mantissa() / 10i128.pow(carried.scale())).unwrap_or(0);
-                let carried = carried * (30 + dice.below(70) as i64) / 100;
-                if carried > 0 {
-                    award(
+                let carried = (carried * (30 + dice.below(70) as i64) / 100).max(0);
+                let carried_on = (carried > 0).then(|| ctx.store_date - Days::new(dice.below(300)));
+
+                let id = insert_member(&tx, ctx, &checked, "", joined_on, carried, Some(&mut members_load))?;
+                if let Some(seq) = referrer_seq {
+                    let referrer = store::members::by_member_no(&tx, &loyalty::member::member_no(seq))?;
+                    if let Some(r) = referrer.filter(|r| r.id != id) {
+                        store::members::set_referred_by(&tx, id, r.id)?;
+                    }
+                }
+                for (on, kind, score) in interactions {
+                    store::interactions::insert(&tx, id, kind, on, "演示数据", 0, score, ctx.staff_id, &now)?;
+                }
+                for planned in &mut history[first_planned..] {
+                    planned.member_id = id;
+                }
+                if let Some(earned_on) = carried_on {
+                    open_balance(
                         &tx,
+                        &mut balances,
                         &Award {
                             member_id: id,
                             points: carried,
                             kind: LedgerKind::Bonus,
                             source: "opening",
                             receipt_id: None,
-                            earned_on: ctx.store_date - Days::new(dice.below(300)),
+                            earned_on,
                             reason: "演示数据：旧系统积分转入",
                             staff_id: ctx.staff_id,
                             now: &now,
@@ -228,6 +245,7 @@ impl Desk {
                     )?;
                 }
             }
+            balances.finish(&tx)?;
             members_load.finish(&tx)?;
             // The receipts go in as a store records them, in time order: a day's sales lie
             // together in the table and its date indexes grow at their end. Written member by
@@ -237,7 +255,7 @@ impl Desk {
             // Loaded with the receipts' date indexes, the first/last-sale trigger and the
             // month sums set aside, built again once at the end (store::receipts::HistoryLoad):
             // each insert had updated five indexes, a member row and a month's sums.
-            let load = store::receipts::HistoryLoad::start(&tx)?;
+            let load = store::receipts::HistoryLoad::start_unread(&tx)?;
             let mut sale_ids = vec![0i64; receipt_seq as usize + 1];
             for r in &history {
                 let sale_day = if r.refund { r.at.date() - Days::new(1) } else { r.at.date() };

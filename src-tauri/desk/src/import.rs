@@ -522,15 +522,16 @@ impl Desk {
         let mut ids = Vec::with_capacity(good.len());
         watch.at(ImportStage::Checking, rows, rows);
         // A file of at least as many members as the store holds goes in with the members'
-        // indexes and name pieces set aside, built once at the end (SQLite).
-        let load = store::members::MemberLoad::for_import(&tx, good.len())?;
+        // indexes and name pieces set aside, built once at the end, and its members' keys
+        // made in memory (SQLite; the phones were checked above).
+        let mut bulk = crate::members::MemberBulk::for_import(&tx, good.len())?;
         // Each member goes in with its opening points as its balance; their lots and entries
         // follow it, their month sums all together at the end.
         let mut balances = store::ledger::OpeningBalances::default();
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
             let checked = check_member(&m.input)?;
-            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, m.opening_points, load.as_ref())?;
+            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, m.opening_points, bulk.as_mut())?;
             if m.opening_points > 0 {
                 open_balance(
                     &tx,
@@ -569,8 +570,8 @@ impl Desk {
             ids.push(id);
         }
         balances.finish(&tx)?;
-        if let Some(load) = load {
-            load.finish(&tx)?;
+        if let Some(bulk) = bulk {
+            bulk.finish(&tx)?;
         }
         for (m, id) in good.iter().zip(&ids) {
             if let Some(p) = &m.referrer_phone {

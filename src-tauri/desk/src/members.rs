@@ -129,6 +129,11 @@ pub(crate) fn by_card(conn: &Connection, code: &str) -> DeskResult<Option<Member
 
 /// A new card code no card has carried: 11 random digits and their check digit.
 pub(crate) fn new_card_code(conn: &Connection) -> DeskResult<String> {
+    draw_card_code(|code| Ok(store::cards::taken(conn, code)?))
+}
+
+/// A card code for which `taken` says no.
+fn draw_card_code(mut taken: impl FnMut(&str) -> DeskResult<bool>) -> DeskResult<String> {
     use rand_core::{OsRng, RngCore};
     loop {
         // One draw from the operating system per code (a system call each: drawing per
@@ -143,7 +148,7 @@ pub(crate) fn new_card_code(conn: &Connection) -> DeskResult<String> {
             continue;
         }
         let code = loyalty::stored_value::card_code(digits);
-        if !store::cards::taken(conn, &code)? {
+        if !taken(&code)? {
             return Ok(code);
         }
     }
@@ -528,8 +533,73 @@ impl Desk {
     }
 }
 
+/// A bulk load of new members (a members import into a store that holds no more members
+/// than the file brings, the demo; SQLite, in one transaction): the store's indexes set
+/// aside ([`store::members::MemberLoad`]), and each new member's number, referral code and
+/// card code made in memory. The member sequence is read once and written once at the
+/// end; the referral and card codes are checked against the store's codes read once and
+/// the codes made so far, where each member had cost three queries and a write
+/// (docs/performance.md, "The members import: keys drawn in memory"). The caller checks
+/// the phones (the import against the store's phones and the file's, the demo by phone):
+/// the phone's unique key stays and would refuse a second one.
+pub(crate) struct MemberBulk {
+    load: store::members::MemberLoad,
+    /// The last member sequence value given (the stored sequence until `finish`).
+    last_seq: i64,
+    referral_codes: std::collections::HashSet<String>,
+    card_codes: std::collections::HashSet<String>,
+}
+
+impl MemberBulk {
+    /// Starts a bulk load inside the caller's transaction.
+    pub(crate) fn start(conn: &Connection) -> DeskResult<MemberBulk> {
+        MemberBulk::with(conn, store::members::MemberLoad::start(conn)?)
+    }
+
+    fn with(conn: &Connection, load: store::members::MemberLoad) -> DeskResult<MemberBulk> {
+        Ok(MemberBulk {
+            load,
+            last_seq: store::meta::get(conn, store::meta::MEMBER_SEQ)?.and_then(|v| v.parse().ok()).unwrap_or(0),
+            referral_codes: store::members::referral_codes(conn)?,
+            card_codes: store::cards::all_taken(conn)?,
+        })
+    }
+
+    /// The same for an import of `rows` members, when it pays
+    /// ([`store::members::MemberLoad::for_import`]).
+    pub(crate) fn for_import(conn: &Connection, rows: usize) -> DeskResult<Option<MemberBulk>> {
+        match store::members::MemberLoad::for_import(conn, rows)? {
+            Some(load) => Ok(Some(MemberBulk::with(conn, load)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the member sequence and builds the indexes set aside.
+    pub(crate) fn finish(self, conn: &Connection) -> DeskResult<()> {
+        store::meta::set(conn, store::meta::MEMBER_SEQ, &self.last_seq.to_string())?;
+        self.load.finish(conn)?;
+        Ok(())
+    }
+
+    /// The next member's sequence value, referral code and card code.
+    fn keys(&mut self) -> DeskResult<(i64, String, String)> {
+        self.last_seq += 1;
+        let seq = self.last_seq;
+        let referral = (0..)
+            .map(|attempt| member::referral_code(seq, attempt))
+            .find(|code| !self.referral_codes.contains(code))
+            .expect("a salt that frees the code");
+        self.referral_codes.insert(referral.clone());
+        let cards = &self.card_codes;
+        let card = draw_card_code(|code| Ok(cards.contains(code)))?;
+        self.card_codes.insert(card.clone());
+        Ok((seq, referral, card))
+    }
+}
+
 /// Inserts a checked member with a new member number and referral code; the referrer (code
-/// or phone) must exist and cannot be the member themself.
+/// or phone) must exist and cannot be the member themself. In a bulk load (`bulk`) the
+/// keys come from memory and the caller has checked the phone.
 pub(crate) fn insert_member(
     conn: &Connection,
     ctx: &Ctx,
@@ -537,24 +607,34 @@ pub(crate) fn insert_member(
     referrer: &str,
     joined_on: chrono::NaiveDate,
     points_balance: i64,
-    load: Option<&store::members::MemberLoad>,
+    bulk: Option<&mut MemberBulk>,
 ) -> DeskResult<i64> {
-    if let Some(other) = store::members::by_phone(conn, &m.phone)? {
-        return Err(phone_taken(&m.phone, &other));
+    if bulk.is_none() {
+        if let Some(other) = store::members::by_phone(conn, &m.phone)? {
+            return Err(phone_taken(&m.phone, &other));
+        }
     }
     let referred_by = find_referrer(conn, referrer, &m.phone)?;
-    let seq = store::meta::next_seq(conn, store::meta::MEMBER_SEQ)?;
-    let member_no = member::member_no(seq);
-    // The referral code derives from the sequence; a salt resolves the rare collision.
-    let mut attempt = 0;
-    let code = loop {
-        let code = member::referral_code(seq, attempt);
-        if !store::members::referral_code_taken(conn, &code)? {
-            break code;
+    let (seq, code, card_code, load) = match bulk {
+        Some(bulk) => {
+            let (seq, code, card) = bulk.keys()?;
+            (seq, code, card, Some(&bulk.load))
         }
-        attempt += 1;
+        None => {
+            let seq = store::meta::next_seq(conn, store::meta::MEMBER_SEQ)?;
+            // The referral code derives from the sequence; a salt resolves the rare collision.
+            let mut attempt = 0;
+            let code = loop {
+                let code = member::referral_code(seq, attempt);
+                if !store::members::referral_code_taken(conn, &code)? {
+                    break code;
+                }
+                attempt += 1;
+            };
+            (seq, code, new_card_code(conn)?, None)
+        }
     };
-    let card_code = new_card_code(conn)?;
+    let member_no = member::member_no(seq);
     let now = ctx.now_text();
     let new = store::members::NewMember {
         member_no: &member_no,

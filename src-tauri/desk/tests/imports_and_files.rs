@@ -430,6 +430,56 @@ fn a_large_members_import_leaves_the_indexes_and_name_pieces_a_row_by_row_import
     }
 }
 
+/// Each member's (member number, referral code, card code), in member number order.
+fn member_keys(desk: &Desk) -> Vec<(String, String, String)> {
+    let c = desk.conn();
+    let mut stmt = c.prepare("SELECT member_no, referral_code, card_code FROM members ORDER BY member_no").unwrap();
+    stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().collect::<Result<Vec<_>, _>>().unwrap()
+}
+
+/// A large members file makes its members' numbers, referral codes and card codes in memory
+/// (SQLite): they follow on from the store's, never repeat one the store holds, and the
+/// front desk's next enrolment takes the next number; a dry run and a refused file take
+/// none.
+#[test]
+fn a_large_members_import_numbers_and_codes_its_members_as_enrolment_would() {
+    let (mut desk, ctx) = store_on("2026-11-23");
+    let first = enroll(&mut desk, &ctx, "张一", "13800000001", "F");
+    assert_eq!(first.member_no, "M000001");
+    // The first member's referral code is the one the file's first member (sequence 2)
+    // would have been given: that member must get the next salt's.
+    let clash = loyalty::member::referral_code(2, 0);
+    desk.conn().execute("UPDATE members SET referral_code = ?1 WHERE member_no = 'M000001'", [&clash]).unwrap();
+    let dry = ImportOptions { dry_run: true, ..Default::default() };
+    assert!(desk.import_members(&ctx, members_csv(40, None).as_bytes(), dry).unwrap().dry_run);
+    let refused = desk.import_members(&ctx, members_csv(40, Some(30)).as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!(refused.written, 0);
+    let r = desk.import_members(&ctx, members_csv(40, None).as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!(r.written, 40);
+    let next = enroll(&mut desk, &ctx, "张二", "13800000002", "F");
+    assert_eq!(next.member_no, "M000042", "the sequence goes on after the file's 40");
+
+    let keys = member_keys(&desk);
+    assert_eq!(keys.len(), 42);
+    let numbers: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    let expected: Vec<String> = (1..=42).map(loyalty::member::member_no).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(keys[1].1, loyalty::member::referral_code(2, 1), "the salted code where the store held the first");
+    for (i, (no, referral, card)) in keys.iter().enumerate().skip(2).take(39) {
+        assert_eq!(referral, &loyalty::member::referral_code(i as i64 + 1, 0), "{no}");
+        assert!(loyalty::stored_value::is_card_code(card), "{no}: {card}");
+    }
+    let distinct = |f: fn(&(String, String, String)) -> &String| {
+        keys.iter().map(f).collect::<std::collections::HashSet<_>>().len()
+    };
+    assert_eq!(distinct(|k| &k.1), 42);
+    assert_eq!(distinct(|k| &k.2), 42);
+    // A scanned card of the file finds its member.
+    let hits = desk.search(&ctx, &keys[20].2, 5).unwrap();
+    assert_eq!(hits.iter().map(|h| h.member_no.as_str()).collect::<Vec<_>>(), [keys[20].0.as_str()]);
+    assert_ledger_invariants(&desk);
+}
+
 #[test]
 fn bad_purchase_rows_are_each_reported() {
     let (mut desk, ctx) = store_on("2026-11-23");
@@ -507,6 +557,39 @@ fn a_damaged_data_file_is_reported_and_kept() {
     let e = Desk::open(&db).and_then(|d| d.check_integrity()).err().expect("the damage is found");
     assert_eq!(e.code, ErrorCode::DataFileDamaged, "{}", e.message);
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "never re-created");
+}
+
+/// The demo on a data file is written through a rollback journal when it has the file to
+/// itself, and through the WAL beside another counter's connection (which keeps the file in
+/// WAL): either way the same store comes out, whole, and the file is in WAL again after.
+#[test]
+fn the_demo_on_a_data_file_comes_out_the_same_alone_or_beside_another_connection_and_back_in_wal() {
+    if on_postgres() {
+        return;
+    }
+    let built = [false, true].map(|beside_another| {
+        let (location, _dir) = fresh_location();
+        let mut desk = Desk::open_location(&location).unwrap();
+        let other = beside_another.then(|| Desk::open_location(&location).unwrap());
+        let ctx = day(&mut desk, "2026-11-23");
+        let r = desk.fill_demo(&ctx, 40, 12, 5).unwrap();
+        let mode: String = desk.conn().query_row("PRAGMA journal_mode", (), |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal", "beside another connection: {beside_another}");
+        if let store::Location::File(file) = &location {
+            assert!(!file.with_extension("db-journal").exists());
+        }
+        assert_ledger_invariants(&desk);
+        drop(other);
+        let sums: (i64, i64, i64) = desk
+            .conn()
+            .query_row("SELECT count(*), sum(paid_fen), sum(refunded_fen) FROM receipts", (), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        (r.members, r.purchases, r.refunds, sums)
+    });
+    assert_eq!(built[0], built[1]);
+    assert_eq!(built[0].0, 40);
 }
 
 #[test]

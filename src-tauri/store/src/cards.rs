@@ -14,6 +14,20 @@ pub fn taken(conn: &Connection, code: &str) -> Result<bool> {
         .exists([code])?)
 }
 
+/// Every code on a member's card or on a replaced one (a bulk load of new members checks
+/// the codes it draws against these in memory instead of one query a code).
+pub fn all_taken(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut codes = std::collections::HashSet::new();
+    conn.prepare(
+        "SELECT card_code FROM members WHERE card_code IS NOT NULL UNION ALL SELECT card_code FROM replaced_cards",
+    )?
+    .for_each((), |r| {
+        codes.insert(r.get::<_, String>(0)?);
+        Ok(())
+    })?;
+    Ok(codes)
+}
+
 /// The member whose replaced card had this code.
 pub fn replaced(conn: &Connection, code: &str) -> Result<Option<i64>> {
     Ok(conn

@@ -182,13 +182,11 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -
     Ok(id)
 }
 
-/// The members' indexes a member load reads while it writes, kept: each new card's code is
-/// checked against every other card.
-const LOAD_READS: &[&str] = &["members_card_code"];
-
 /// A bulk load of members in progress (a members import into a store that holds fewer than
 /// the file brings, the demo's members; SQLite, in one transaction): the members' indexes
-/// but the card codes' and the unique keys' are set aside, and the name pieces go into a
+/// but the unique keys' are set aside (the card codes' too: the loader draws the new codes
+/// against the store's codes read once, [`crate::cards::all_taken`], and the unique index
+/// built again at the end would refuse a code twice), and the name pieces go into a
 /// pile of their own in memory instead of their index. Each of the million members of a
 /// file had landed at a random place in ten indexes and six pieces (B-tree descents:
 /// docs/performance.md). [`MemberLoad::finish`] moves the pieces into their index sorted,
@@ -211,7 +209,7 @@ impl MemberLoad {
         if conn.engine() != crate::Engine::Sqlite {
             return Ok(MemberLoad { indexes: Vec::new(), grams_aside: false });
         }
-        let mut indexes = crate::set_indexes_aside(conn, "members", LOAD_READS)?;
+        let mut indexes = crate::set_indexes_aside(conn, "members", &[])?;
         indexes.extend(crate::set_indexes_aside(conn, "member_name_grams", &[])?);
         conn.execute_batch(
             "DROP TABLE IF EXISTS temp.member_name_grams_load;
@@ -261,6 +259,17 @@ pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Re
 pub fn set_referral_code(conn: &Connection, id: i64, code: &str) -> Result<()> {
     conn.execute("UPDATE members SET referral_code = ?2 WHERE id = ?1", params![id, code])?;
     Ok(())
+}
+
+/// Every member's referral code (a bulk load checks the codes it makes against these in
+/// memory).
+pub fn referral_codes(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut codes = std::collections::HashSet::new();
+    conn.prepare("SELECT referral_code FROM members")?.for_each((), |r| {
+        codes.insert(r.get::<_, String>(0)?);
+        Ok(())
+    })?;
+    Ok(codes)
 }
 
 pub fn referral_code_taken(conn: &Connection, code: &str) -> Result<bool> {
