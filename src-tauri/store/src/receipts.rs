@@ -371,17 +371,74 @@ impl HistoryLoad {
         for sql in self.indexes.iter().chain(&self.triggers) {
             conn.execute_batch(sql)?;
         }
-        conn.execute(
-            "UPDATE members SET
-                 first_sale_id = (SELECT r.id FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
-                                  ORDER BY r.sale_date, r.at, r.id LIMIT 1),
-                 first_sale_date = (SELECT min(r.sale_date) FROM receipts r
-                                    WHERE r.member_id = members.id AND r.kind = 'sale'),
-                 last_sale_date = (SELECT max(r.sale_date) FROM receipts r
-                                   WHERE r.member_id = members.id AND r.kind = 'sale')
-             WHERE EXISTS (SELECT 1 FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')",
-            (),
-        )?;
+        match conn.engine() {
+            crate::Engine::Sqlite => set_first_and_last_sales(conn)?,
+            crate::Engine::Postgres => {
+                conn.execute(
+                    "UPDATE members SET
+                         first_sale_id = (SELECT r.id FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
+                                          ORDER BY r.sale_date, r.at, r.id LIMIT 1),
+                         first_sale_date = (SELECT min(r.sale_date) FROM receipts r
+                                            WHERE r.member_id = members.id AND r.kind = 'sale'),
+                         last_sale_date = (SELECT max(r.sale_date) FROM receipts r
+                                           WHERE r.member_id = members.id AND r.kind = 'sale')
+                     WHERE EXISTS (SELECT 1 FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')",
+                    (),
+                )?;
+            }
+        }
         crate::sales_months::rebuild_all(conn)
     }
+}
+
+/// A member's first sale (the earliest by day, time and id: the key the trigger and
+/// [`HistoryLoad::finish`]'s PostgreSQL statement order by) and last sale day, as the
+/// sales stream by.
+struct FirstAndLast {
+    first: (String, String, i64),
+    last_day: String,
+}
+
+/// Sets every member with a sale their first sale and last sale day from one pass over the
+/// sales in the table's order (SQLite). The statement with a subquery a column for each
+/// member read every member's receipts three times, each receipt's row for its kind: a
+/// twentieth of building the demo store. Day and time are compared as the text the
+/// database orders them by.
+fn set_first_and_last_sales(conn: &Connection) -> Result<()> {
+    let mut members: std::collections::HashMap<i64, FirstAndLast> = std::collections::HashMap::new();
+    conn.prepare("SELECT id, member_id, sale_date, at FROM receipts WHERE kind = 'sale'")?.for_each((), |r| {
+        let (id, member): (i64, i64) = (r.get(0)?, r.get(1)?);
+        r.text(2, |day| {
+            r.text(3, |at| {
+                let (day, at) = (day.unwrap_or(""), at.unwrap_or(""));
+                match members.get_mut(&member) {
+                    None => {
+                        members.insert(
+                            member,
+                            FirstAndLast { first: (day.to_string(), at.to_string(), id), last_day: day.to_string() },
+                        );
+                    }
+                    Some(m) => {
+                        let (first_day, first_at, first_id) = &m.first;
+                        if (day, at, id) < (first_day.as_str(), first_at.as_str(), *first_id) {
+                            m.first = (day.to_string(), at.to_string(), id);
+                        }
+                        if day > m.last_day.as_str() {
+                            m.last_day = day.to_string();
+                        }
+                    }
+                }
+            })
+        })??;
+        Ok(())
+    })?;
+    let mut members: Vec<(i64, FirstAndLast)> = members.into_iter().collect();
+    members.sort_unstable_by_key(|(id, _)| *id);
+    let mut update = conn.prepare(
+        "UPDATE members SET first_sale_id = ?2, first_sale_date = ?3, last_sale_date = ?4 WHERE id = ?1",
+    )?;
+    for (member, m) in &members {
+        update.execute(params![member, m.first.2, m.first.0, m.last_day])?;
+    }
+    Ok(())
 }
