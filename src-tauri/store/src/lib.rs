@@ -292,13 +292,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0015_pinyin_order.sql")),
         M::up(include_str!("migrations/0016_name_pieces.sql")),
         M::up(include_str!("migrations/0017_window_reads.sql")),
+        M::up(include_str!("migrations/0018_lookups_in_member_order.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    17
+    18
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.

@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 17] = [
+const MIGRATIONS: [&str; 18] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -25,6 +25,7 @@ const MIGRATIONS: [&str; 17] = [
     include_str!("migrations_postgres/0015_pinyin_order.sql"),
     include_str!("migrations_postgres/0016_name_pieces.sql"),
     include_str!("migrations_postgres/0017_window_reads.sql"),
+    include_str!("migrations_postgres/0018_lookups_in_member_order.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).
