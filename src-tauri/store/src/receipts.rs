@@ -434,9 +434,8 @@ fn set_first_and_last_sales(conn: &Connection) -> Result<()> {
     })?;
     let mut members: Vec<(i64, FirstAndLast)> = members.into_iter().collect();
     members.sort_unstable_by_key(|(id, _)| *id);
-    let mut update = conn.prepare(
-        "UPDATE members SET first_sale_id = ?2, first_sale_date = ?3, last_sale_date = ?4 WHERE id = ?1",
-    )?;
+    let mut update =
+        conn.prepare("UPDATE members SET first_sale_id = ?2, first_sale_date = ?3, last_sale_date = ?4 WHERE id = ?1")?;
     for (member, m) in &members {
         update.execute(params![member, m.first.2, m.first.0, m.last_day])?;
     }
