@@ -525,7 +525,7 @@ fn tier_evaluation(c: &mut Criterion) {
     let bare = Desk::open_location(&copy).unwrap();
     if server().is_some() {
         // The settings the run's read takes for its transaction (store::tiers'
-        // bulk_read_memory), for the bare query's session: without them PostgreSQL's
+        // bulk_read_settings), for the bare query's session: without them PostgreSQL's
         // aggregate spilled to disk and read the table beside the index, and the ratio
         // would have compared settings, not work.
         bare.conn().execute_batch("SET work_mem = '256MB'; SET random_page_cost = 1.1").unwrap();

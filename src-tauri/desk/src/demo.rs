@@ -122,7 +122,8 @@ impl Desk {
             let mut receipt_seq: u64 = 0;
             let mut history: Vec<PlannedReceipt> = Vec::new();
             // The members go in with their indexes and name pieces set aside, built once
-            // after the last (store::members::MemberLoad).
+            // after the last, and their numbers and codes made in memory
+            // (members::MemberBulk).
             let mut members_load = crate::members::MemberBulk::start(&tx)?;
             let mut balances = store::ledger::OpeningBalances::default();
             for i in 0..members {

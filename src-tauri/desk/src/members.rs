@@ -559,7 +559,7 @@ impl MemberBulk {
     fn with(conn: &Connection, load: store::members::MemberLoad) -> DeskResult<MemberBulk> {
         Ok(MemberBulk {
             load,
-            last_seq: store::meta::get(conn, store::meta::MEMBER_SEQ)?.and_then(|v| v.parse().ok()).unwrap_or(0),
+            last_seq: store::meta::seq(conn, store::meta::MEMBER_SEQ)?,
             referral_codes: store::members::referral_codes(conn)?,
             card_codes: store::cards::all_taken(conn)?,
         })
@@ -576,7 +576,7 @@ impl MemberBulk {
 
     /// Writes the member sequence and builds the indexes set aside.
     pub(crate) fn finish(self, conn: &Connection) -> DeskResult<()> {
-        store::meta::set(conn, store::meta::MEMBER_SEQ, &self.last_seq.to_string())?;
+        store::meta::set_seq(conn, store::meta::MEMBER_SEQ, self.last_seq)?;
         self.load.finish(conn)?;
         Ok(())
     }

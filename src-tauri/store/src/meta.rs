@@ -31,9 +31,20 @@ pub fn set_date(conn: &Connection, key: &str, date: NaiveDate) -> Result<()> {
     set(conn, key, &date.to_string())
 }
 
+/// The last value given of a named sequence (0: none yet).
+pub fn seq(conn: &Connection, key: &str) -> Result<i64> {
+    Ok(get(conn, key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0))
+}
+
+/// Records `value` as the last value given of a named sequence (a bulk load that gave its
+/// values in memory).
+pub fn set_seq(conn: &Connection, key: &str, value: i64) -> Result<()> {
+    set(conn, key, &value.to_string())
+}
+
 /// The next value of a named sequence (starts at 1).
 pub fn next_seq(conn: &Connection, key: &str) -> Result<i64> {
-    let next = get(conn, key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
-    set(conn, key, &next.to_string())?;
+    let next = seq(conn, key)? + 1;
+    set_seq(conn, key, next)?;
     Ok(next)
 }

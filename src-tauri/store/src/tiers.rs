@@ -46,7 +46,7 @@ pub fn window_facts(
         Some(_) => ("AND member_id = ?3", "AND s.member_id = ?3"),
         None => ("AND CAST(?3 AS BIGINT) IS NULL", "AND CAST(?3 AS BIGINT) IS NULL"),
     };
-    bulk_read_memory(conn)?;
+    bulk_read_settings(conn)?;
     match conn.engine() {
         // SQLite: the sales added up per member as they stream by in the index's day order.
         // Its `GROUP BY member_id` sorted the window's 7.3 million sales by member first,
@@ -57,10 +57,7 @@ pub fn window_facts(
                  WHERE s.kind = 'sale' AND s.sale_date >= ?1 AND s.sale_date < ?2 {of_member_s}"
             ))?
             .for_each(params![start, until, member], |r| {
-                let (id, paid, refunded): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                let f = facts.entry(id).or_default();
-                f.net_fen += paid - refunded;
-                f.visits += i64::from(counts_as_visit(paid, refunded));
+                add_window_sale(&mut facts, r.get(0)?, r.get(1)?, r.get(2)?);
                 Ok(())
             })?;
         }
@@ -84,10 +81,7 @@ pub fn window_facts(
                             detail: format!("window sale: {text}"),
                         })
                     };
-                    let (id, paid, refunded) = (number(0)?, number(1)?, number(2)?);
-                    let f = facts.entry(id).or_default();
-                    f.net_fen += paid - refunded;
-                    f.visits += i64::from(counts_as_visit(paid, refunded));
+                    add_window_sale(&mut facts, number(0)?, number(1)?, number(2)?);
                     Ok(())
                 },
             )
@@ -159,6 +153,14 @@ pub fn window_facts(
     Ok(facts)
 }
 
+/// One sale of the window added to its member's facts as the sales stream by: its net
+/// spend, and a visit by loyalty's rule.
+fn add_window_sale(facts: &mut HashMap<i64, WindowFacts>, member: i64, paid_fen: i64, refunded_fen: i64) {
+    let f = facts.entry(member).or_default();
+    f.net_fen += paid_fen - refunded_fen;
+    f.visits += i64::from(counts_as_visit(paid_fen, refunded_fen));
+}
+
 /// PostgreSQL, for the rest of the transaction: the memory a bulk read's grouping of every
 /// member may take, and the cost of reading an index page out of order. With the default
 /// 4 MB the window's aggregate of 780,000 members spilled to disk in 64 partitions. At the
@@ -167,7 +169,7 @@ pub fn window_facts(
 /// than from the sales' covering index alone (1.9 s), whose 838 MB it costed as random
 /// disk reads; a store's pages are read from memory or an SSD, which 1.1 prices. Outside
 /// a transaction it changes nothing; SQLite has no such settings.
-pub(crate) fn bulk_read_memory(conn: &Connection) -> Result<()> {
+pub(crate) fn bulk_read_settings(conn: &Connection) -> Result<()> {
     if conn.engine() == crate::Engine::Postgres {
         conn.query_row(
             "SELECT set_config('work_mem', '256MB', true) || set_config('random_page_cost', '1.1', true)",
