@@ -125,6 +125,8 @@ impl Desk {
             // after the last, and their numbers and codes made in memory
             // (members::MemberBulk).
             let mut members_load = crate::members::MemberBulk::start(&tx)?;
+            let mut phones: std::collections::HashSet<String> = std::collections::HashSet::new();
+            let mut ids_by_seq: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
             let mut balances = store::ledger::OpeningBalances::default();
             for i in 0..members {
                 let female = dice.below(100) < 55;
@@ -153,7 +155,10 @@ impl Desk {
                     Ok(c) => c,
                     Err(_) => continue,
                 };
-                if store::members::by_phone(&tx, &checked.phone)?.is_some() {
+                // The phone's unique index is set aside while the members go in: the demo
+                // keeps its own phones (all differ by construction; the index built at the
+                // end would refuse a second).
+                if !phones.insert(checked.phone.clone()) {
                     continue;
                 }
                 let joined_on = first_day + Days::new(dice.below(span_days));
@@ -215,10 +220,12 @@ impl Desk {
                 let carried_on = (carried > 0).then(|| ctx.store_date - Days::new(dice.below(300)));
 
                 let id = insert_member(&tx, ctx, &checked, "", joined_on, carried, Some(&mut members_load))?;
-                if let Some(seq) = referrer_seq {
-                    let referrer = store::members::by_member_no(&tx, &loyalty::member::member_no(seq))?;
-                    if let Some(r) = referrer.filter(|r| r.id != id) {
-                        store::members::set_referred_by(&tx, id, r.id)?;
+                ids_by_seq.insert(members_load.last_seq(), id);
+                // The referrer by member number, from the demo's own numbers (the member
+                // number's index is set aside too).
+                if let Some(&referrer) = referrer_seq.and_then(|seq| ids_by_seq.get(&seq)) {
+                    if referrer != id {
+                        store::members::set_referred_by(&tx, id, referrer)?;
                     }
                 }
                 for (on, kind, score) in interactions {

@@ -287,7 +287,8 @@ const PURCHASE_COLUMNS: [&str; 7] = ["receipt_no", "phone", "time", "amount", "k
 
 struct MemberRowIn {
     line: u64,
-    input: MemberInput,
+    /// The row's member, checked once (its pinyin made once).
+    checked: crate::members::CheckedMember,
     joined_on: NaiveDate,
     referrer_phone: Option<String>,
     opening_points: i64,
@@ -496,7 +497,7 @@ impl Desk {
                 duplicates += 1;
                 continue;
             }
-            good.push(MemberRowIn { line, input, joined_on, referrer_phone, opening_points, opening_stored_value });
+            good.push(MemberRowIn { line, checked, joined_on, referrer_phone, opening_points, opening_stored_value });
         }
         // Referrers must be registered already or come in with this file.
         good.retain(|m| match &m.referrer_phone {
@@ -521,17 +522,17 @@ impl Desk {
         let now = ctx.now_text();
         let mut ids = Vec::with_capacity(good.len());
         watch.at(ImportStage::Checking, rows, rows);
-        // A file of at least as many members as the store holds goes in with the members'
-        // indexes and name pieces set aside, built once at the end, and its members' keys
-        // made in memory (SQLite; the phones were checked above).
+        // A large file is a bulk load (store::members::MemberLoad::for_import): its members'
+        // keys are made in memory (the phones were checked above), and on SQLite, when the
+        // file holds at least as many members as the store, the members' indexes and name
+        // pieces are set aside and built once at the end.
         let mut bulk = crate::members::MemberBulk::for_import(&tx, good.len())?;
         // Each member goes in with its opening points as its balance; their lots and entries
         // follow it, their month sums all together at the end.
         let mut balances = store::ledger::OpeningBalances::default();
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
-            let checked = check_member(&m.input)?;
-            let id = insert_member(&tx, ctx, &checked, "", m.joined_on, m.opening_points, bulk.as_mut())?;
+            let id = insert_member(&tx, ctx, &m.checked, "", m.joined_on, m.opening_points, bulk.as_mut())?;
             if m.opening_points > 0 {
                 open_balance(
                     &tx,

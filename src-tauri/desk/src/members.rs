@@ -540,8 +540,10 @@ impl Desk {
 /// end; the referral and card codes are checked against the store's codes read once and
 /// the codes made so far, where each member had cost three queries and a write
 /// (docs/performance.md, "The members import: keys drawn in memory"). The caller checks
-/// the phones (the import against the store's phones and the file's, the demo by phone):
-/// the phone's unique key stays and would refuse a second one.
+/// the phones (the import against the store's phones and the file's, the demo against its
+/// own): the unique indexes of the member number, phone and referral code are set aside
+/// with the others, and built again at the end they would refuse a second one (the load
+/// fails and writes nothing).
 pub(crate) struct MemberBulk {
     load: store::members::MemberLoad,
     /// The last member sequence value given (the stored sequence until `finish`).
@@ -557,9 +559,14 @@ impl MemberBulk {
     }
 
     fn with(conn: &Connection, load: store::members::MemberLoad) -> DeskResult<MemberBulk> {
+        // The sequence's row is written at once (its own value): on PostgreSQL another
+        // counter's enrolment waits for the load to commit, as it waited for the row-by-row
+        // path's first member, and one that committed first is seen (or the load retries).
+        let last_seq = store::meta::seq(conn, store::meta::MEMBER_SEQ)?;
+        store::meta::set_seq(conn, store::meta::MEMBER_SEQ, last_seq)?;
         Ok(MemberBulk {
             load,
-            last_seq: store::meta::seq(conn, store::meta::MEMBER_SEQ)?,
+            last_seq,
             referral_codes: store::members::referral_codes(conn)?,
             card_codes: store::cards::all_taken(conn)?,
         })
@@ -579,6 +586,11 @@ impl MemberBulk {
         store::meta::set_seq(conn, store::meta::MEMBER_SEQ, self.last_seq)?;
         self.load.finish(conn)?;
         Ok(())
+    }
+
+    /// The sequence value of the member last given keys (its member number's).
+    pub(crate) fn last_seq(&self) -> i64 {
+        self.last_seq
     }
 
     /// The next member's sequence value, referral code and card code.
@@ -618,7 +630,7 @@ pub(crate) fn insert_member(
     let (seq, code, card_code, load) = match bulk {
         Some(bulk) => {
             let (seq, code, card) = bulk.keys()?;
-            (seq, code, card, Some(&bulk.load))
+            (seq, code, card, Some(&mut bulk.load))
         }
         None => {
             let seq = store::meta::next_seq(conn, store::meta::MEMBER_SEQ)?;

@@ -438,11 +438,18 @@ fn member_keys(desk: &Desk) -> Vec<(String, String, String)> {
 }
 
 /// A large members file makes its members' numbers, referral codes and card codes in memory
-/// (SQLite): they follow on from the store's, never repeat one the store holds, and the
-/// front desk's next enrolment takes the next number; a dry run and a refused file take
-/// none.
+/// (store::members::MemberLoad::for_import: on SQLite when the file outnumbers the store, on
+/// PostgreSQL from PG_LOAD_FROM members; a small file on PostgreSQL goes row by row): either
+/// way they follow on from the store's, never repeat one the store holds, and the front
+/// desk's next enrolment takes the next number; a dry run and a refused file take none.
 #[test]
 fn a_large_members_import_numbers_and_codes_its_members_as_enrolment_would() {
+    for rows in [40, store::members::PG_LOAD_FROM] {
+        numbers_and_codes_of_an_import(rows);
+    }
+}
+
+fn numbers_and_codes_of_an_import(rows: usize) {
     let (mut desk, ctx) = store_on("2026-11-23");
     let first = enroll(&mut desk, &ctx, "张一", "13800000001", "F");
     assert_eq!(first.member_no, "M000001");
@@ -451,29 +458,29 @@ fn a_large_members_import_numbers_and_codes_its_members_as_enrolment_would() {
     let clash = loyalty::member::referral_code(2, 0);
     desk.conn().execute("UPDATE members SET referral_code = ?1 WHERE member_no = 'M000001'", [&clash]).unwrap();
     let dry = ImportOptions { dry_run: true, ..Default::default() };
-    assert!(desk.import_members(&ctx, members_csv(40, None).as_bytes(), dry).unwrap().dry_run);
-    let refused = desk.import_members(&ctx, members_csv(40, Some(30)).as_bytes(), ImportOptions::default()).unwrap();
+    assert!(desk.import_members(&ctx, members_csv(rows, None).as_bytes(), dry).unwrap().dry_run);
+    let refused = desk.import_members(&ctx, members_csv(rows, Some(30)).as_bytes(), ImportOptions::default()).unwrap();
     assert_eq!(refused.written, 0);
-    let r = desk.import_members(&ctx, members_csv(40, None).as_bytes(), ImportOptions::default()).unwrap();
-    assert_eq!(r.written, 40);
+    let r = desk.import_members(&ctx, members_csv(rows, None).as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!(r.written, rows);
     let next = enroll(&mut desk, &ctx, "张二", "13800000002", "F");
-    assert_eq!(next.member_no, "M000042", "the sequence goes on after the file's 40");
+    assert_eq!(next.member_no, loyalty::member::member_no(rows as i64 + 2), "the sequence goes on after the file's");
 
     let keys = member_keys(&desk);
-    assert_eq!(keys.len(), 42);
+    assert_eq!(keys.len(), rows + 2);
     let numbers: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
-    let expected: Vec<String> = (1..=42).map(loyalty::member::member_no).collect();
+    let expected: Vec<String> = (1..=rows as i64 + 2).map(loyalty::member::member_no).collect();
     assert_eq!(numbers, expected);
     assert_eq!(keys[1].1, loyalty::member::referral_code(2, 1), "the salted code where the store held the first");
-    for (i, (no, referral, card)) in keys.iter().enumerate().skip(2).take(39) {
+    for (i, (no, referral, card)) in keys.iter().enumerate().skip(2).take(rows - 1) {
         assert_eq!(referral, &loyalty::member::referral_code(i as i64 + 1, 0), "{no}");
         assert!(loyalty::stored_value::is_card_code(card), "{no}: {card}");
     }
     let distinct = |f: fn(&(String, String, String)) -> &String| {
         keys.iter().map(f).collect::<std::collections::HashSet<_>>().len()
     };
-    assert_eq!(distinct(|k| &k.1), 42);
-    assert_eq!(distinct(|k| &k.2), 42);
+    assert_eq!(distinct(|k| &k.1), rows + 2);
+    assert_eq!(distinct(|k| &k.2), rows + 2);
     // A scanned card of the file finds its member.
     let hits = desk.search(&ctx, &keys[20].2, 5).unwrap();
     assert_eq!(hits.iter().map(|h| h.member_no.as_str()).collect::<Vec<_>>(), [keys[20].0.as_str()]);

@@ -293,13 +293,17 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0016_name_pieces.sql")),
         M::up(include_str!("migrations/0017_window_reads.sql")),
         M::up(include_str!("migrations/0018_lookups_in_member_order.sql")),
+        // Every member is copied with its id, so no reference can dangle that did not before;
+        // the whole-store `foreign_key_check` would add 43 s of a million-member store's
+        // 92 s upgrade (docs/performance.md). The upgrade test checks it on a small store.
+        M::up(include_str!("migrations/0019_member_keys_as_indexes.sql")),
     ])
 }
 
 /// Number of schema versions this build knows (the same on both engines: each engine's
 /// migration N reaches the same tables, columns and constraints).
 pub fn schema_version_supported() -> usize {
-    18
+    19
 }
 
 /// Keys of PostgreSQL advisory locks: one job at a time across every counter.
@@ -1103,6 +1107,7 @@ mod tests {
                  VALUES (1, 'earn', 300, 300, 1, '', '2026-03-02', ''), (1, 'redeem', -100, 200, NULL, '', '2026-04-05', '');",
         )
         .unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
         migrations().to_latest(&mut conn).unwrap();
         let months: Vec<(String, i64, i64, Option<String>)> = conn
             .prepare("SELECT month, visits, net_fen, last_visit FROM sales_months ORDER BY month")
@@ -1137,6 +1142,73 @@ mod tests {
                 ("2026-04".into(), "redeem".into(), -100)
             ]
         );
+    }
+
+    /// Step 19 rebuilds the members table (its unique keys become named unique indexes):
+    /// every member comes through as it was, the keys refuse a second member as before,
+    /// and a sale still finds its member's first and last sale through the trigger.
+    #[test]
+    fn upgrading_to_version_19_keeps_every_member_and_each_unique_key() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 18).unwrap();
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO staff (id, name, role, created_at) VALUES (1, 'x', 'manager', '2026-01-01 00:00:00');
+             INSERT INTO members (id, member_no, name, gender, phone, phone_last4, joined_on, referral_code,
+                                  created_at, updated_at, points_balance, card_code, sv_principal_fen, notes)
+                 VALUES (1, 'M000001', '张三', 'F', '13800000001', '0001', '2026-01-01', 'R1', 'a', 'b', 50,
+                         '88000000000012', 1200, '爱喝绿茶'),
+                        (2, 'M000002', '李四', 'M', NULL, NULL, '2026-01-02', 'R2', 'c', 'd', 0, NULL, 0, '');
+             UPDATE members SET referred_by = 1 WHERE id = 2;
+             INSERT INTO receipts (id, receipt_no, kind, member_id, gross_fen, paid_fen, multiplier, at, sale_date,
+                                   staff_id, created_at)
+                 VALUES (1, 'A', 'sale', 1, 100, 100, '1', '2026-03-02 10:00:00', '2026-03-02', 1, '');",
+        )
+        .unwrap();
+        let rows = |c: &rusqlite::Connection| -> Vec<String> {
+            let mut stmt = c.prepare("SELECT * FROM members ORDER BY id").unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+        };
+        let before = rows(&conn);
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        assert_eq!(rows(&conn), before, "every member, every column, as it was");
+        // A new member that repeats one key of member 1 or 2: phone, member number, referral code.
+        let refused = |phone: &str, member_no: &str, code: &str| {
+            conn.execute(
+                "INSERT INTO members (member_no, name, gender, phone, joined_on, referral_code, created_at, updated_at)
+                 VALUES (?1, '王五', 'F', ?2, '2026-01-03', ?3, '', '')",
+                [member_no, phone, code],
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(refused("13800000001", "M000009", "R9").contains("UNIQUE constraint failed: members.phone"));
+        assert!(refused("13800000009", "M000001", "R9").contains("UNIQUE constraint failed: members.member_no"));
+        assert!(refused("13800000009", "M000009", "R2").contains("UNIQUE constraint failed: members.referral_code"));
+        conn.execute(
+            "INSERT INTO members (member_no, name, gender, phone, joined_on, referral_code, created_at, updated_at)
+             VALUES ('M000003', '王五', 'F', NULL, '2026-01-03', 'R3', '', '')",
+            [],
+        )
+        .expect("members without a phone are many");
+        conn.execute(
+            "INSERT INTO receipts (id, receipt_no, kind, member_id, gross_fen, paid_fen, multiplier, at, sale_date,
+                                   staff_id, created_at)
+             VALUES (2, 'B', 'sale', 2, 100, 100, '1', '2026-03-05 10:00:00', '2026-03-05', 1, '')",
+            [],
+        )
+        .unwrap();
+        let last: Option<String> =
+            conn.query_row("SELECT last_sale_date FROM members WHERE id = 2", [], |r| r.get(0)).unwrap();
+        assert_eq!(last.as_deref(), Some("2026-03-05"), "the sale trigger is back");
+        let dangling: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(dangling, 0);
     }
 
     #[test]

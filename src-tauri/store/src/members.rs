@@ -1,7 +1,7 @@
 //! `members` and `member_name_grams`: member rows, their search keys, and the lookups of
 //! the front desk (phone, last 4, member number, name pieces, pinyin).
 
-use crate::db::{params, Connection, OptionalExtension, Row};
+use crate::db::{params, Connection, OptionalExtension, Row, ToValue};
 use crate::{codes, typed, typed_opt, Result};
 use chrono::NaiveDate;
 use loyalty::{Calendar, Gender, Tier};
@@ -110,21 +110,56 @@ pub fn name_grams(name: &str) -> Vec<String> {
     grams
 }
 
-fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool, load: Option<&MemberLoad>) -> Result<()> {
+fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool, load: Option<&mut MemberLoad>) -> Result<()> {
     if replace {
         conn.prepare_cached("DELETE FROM member_name_grams WHERE member_id = ?1")?.execute([id])?;
     }
-    let sql = match load {
-        Some(MemberLoad { grams_aside: true, .. }) => {
-            "INSERT INTO temp.member_name_grams_load (gram, member_id) VALUES (?1, ?2)"
-        }
-        _ => "INSERT INTO member_name_grams (gram, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    };
-    let mut ins = conn.prepare_cached(sql)?;
-    for g in name_grams(name) {
-        ins.execute(params![g, id])?;
+    if let Some(MemberLoad { grams: Some(pile), .. }) = load {
+        pile.extend(name_grams(name).iter().map(|g| (GramKey::of(g), id)));
+        return Ok(());
+    }
+    // Eight pieces a statement (the last repeated to fill it: a repeat changes nothing), so
+    // that a name costs one or two statements, not one a piece: on PostgreSQL each is a
+    // round trip to the server (docs/performance.md, the imports on PostgreSQL).
+    let grams = name_grams(name);
+    let Some(last) = grams.last() else { return Ok(()) };
+    let mut ins = conn.prepare_cached(&format!(
+        "INSERT INTO member_name_grams (gram, member_id) VALUES {} ON CONFLICT DO NOTHING",
+        (0..GRAMS_A_STATEMENT).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(", ")
+    ))?;
+    for chunk in grams.chunks(GRAMS_A_STATEMENT) {
+        let values: Vec<crate::db::Value> = (0..GRAMS_A_STATEMENT)
+            .flat_map(|i| [chunk.get(i).unwrap_or(last).to_value(), id.to_value()])
+            .collect();
+        ins.execute(values)?;
     }
     Ok(())
+}
+
+/// How many name pieces one statement writes outside a bulk load.
+const GRAMS_A_STATEMENT: usize = 8;
+
+/// A name piece of a bulk load, in 16 bytes: its UTF-8 (at most [`GRAM_MAX`] characters of
+/// at most 4 bytes) padded with zeros, read big-endian. Keys order as the pieces' bytes do,
+/// the order of their index (no piece holds a zero byte, so a shorter piece comes before
+/// the longer ones it begins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct GramKey(u128);
+
+const _: () = assert!(GRAM_MAX * 4 <= 16, "a name piece fits a GramKey");
+
+impl GramKey {
+    fn of(gram: &str) -> GramKey {
+        let mut bytes = [0u8; 16];
+        bytes[..gram.len()].copy_from_slice(gram.as_bytes());
+        GramKey(u128::from_be_bytes(bytes))
+    }
+
+    fn text(self) -> String {
+        let bytes = self.0.to_be_bytes();
+        let len = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+        String::from_utf8_lossy(&bytes[..len]).into_owned()
+    }
 }
 
 /// A member's own fields as the values of `?1`…`?13`, in the order of [`FIELD_COLUMNS`].
@@ -166,7 +201,7 @@ pub struct NewMember<'a> {
 }
 
 /// Inserts the member with its name pieces (into `load`'s pile while one is on).
-pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -> Result<i64> {
+pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&mut MemberLoad>) -> Result<i64> {
     let id = conn.insert_id(
         &format!(
             "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
@@ -182,11 +217,16 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -
     Ok(id)
 }
 
+/// The size from which a PostgreSQL members import is a load ([`MemberLoad::for_import`]).
+pub const PG_LOAD_FROM: usize = 2_000;
+
 /// A bulk load of members in progress (a members import into a store that holds fewer than
-/// the file brings, the demo's members; SQLite, in one transaction): the members' indexes
-/// but the unique keys' are set aside (the card codes' too: the loader draws the new codes
-/// against the store's codes read once, [`crate::cards::all_taken`], and the unique index
-/// built again at the end would refuse a code twice), and the name pieces go into a
+/// the file brings, the demo's members; SQLite, in one transaction): every index of the
+/// members is set aside, the unique keys' too (member number, phone, referral code, card
+/// code: named unique indexes since migration 0019). The loader makes or checks those keys
+/// itself (desk's `MemberBulk`: the sequence, the store's codes read once, the phones
+/// checked), and each unique index built again at the end would refuse a key twice, failing
+/// the whole load. The name pieces go into a
 /// pile of their own in memory instead of their index. Each of the million members of a
 /// file had landed at a random place in ten indexes and six pieces (B-tree descents:
 /// docs/performance.md). [`MemberLoad::finish`] moves the pieces into their index sorted,
@@ -198,8 +238,9 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&MemberLoad>) -
 pub struct MemberLoad {
     /// The `CREATE INDEX` statements of the indexes set aside.
     indexes: Vec<String>,
-    /// Whether the name pieces go to `temp.member_name_grams_load`.
-    grams_aside: bool,
+    /// The name pieces of the members loaded, written in their index's order by `finish`
+    /// (SQLite; `None`: each goes into its index at once).
+    grams: Option<Vec<(GramKey, i64)>>,
 }
 
 impl MemberLoad {
@@ -207,35 +248,56 @@ impl MemberLoad {
     /// of it back: the store keeps its indexes).
     pub fn start(conn: &Connection) -> Result<MemberLoad> {
         if conn.engine() != crate::Engine::Sqlite {
-            return Ok(MemberLoad { indexes: Vec::new(), grams_aside: false });
+            return Ok(MemberLoad { indexes: Vec::new(), grams: None });
         }
         let mut indexes = crate::set_indexes_aside(conn, "members", &[])?;
         indexes.extend(crate::set_indexes_aside(conn, "member_name_grams", &[])?);
-        conn.execute_batch(
-            "DROP TABLE IF EXISTS temp.member_name_grams_load;
-             CREATE TEMP TABLE member_name_grams_load (gram TEXT NOT NULL, member_id INTEGER NOT NULL);",
-        )?;
-        Ok(MemberLoad { indexes, grams_aside: true })
+        Ok(MemberLoad { indexes, grams: Some(Vec::new()) })
     }
 
-    /// The same for an import of `rows` members, when it pays: on SQLite, and only when the
+    /// The same for an import of `rows` members, when it pays. On SQLite only when the
     /// store holds no more members than the file brings (building the indexes again reads
-    /// all of them).
+    /// all of them). On PostgreSQL, where nothing is set aside, from
+    /// [`PG_LOAD_FROM`] members: the loader then makes the keys in memory, and the member
+    /// sequence's row is written twice, not once a member (each write of the same row in
+    /// one transaction leaves a version the next must step over: an import of a million
+    /// members slowed to 240 a second within its first 35,000, docs/performance.md).
     pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<MemberLoad>> {
-        if conn.engine() != crate::Engine::Sqlite || rows == 0 || (rows as i64) < count(conn)? {
+        let pays = match conn.engine() {
+            _ if rows == 0 => false,
+            crate::Engine::Sqlite => (rows as i64) >= count(conn)?,
+            crate::Engine::Postgres => rows >= PG_LOAD_FROM,
+        };
+        if !pays {
             return Ok(None);
         }
         Ok(Some(MemberLoad::start(conn)?))
     }
 
-    /// Moves the name pieces into their index in its order and builds the indexes again.
+    /// Writes the name pieces into their index in its order, a hundred a statement, and
+    /// builds the indexes again. (Piled in a temporary table and moved with one sorted
+    /// `INSERT … SELECT`, the pieces of a million members took 12.5 s at the end and as
+    /// long again on the way: docs/performance.md.)
     pub fn finish(self, conn: &Connection) -> Result<()> {
-        if self.grams_aside {
-            conn.execute_batch(
-                "INSERT INTO member_name_grams (gram, member_id)
-                     SELECT gram, member_id FROM temp.member_name_grams_load ORDER BY gram, member_id;
-                 DROP TABLE temp.member_name_grams_load;",
-            )?;
+        if let Some(mut pile) = self.grams {
+            pile.sort_unstable();
+            pile.dedup();
+            const ROWS: usize = 100;
+            let many = format!(
+                "INSERT INTO member_name_grams (gram, member_id) VALUES {}",
+                vec!["(?, ?)"; ROWS].join(", ")
+            );
+            let mut chunks = pile.chunks_exact(ROWS);
+            let mut ins = conn.prepare_cached(&many)?;
+            for chunk in &mut chunks {
+                let values: Vec<crate::db::Value> =
+                    chunk.iter().flat_map(|(g, id)| [g.text().to_value(), id.to_value()]).collect();
+                ins.execute(values)?;
+            }
+            let mut one = conn.prepare_cached("INSERT INTO member_name_grams (gram, member_id) VALUES (?1, ?2)")?;
+            for (g, id) in chunks.remainder() {
+                one.execute(params![g.text(), id])?;
+            }
         }
         for sql in &self.indexes {
             conn.execute_batch(sql)?;
@@ -520,7 +582,22 @@ pub fn set_referred_by(conn: &Connection, id: i64, referrer: i64) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use super::{lookup_parts, Probe};
+    use super::{lookup_parts, GramKey, Probe};
+
+    /// A bulk load writes its name pieces in the order of their keys: that must be the
+    /// order of the index (the pieces' bytes), and each key must give its piece back.
+    #[test]
+    fn name_piece_keys_order_as_the_pieces_bytes_and_give_them_back() {
+        let mut pieces: Vec<String> = ["张", "张三", "a", "ab", "abcd", "b", "三丰", "ä", "z张", "张三丰伟", "𠀋", "1"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let mut by_key = pieces.clone();
+        by_key.sort_by_key(|p| GramKey::of(p));
+        pieces.sort();
+        assert_eq!(by_key, pieces);
+        assert!(pieces.iter().all(|p| GramKey::of(p).text() == *p));
+    }
 
     /// SQLite's plan of each lookup's query, one line a step, on a fresh store (the app
     /// never runs ANALYZE, so this is the plan it uses at any size).
