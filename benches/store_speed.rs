@@ -820,7 +820,10 @@ fn imports(_c: &mut Criterion) {
         assert_eq!(r.written, rows);
         eprintln!("imported {rows} {what} in {took:.1} s ({:.0} rows/s)", rows as f64 / took);
         if let (Some(w), Some(l)) = (writing_from, last_row_at) {
-            eprintln!("  checked in {w:.1} s, rows written by {l:.1} s, the rest (indexes, sums, commit) {:.1} s", took - l);
+            eprintln!(
+                "  checked in {w:.1} s, rows written by {l:.1} s, the rest (indexes, sums, commit) {:.1} s",
+                took - l
+            );
         }
         took
     };

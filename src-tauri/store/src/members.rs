@@ -128,9 +128,8 @@ fn write_grams(conn: &Connection, id: i64, name: &str, replace: bool, load: Opti
         (0..GRAMS_A_STATEMENT).map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(", ")
     ))?;
     for chunk in grams.chunks(GRAMS_A_STATEMENT) {
-        let values: Vec<crate::db::Value> = (0..GRAMS_A_STATEMENT)
-            .flat_map(|i| [chunk.get(i).unwrap_or(last).to_value(), id.to_value()])
-            .collect();
+        let values: Vec<crate::db::Value> =
+            (0..GRAMS_A_STATEMENT).flat_map(|i| [chunk.get(i).unwrap_or(last).to_value(), id.to_value()]).collect();
         ins.execute(values)?;
     }
     Ok(())
@@ -283,10 +282,8 @@ impl MemberLoad {
             pile.sort_unstable();
             pile.dedup();
             const ROWS: usize = 100;
-            let many = format!(
-                "INSERT INTO member_name_grams (gram, member_id) VALUES {}",
-                vec!["(?, ?)"; ROWS].join(", ")
-            );
+            let many =
+                format!("INSERT INTO member_name_grams (gram, member_id) VALUES {}", vec!["(?, ?)"; ROWS].join(", "));
             let mut chunks = pile.chunks_exact(ROWS);
             let mut ins = conn.prepare_cached(&many)?;
             for chunk in &mut chunks {
