@@ -219,19 +219,18 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&mut MemberLoad
 /// The size from which a PostgreSQL members import is a load ([`MemberLoad::for_import`]).
 pub const PG_LOAD_FROM: usize = 2_000;
 
-/// A bulk load of members in progress (a members import into a store that holds fewer than
-/// the file brings, the demo's members; SQLite, in one transaction): every index of the
-/// members is set aside, the unique keys' too (member number, phone, referral code, card
-/// code: named unique indexes since migration 0019). The loader makes or checks those keys
-/// itself (desk's `MemberBulk`: the sequence, the store's codes read once, the phones
-/// checked), and each unique index built again at the end would refuse a key twice, failing
-/// the whole load. The name pieces go into a
-/// pile of their own in memory instead of their index. Each of the million members of a
-/// file had landed at a random place in ten indexes and six pieces (B-tree descents:
-/// docs/performance.md). [`MemberLoad::finish`] moves the pieces into their index sorted,
-/// and builds the indexes again, each in one sorted pass. On PostgreSQL the rows go in one
-/// by one (other counters go on working during an import; a dropped index would lock them
-/// out).
+/// A bulk load of members in progress, in one transaction (a large members import, the
+/// demo's members). On SQLite every index of the members is set aside, the unique keys'
+/// too (member number, phone, referral code, card code: named unique indexes since
+/// migration 0019), and the name pieces are piled in memory instead of their index. Each
+/// of the million members of a file had landed at a random place in ten indexes and six
+/// pieces (B-tree descents: docs/performance.md). [`MemberLoad::finish`] writes the pieces
+/// into their index in its order and builds the indexes again, each in one sorted pass;
+/// an index built again would refuse a key given twice, failing the whole load. The loader
+/// makes or checks those keys itself (desk's `MemberBulk`: the sequence, the store's codes
+/// read once, the phones checked). On PostgreSQL nothing is set aside and the rows go in
+/// one by one (other counters go on working during an import; a dropped index would lock
+/// them out): the load is only the loader's keys made in memory.
 #[must_use = "the indexes come back only with finish"]
 #[derive(Debug)]
 pub struct MemberLoad {
