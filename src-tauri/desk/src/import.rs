@@ -529,7 +529,9 @@ impl Desk {
         let mut bulk = crate::members::MemberBulk::for_import(&tx, good.len())?;
         // Each member goes in with its opening points as its balance; their lots and entries
         // follow it, their month sums all together at the end.
-        let mut balances = store::ledger::OpeningBalances::default();
+        // On PostgreSQL the load's members, then their lots and entries, go with COPY a block
+        // at a time.
+        let mut balances = bulk.as_ref().map(|b| b.opening_balances()).unwrap_or_default();
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
             let id = insert_member(&tx, ctx, &m.checked, "", m.joined_on, m.opening_points, bulk.as_mut())?;
@@ -552,6 +554,10 @@ impl Desk {
                 )?;
             }
             if m.opening_stored_value > 0 {
+                // The entry names the member: a member still waiting for its COPY goes first.
+                if let Some(bulk) = bulk.as_mut() {
+                    bulk.send(&tx)?;
+                }
                 store::stored_value::append(
                     &tx,
                     &store::stored_value::SvEntry {
@@ -569,11 +575,15 @@ impl Desk {
                 )?;
             }
             ids.push(id);
+            if bulk.as_ref().is_some_and(|b| b.block_full()) {
+                bulk.as_mut().expect("a load").send(&tx)?;
+                balances.send(&tx)?;
+            }
         }
-        balances.finish(&tx)?;
         if let Some(bulk) = bulk {
             bulk.finish(&tx)?;
         }
+        balances.finish(&tx)?;
         for (m, id) in good.iter().zip(&ids) {
             if let Some(p) = &m.referrer_phone {
                 if let Some(r) = store::members::by_phone(&tx, p)? {

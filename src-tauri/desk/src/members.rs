@@ -588,6 +588,21 @@ impl MemberBulk {
         Ok(())
     }
 
+    /// Whether a block of members waits to be sent ([`store::members::MemberLoad::block_full`]).
+    pub(crate) fn block_full(&self) -> bool {
+        self.load.block_full()
+    }
+
+    /// Sends the members made so far ([`store::members::MemberLoad::send`]).
+    pub(crate) fn send(&mut self, conn: &Connection) -> DeskResult<()> {
+        Ok(self.load.send(conn)?)
+    }
+
+    /// The opening balances of this load's members ([`store::members::MemberLoad::opening_balances`]).
+    pub(crate) fn opening_balances(&self) -> store::ledger::OpeningBalances {
+        self.load.opening_balances()
+    }
+
     /// The sequence value of the member last given keys (its member number's).
     pub(crate) fn last_seq(&self) -> i64 {
         self.last_seq

@@ -487,6 +487,101 @@ fn numbers_and_codes_of_an_import(rows: usize) {
     assert_ledger_invariants(&desk);
 }
 
+/// A members file with opening points, opening stored value and referrers (each ninth member
+/// names the one before as referrer, each eleventh brings 88.50 yuan).
+fn members_with_balances_csv(rows: usize) -> String {
+    let mut s = String::from("name,phone,gender,birthday,opening_points,opening_stored_value,referred_by_phone\n");
+    for i in 0..rows {
+        let referrer = if i % 9 == 5 { format!("139{:08}", i - 1) } else { String::new() };
+        let stored = if i % 11 == 3 { "88.50" } else { "" };
+        s.push_str(&format!(
+            "{},139{i:08},{},1980-01-{:02},{},{stored},{referrer}\n",
+            name_for(i),
+            if i % 2 == 0 { "F" } else { "M" },
+            1 + i % 28,
+            i % 7 * 10
+        ));
+    }
+    s
+}
+
+/// What a members import leaves, member by member (by phone), without the card codes (drawn
+/// at random): the member, the referrer, the name pieces, the lots, the points entries and the
+/// stored-value entries; then the month sums of points.
+fn members_as_imported(desk: &Desk) -> Vec<String> {
+    let c = desk.conn();
+    let rows = |n: usize, sql: &str| -> Vec<String> {
+        let mut stmt = c.prepare(sql).unwrap();
+        stmt.query_map((), |r| {
+            Ok((0..n)
+                .map(|i| r.get::<_, Option<String>>(i).map(|v| v.unwrap_or_else(|| "NULL".into())))
+                .collect::<Result<Vec<_>, _>>()?
+                .join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let mut all = rows(
+        9,
+        "SELECT m.phone, m.member_no, m.name, m.gender, CAST(m.points_balance AS TEXT), CAST(m.sv_principal_fen AS TEXT),
+                r.phone, m.name_pinyin,
+                (SELECT string_agg(g.gram, ' ' ORDER BY g.gram) FROM member_name_grams g WHERE g.member_id = m.id)
+         FROM members m LEFT JOIN members r ON r.id = m.referred_by ORDER BY m.phone",
+    );
+    all.extend(rows(
+        11,
+        "SELECT m.phone, l.source, CAST(l.points AS TEXT), CAST(l.remaining AS TEXT), l.earned_on, l.valid_until,
+                CAST(e.points AS TEXT), CAST(e.balance_after AS TEXT), e.kind, e.reason, e.on_date
+         FROM points_lots l JOIN members m ON m.id = l.member_id JOIN points_ledger e ON e.lot_id = l.id
+         ORDER BY m.phone",
+    ));
+    all.extend(rows(
+        5,
+        "SELECT m.phone, s.kind, CAST(s.principal_fen AS TEXT), CAST(s.principal_after AS TEXT), s.reason
+         FROM sv_ledger s JOIN members m ON m.id = s.member_id ORDER BY m.phone",
+    ));
+    all.extend(rows(
+        3,
+        "SELECT month, kind, CAST(sum(points) AS TEXT) FROM points_months GROUP BY month, kind ORDER BY month, kind",
+    ));
+    all
+}
+
+/// A file large enough to be a bulk load (on PostgreSQL its members, pieces, lots and entries
+/// go with COPY a block at a time) leaves exactly what the same members imported forty at a
+/// time, row by row, leave: numbers, balances, lots, entries, stored value, referrers, pieces.
+#[test]
+fn a_bulk_members_import_leaves_what_the_same_rows_imported_row_by_row_leave() {
+    let rows = store::members::PG_LOAD_FROM + 7;
+    let csv = members_with_balances_csv(rows);
+    let (mut bulk, ctx) = store_on("2026-11-23");
+    let r = bulk.import_members(&ctx, csv.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!((r.written, r.errors.len()), (rows, 0), "{:?}", r.errors.first());
+    let (mut by_row, ctx2) = store_on("2026-11-23");
+    let lines: Vec<&str> = csv.lines().collect();
+    // The first forty go in as a load of their own (the store is empty): then each forty
+    // are fewer than the store holds (SQLite) and fewer than PG_LOAD_FROM (PostgreSQL).
+    for chunk in lines[1..].chunks(40) {
+        let part = format!("{}\n{}\n", lines[0], chunk.join("\n"));
+        let r = by_row.import_members(&ctx2, part.as_bytes(), ImportOptions::default()).unwrap();
+        assert_eq!(r.written, chunk.len(), "{:?}", r.errors.first());
+    }
+    let (left, right) = (members_as_imported(&bulk), members_as_imported(&by_row));
+    assert_eq!(left.len(), right.len());
+    for (a, b) in left.iter().zip(&right) {
+        assert_eq!(a, b);
+    }
+    assert!(left.iter().any(|l| l.contains("|8850|8850|")), "stored value came in");
+    let referred = left.iter().filter(|l| l.split('|').count() == 9 && l.split('|').nth(6) != Some("NULL")).count();
+    assert_eq!(referred, (0..rows).filter(|i| i % 9 == 5).count(), "each referrer found");
+    assert_ledger_invariants(&bulk);
+    // The front desk enrols the next member on both alike.
+    let a = enroll(&mut bulk, &ctx, "张二", "13800000002", "F");
+    let b = enroll(&mut by_row, &ctx2, "张二", "13800000002", "F");
+    assert_eq!(a.member_no, b.member_no);
+}
+
 #[test]
 fn bad_purchase_rows_are_each_reported() {
     let (mut desk, ctx) = store_on("2026-11-23");
@@ -586,6 +681,13 @@ fn the_demo_on_a_data_file_comes_out_the_same_alone_or_beside_another_connection
             assert!(!file.with_extension("db-journal").exists());
         }
         assert_ledger_invariants(&desk);
+        // Built with the foreign keys not looked up (Store::write_fresh): none dangles, and
+        // they are looked up again after.
+        let dangling: i64 =
+            desk.conn().query_row("SELECT count(*) FROM pragma_foreign_key_check", (), |r| r.get(0)).unwrap();
+        assert_eq!(dangling, 0);
+        let on: i64 = desk.conn().query_row("PRAGMA foreign_keys", (), |r| r.get(0)).unwrap();
+        assert_eq!(on, 1);
         drop(other);
         let sums: (i64, i64, i64) = desk
             .conn()

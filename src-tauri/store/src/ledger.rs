@@ -2,7 +2,7 @@
 //! an entry also moves the member's cached balance, in the same statement group, so the
 //! balance is always the sum of the ledger.
 
-use crate::db::{params, Connection};
+use crate::db::{params, Connection, ToValue};
 use crate::Result;
 use chrono::NaiveDate;
 
@@ -75,20 +75,28 @@ fn insert_row(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()
     conn.execute_later(
         "INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
             staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            e.member_id,
-            e.kind.code(),
-            e.points,
-            balance,
-            e.receipt_id,
-            e.lot_id,
-            e.reason,
-            e.on_date,
-            e.staff_id,
-            e.created_at
-        ],
+        entry_values(e, balance),
     )?;
     Ok(())
+}
+
+/// An entry's values in the order of its table's columns (above), `balance` after it.
+fn entry_values(e: &LedgerEntry<'_>, balance: i64) -> Vec<crate::db::Value> {
+    params![
+        e.member_id,
+        e.kind.code(),
+        e.points,
+        balance,
+        e.receipt_id,
+        e.lot_id,
+        e.reason,
+        e.on_date,
+        e.staff_id,
+        e.created_at
+    ]
+    .iter()
+    .map(|v| v.to_value())
+    .collect()
 }
 
 /// The key of a member's points in `points_months`: the month of `on`, the kind, the slot.
@@ -117,13 +125,45 @@ fn add_to_sum(conn: &Connection, (month, kind, slot): &(String, String, i64), po
 /// once, by [`OpeningBalances::finish`]. Each had cost five statements, one of them
 /// rewriting the member row just written and two adding to the same few month sums (a
 /// sixth of a large members import: docs/performance.md).
+///
+/// On PostgreSQL, beside a members load that sends its members with `COPY`
+/// ([`crate::members::MemberLoad::opening_balances`]), the lots and entries wait the same
+/// way, each lot under an id reserved for it, and go when the loader sends them
+/// ([`OpeningBalances::send`]), after the members they name.
 #[must_use = "the month sums are written by finish"]
 #[derive(Debug, Default)]
 pub struct OpeningBalances {
     sums: std::collections::BTreeMap<(String, String, i64), i64>,
+    copy: Option<BalanceCopy>,
+}
+
+/// The lots and ledger entries of a PostgreSQL load, waiting for their `COPY`.
+#[derive(Debug)]
+struct BalanceCopy {
+    lot_ids: crate::copy_load::ReservedIds,
+    lots: crate::copy_load::CopyRows,
+    entries: crate::copy_load::CopyRows,
 }
 
 impl OpeningBalances {
+    /// Opening balances written with a statement each (`copy` false, as `default()`), or
+    /// sent with `COPY` (PostgreSQL only).
+    pub(crate) fn new(copy: bool) -> OpeningBalances {
+        OpeningBalances {
+            sums: Default::default(),
+            copy: copy.then(|| BalanceCopy {
+                lot_ids: crate::copy_load::ReservedIds::new("points_lots"),
+                lots: crate::copy_load::CopyRows::new(
+                    "points_lots (id, member_id, receipt_id, source, earned_on, valid_until, points, remaining)",
+                ),
+                entries: crate::copy_load::CopyRows::new(
+                    "points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
+                        staff_id, created_at)",
+                ),
+            }),
+        }
+    }
+
     /// The entry of a member just written with `e.points` as its balance (0 before it), and
     /// the lot the award makes (`None`: it makes none); the entry names the lot.
     pub fn record(
@@ -135,17 +175,52 @@ impl OpeningBalances {
         let lot_id = match lot {
             Some(lot) => {
                 *self.sums.entry(month_key(lot.earned_on, "lots", e.member_id)).or_default() += lot.points;
-                Some(crate::lots::insert_row(conn, &lot)?)
+                Some(match &mut self.copy {
+                    Some(copy) => {
+                        let id = copy.lot_ids.next(conn)?;
+                        copy.lots.push(
+                            params![
+                                id,
+                                lot.member_id,
+                                lot.receipt_id,
+                                lot.source,
+                                lot.earned_on,
+                                lot.valid_until,
+                                lot.points,
+                                lot.points
+                            ]
+                            .iter()
+                            .map(|v| v.to_value())
+                            .collect(),
+                        );
+                        id
+                    }
+                    None => crate::lots::insert_row(conn, &lot)?,
+                })
             }
             None => None,
         };
-        insert_row(conn, &LedgerEntry { lot_id, ..*e }, e.points)?;
+        let entry = LedgerEntry { lot_id, ..*e };
+        match &mut self.copy {
+            Some(copy) => copy.entries.push(entry_values(&entry, e.points)),
+            None => insert_row(conn, &entry, e.points)?,
+        }
         *self.sums.entry(month_key(e.on_date, e.kind.code(), e.member_id)).or_default() += e.points;
         Ok(())
     }
 
-    /// Adds the month sums of every balance recorded.
-    pub fn finish(self, conn: &Connection) -> Result<()> {
+    /// Sends the lots and entries waiting (PostgreSQL): after the members they name.
+    pub fn send(&mut self, conn: &Connection) -> Result<()> {
+        if let Some(copy) = &mut self.copy {
+            copy.lots.send(conn)?;
+            copy.entries.send(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Sends what waits and adds the month sums of every balance recorded.
+    pub fn finish(mut self, conn: &Connection) -> Result<()> {
+        self.send(conn)?;
         for (key, points) in &self.sums {
             add_to_sum(conn, key, *points)?;
         }

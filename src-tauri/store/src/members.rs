@@ -201,6 +201,9 @@ pub struct NewMember<'a> {
 
 /// Inserts the member with its name pieces (into `load`'s pile while one is on).
 pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&mut MemberLoad>) -> Result<i64> {
+    if let Some(MemberLoad { copy: Some(copy), .. }) = load {
+        return copy.push(conn, m);
+    }
     let id = conn.insert_id(
         &format!(
             "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
@@ -228,9 +231,11 @@ pub const PG_LOAD_FROM: usize = 2_000;
 /// into their index in its order and builds the indexes again, each in one sorted pass;
 /// an index built again would refuse a key given twice, failing the whole load. The loader
 /// makes or checks those keys itself (desk's `MemberBulk`: the sequence, the store's codes
-/// read once, the phones checked). On PostgreSQL nothing is set aside and the rows go in
-/// one by one (other counters go on working during an import; a dropped index would lock
-/// them out): the load is only the loader's keys made in memory.
+/// read once, the phones checked). On PostgreSQL nothing is set aside (other counters go
+/// on working during an import; a dropped index would lock them out): the loader makes the
+/// keys in memory, and an import's members and their pieces go with `COPY` a thousand at a
+/// time under ids reserved from the sequence ([`MemberLoad::send`]), where each member had
+/// been two round trips to the server; the demo's go one by one.
 #[must_use = "the indexes come back only with finish"]
 #[derive(Debug)]
 pub struct MemberLoad {
@@ -239,6 +244,60 @@ pub struct MemberLoad {
     /// The name pieces of the members loaded, written in their index's order by `finish`
     /// (SQLite; `None`: each goes into its index at once).
     grams: Option<Vec<(GramKey, i64)>>,
+    /// PostgreSQL, an import: the members and their pieces, sent with `COPY` a block at a
+    /// time (`None`: each member is its own statements).
+    copy: Option<MemberCopy>,
+}
+
+/// The members of a PostgreSQL load and their name pieces, waiting for their `COPY`.
+#[derive(Debug)]
+struct MemberCopy {
+    ids: crate::copy_load::ReservedIds,
+    members: crate::copy_load::CopyRows,
+    grams: crate::copy_load::CopyRows,
+}
+
+impl MemberCopy {
+    fn new() -> MemberCopy {
+        MemberCopy {
+            ids: crate::copy_load::ReservedIds::new("members"),
+            members: crate::copy_load::CopyRows::new(format!(
+                "members (id, {FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
+                    points_balance, created_at, updated_at)"
+            )),
+            grams: crate::copy_load::CopyRows::new("member_name_grams (gram, member_id)"),
+        }
+    }
+
+    /// The member's row and its pieces, under an id reserved for it.
+    fn push(&mut self, conn: &Connection, m: &NewMember<'_>) -> Result<i64> {
+        let id = self.ids.next(conn)?;
+        let mut row = vec![id.to_value()];
+        row.extend(field_values(
+            &m.fields,
+            params![
+                m.member_no,
+                m.joined_on,
+                m.referral_code,
+                m.referred_by,
+                m.card_code,
+                m.points_balance,
+                m.now,
+                m.now
+            ],
+        ));
+        self.members.push(row);
+        for g in name_grams(m.fields.name) {
+            self.grams.push(vec![g.to_value(), id.to_value()]);
+        }
+        Ok(id)
+    }
+
+    /// Sends the members waiting, then their pieces (which name them).
+    fn send(&mut self, conn: &Connection) -> Result<()> {
+        self.members.send(conn)?;
+        self.grams.send(conn)
+    }
 }
 
 impl MemberLoad {
@@ -246,20 +305,21 @@ impl MemberLoad {
     /// of it back: the store keeps its indexes).
     pub fn start(conn: &Connection) -> Result<MemberLoad> {
         if conn.engine() != crate::Engine::Sqlite {
-            return Ok(MemberLoad { indexes: Vec::new(), grams: None });
+            return Ok(MemberLoad { indexes: Vec::new(), grams: None, copy: None });
         }
         let mut indexes = crate::set_indexes_aside(conn, "members", &[])?;
         indexes.extend(crate::set_indexes_aside(conn, "member_name_grams", &[])?);
-        Ok(MemberLoad { indexes, grams: Some(Vec::new()) })
+        Ok(MemberLoad { indexes, grams: Some(Vec::new()), copy: None })
     }
 
     /// The same for an import of `rows` members, when it pays. On SQLite only when the
     /// store holds no more members than the file brings (building the indexes again reads
     /// all of them). On PostgreSQL, where nothing is set aside, from
-    /// [`PG_LOAD_FROM`] members: the loader then makes the keys in memory, and the member
+    /// [`PG_LOAD_FROM`] members: the loader then makes the keys in memory, the member
     /// sequence's row is written twice, not once a member (each write of the same row in
     /// one transaction leaves a version the next must step over: an import of a million
-    /// members slowed to 240 a second within its first 35,000, docs/performance.md).
+    /// members slowed to 240 a second within its first 35,000, docs/performance.md), and
+    /// the members go with `COPY` a block at a time.
     pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<MemberLoad>> {
         let pays = match conn.engine() {
             _ if rows == 0 => false,
@@ -269,14 +329,39 @@ impl MemberLoad {
         if !pays {
             return Ok(None);
         }
+        if conn.engine() == crate::Engine::Postgres {
+            return Ok(Some(MemberLoad { indexes: Vec::new(), grams: None, copy: Some(MemberCopy::new()) }));
+        }
         Ok(Some(MemberLoad::start(conn)?))
+    }
+
+    /// Whether a block of members waits to be sent ([`MemberLoad::send`]): the loader sends
+    /// it, and then the rows that name those members ([`crate::ledger::OpeningBalances`]).
+    pub fn block_full(&self) -> bool {
+        self.copy.as_ref().is_some_and(|c| c.members.len() >= crate::copy_load::COPY_BLOCK)
+    }
+
+    /// Sends the members made so far (PostgreSQL with `COPY`; SQLite has written them):
+    /// before a row naming one of them is written with a statement of its own.
+    pub fn send(&mut self, conn: &Connection) -> Result<()> {
+        match &mut self.copy {
+            Some(copy) => copy.send(conn),
+            None => Ok(()),
+        }
+    }
+
+    /// The opening balances of the members of this load, sent the same way as they are
+    /// (with `COPY`, after them, on PostgreSQL).
+    pub fn opening_balances(&self) -> crate::ledger::OpeningBalances {
+        crate::ledger::OpeningBalances::new(self.copy.is_some())
     }
 
     /// Writes the name pieces into their index in its order, a hundred a statement, and
     /// builds the indexes again. (Piled in a temporary table and moved with one sorted
     /// `INSERT … SELECT`, the pieces of a million members took 12.5 s at the end and as
     /// long again on the way: docs/performance.md.)
-    pub fn finish(self, conn: &Connection) -> Result<()> {
+    pub fn finish(mut self, conn: &Connection) -> Result<()> {
+        self.send(conn)?;
         if let Some(mut pile) = self.grams {
             pile.sort_unstable();
             pile.dedup();

@@ -7,7 +7,7 @@
 use crate::db::Connection;
 use crate::{locks, schema_version_supported, Result, StoreError};
 
-const MIGRATIONS: [&str; 19] = [
+const MIGRATIONS: [&str; 20] = [
     include_str!("migrations_postgres/0001_foundation.sql"),
     include_str!("migrations_postgres/0002_tiers.sql"),
     include_str!("migrations_postgres/0003_coupons.sql"),
@@ -27,6 +27,7 @@ const MIGRATIONS: [&str; 19] = [
     include_str!("migrations_postgres/0017_window_reads.sql"),
     include_str!("migrations_postgres/0018_lookups_in_member_order.sql"),
     include_str!("migrations_postgres/0019_member_keys_as_indexes.sql"),
+    include_str!("migrations_postgres/0020_checks_without_in_lists.sql"),
 ];
 
 /// The version the database is at (0: a new, empty database).
