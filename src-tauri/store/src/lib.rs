@@ -536,6 +536,10 @@ impl Store {
     where
         E: From<StoreError> + Retryable,
     {
+        let keys_off = match self.conn.as_sqlite() {
+            Some(c) => c.pragma_update(None, "foreign_keys", "OFF").map(|_| true).map_err(|e| E::from(e.into()))?,
+            None => false,
+        };
         let switched = self.conn.as_sqlite().is_some_and(|c| {
             // Asked once, not waited for: another connection keeps the file in WAL.
             let _ = c.busy_timeout(std::time::Duration::ZERO);
@@ -543,10 +547,6 @@ impl Store {
             let _ = c.busy_timeout(BUSY_WAIT);
             mode.is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"))
         });
-        let keys_off = match self.conn.as_sqlite() {
-            Some(c) => c.pragma_update(None, "foreign_keys", "OFF").map(|_| true).map_err(|e| E::from(e.into()))?,
-            None => false,
-        };
         let out = self.write_bulk(work);
         if keys_off {
             let back = self.conn.execute_batch("PRAGMA foreign_keys = ON");
