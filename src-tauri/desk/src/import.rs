@@ -575,8 +575,8 @@ impl Desk {
                 )?;
             }
             ids.push(id);
-            if bulk.as_ref().is_some_and(|b| b.block_full()) {
-                bulk.as_mut().expect("a load").send(&tx)?;
+            if let Some(bulk) = bulk.as_mut().filter(|b| b.block_full()) {
+                bulk.send(&tx)?;
                 balances.send(&tx)?;
             }
         }

@@ -71,16 +71,22 @@ fn record(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
 }
 
 /// The ledger row alone.
+/// The columns of an entry, in the order of [`entry_values`].
+macro_rules! entry_columns {
+    () => {
+        "member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date, staff_id, created_at"
+    };
+}
+
 fn insert_row(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
     conn.execute_later(
-        "INSERT INTO points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
-            staff_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        concat!("INSERT INTO points_ledger (", entry_columns!(), ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
         entry_values(e, balance),
     )?;
     Ok(())
 }
 
-/// An entry's values in the order of its table's columns (above), `balance` after it.
+/// An entry's values in the order of its columns, `balance` after it.
 fn entry_values(e: &LedgerEntry<'_>, balance: i64) -> Vec<crate::db::Value> {
     params![
         e.member_id,
@@ -153,13 +159,8 @@ impl OpeningBalances {
             sums: Default::default(),
             copy: copy.then(|| BalanceCopy {
                 lot_ids: crate::copy_load::ReservedIds::new("points_lots"),
-                lots: crate::copy_load::CopyRows::new(
-                    "points_lots (id, member_id, receipt_id, source, earned_on, valid_until, points, remaining)",
-                ),
-                entries: crate::copy_load::CopyRows::new(
-                    "points_ledger (member_id, kind, points, balance_after, receipt_id, lot_id, reason, on_date,
-                        staff_id, created_at)",
-                ),
+                lots: crate::copy_load::CopyRows::new(crate::lots::COPY_TARGET),
+                entries: crate::copy_load::CopyRows::new(concat!("points_ledger (", entry_columns!(), ")")),
             }),
         }
     }
@@ -178,21 +179,9 @@ impl OpeningBalances {
                 Some(match &mut self.copy {
                     Some(copy) => {
                         let id = copy.lot_ids.next(conn)?;
-                        copy.lots.push(
-                            params![
-                                id,
-                                lot.member_id,
-                                lot.receipt_id,
-                                lot.source,
-                                lot.earned_on,
-                                lot.valid_until,
-                                lot.points,
-                                lot.points
-                            ]
-                            .iter()
-                            .map(|v| v.to_value())
-                            .collect(),
-                        );
+                        let mut row = vec![id.to_value()];
+                        row.extend(crate::lots::lot_values(&lot));
+                        copy.lots.push(row);
                         id
                     }
                     None => crate::lots::insert_row(conn, &lot)?,

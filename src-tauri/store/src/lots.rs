@@ -1,7 +1,7 @@
 //! `points_lots`: each award of points with the day it was earned, its last valid day and
 //! what is left of it.
 
-use crate::db::{params, Connection};
+use crate::db::{params, Connection, ToValue};
 use crate::Result;
 use chrono::NaiveDate;
 use loyalty::LotBalance;
@@ -43,14 +43,31 @@ pub struct NewLot<'a> {
     pub points: i64,
 }
 
+/// The columns a new lot fills, in the order of [`lot_values`].
+macro_rules! lot_columns {
+    () => {
+        "member_id, receipt_id, source, earned_on, valid_until, points, remaining"
+    };
+}
+
 /// The lot's row alone (its month sum is the caller's).
 pub(crate) fn insert_row(conn: &Connection, l: &NewLot<'_>) -> Result<i64> {
     conn.insert_id(
-        "INSERT INTO points_lots (member_id, receipt_id, source, earned_on, valid_until, points, remaining)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![l.member_id, l.receipt_id, l.source, l.earned_on, l.valid_until, l.points],
+        concat!("INSERT INTO points_lots (", lot_columns!(), ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        lot_values(l),
     )
     .map_err(Into::into)
+}
+
+/// `COPY`'s target for lots given their ids ([`crate::copy_load`]): `id` before [`lot_values`].
+pub(crate) const COPY_TARGET: &str = concat!("points_lots (id, ", lot_columns!(), ")");
+
+/// A new lot's values in the order of its columns: all of its points remain.
+pub(crate) fn lot_values(l: &NewLot<'_>) -> Vec<crate::db::Value> {
+    params![l.member_id, l.receipt_id, l.source, l.earned_on, l.valid_until, l.points, l.points]
+        .iter()
+        .map(|v| v.to_value())
+        .collect()
 }
 
 /// Lots of a member that still hold points, as the spending rules see them.

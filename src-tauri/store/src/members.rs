@@ -206,17 +206,26 @@ pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&mut MemberLoad
     }
     let id = conn.insert_id(
         &format!(
-            "INSERT INTO members ({FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
-                points_balance, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)"
+            "INSERT INTO members ({FIELD_COLUMNS}, {NEW_MEMBER_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
         ),
-        field_values(
-            &m.fields,
-            params![m.member_no, m.joined_on, m.referral_code, m.referred_by, m.card_code, m.points_balance, m.now],
-        ),
+        new_member_values(m),
     )?;
     write_grams(conn, id, m.fields.name, false, load)?;
     Ok(id)
+}
+
+/// What the desk gives a new member beside its own fields ([`FIELD_COLUMNS`]), in the order
+/// of [`new_member_values`].
+const NEW_MEMBER_COLUMNS: &str =
+    "member_no, joined_on, referral_code, referred_by, card_code, points_balance, created_at, updated_at";
+
+/// A new member's values: its own fields, then [`NEW_MEMBER_COLUMNS`].
+fn new_member_values(m: &NewMember<'_>) -> Vec<crate::db::Value> {
+    field_values(
+        &m.fields,
+        params![m.member_no, m.joined_on, m.referral_code, m.referred_by, m.card_code, m.points_balance, m.now, m.now],
+    )
 }
 
 /// The size from which a PostgreSQL members import is a load ([`MemberLoad::for_import`]).
@@ -261,10 +270,7 @@ impl MemberCopy {
     fn new() -> MemberCopy {
         MemberCopy {
             ids: crate::copy_load::ReservedIds::new("members"),
-            members: crate::copy_load::CopyRows::new(format!(
-                "members (id, {FIELD_COLUMNS}, member_no, joined_on, referral_code, referred_by, card_code,
-                    points_balance, created_at, updated_at)"
-            )),
+            members: crate::copy_load::CopyRows::new(format!("members (id, {FIELD_COLUMNS}, {NEW_MEMBER_COLUMNS})")),
             grams: crate::copy_load::CopyRows::new("member_name_grams (gram, member_id)"),
         }
     }
@@ -273,19 +279,7 @@ impl MemberCopy {
     fn push(&mut self, conn: &Connection, m: &NewMember<'_>) -> Result<i64> {
         let id = self.ids.next(conn)?;
         let mut row = vec![id.to_value()];
-        row.extend(field_values(
-            &m.fields,
-            params![
-                m.member_no,
-                m.joined_on,
-                m.referral_code,
-                m.referred_by,
-                m.card_code,
-                m.points_balance,
-                m.now,
-                m.now
-            ],
-        ));
+        row.extend(new_member_values(m));
         self.members.push(row);
         for g in name_grams(m.fields.name) {
             self.grams.push(vec![g.to_value(), id.to_value()]);
