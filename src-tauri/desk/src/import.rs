@@ -531,7 +531,7 @@ impl Desk {
         // follow it, their month sums all together at the end.
         // On PostgreSQL the load's members, then their lots and entries, go with COPY a block
         // at a time.
-        let mut balances = bulk.as_ref().map(|b| b.opening_balances()).unwrap_or_default();
+        let mut balances = bulk.as_mut().map(|b| b.opening_balances()).unwrap_or_default();
         for (i, m) in good.iter().enumerate() {
             watch.at(ImportStage::Writing, i, good.len());
             let id = insert_member(&tx, ctx, &m.checked, "", m.joined_on, m.opening_points, bulk.as_mut())?;

@@ -599,7 +599,7 @@ impl MemberBulk {
     }
 
     /// The opening balances of this load's members ([`store::members::MemberLoad::opening_balances`]).
-    pub(crate) fn opening_balances(&self) -> store::ledger::OpeningBalances {
+    pub(crate) fn opening_balances(&mut self) -> store::ledger::OpeningBalances {
         self.load.opening_balances()
     }
 

@@ -141,6 +141,9 @@ fn add_to_sum(conn: &Connection, (month, kind, slot): &(String, String, i64), po
 pub struct OpeningBalances {
     sums: std::collections::BTreeMap<(String, String, i64), i64>,
     copy: Option<BalanceCopy>,
+    /// The lots' and ledger's indexes and foreign keys to build again after the last rows
+    /// (set aside by a PostgreSQL load into an empty store).
+    aside: Vec<String>,
 }
 
 /// The lots and ledger entries of a PostgreSQL load, waiting for their `COPY`.
@@ -154,9 +157,12 @@ struct BalanceCopy {
 impl OpeningBalances {
     /// Opening balances written with a statement each (`copy` false, as `default()`), or
     /// sent with `COPY` (PostgreSQL only).
-    pub(crate) fn new(copy: bool) -> OpeningBalances {
+    /// `aside`: the statements that build the lots' and ledger's indexes and foreign keys
+    /// again, run by `finish`.
+    pub(crate) fn new(copy: bool, aside: Vec<String>) -> OpeningBalances {
         OpeningBalances {
             sums: Default::default(),
+            aside,
             copy: copy.then(|| BalanceCopy {
                 lot_ids: crate::copy_load::ReservedIds::new("points_lots"),
                 lots: crate::copy_load::CopyRows::new(crate::lots::COPY_TARGET),
@@ -207,9 +213,11 @@ impl OpeningBalances {
         Ok(())
     }
 
-    /// Sends what waits and adds the month sums of every balance recorded.
+    /// Sends what waits, builds again what was set aside and adds the month sums of every
+    /// balance recorded.
     pub fn finish(mut self, conn: &Connection) -> Result<()> {
         self.send(conn)?;
+        crate::build_again(conn, &self.aside)?;
         for (key, points) in &self.sums {
             add_to_sum(conn, key, *points)?;
         }

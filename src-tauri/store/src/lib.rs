@@ -766,6 +766,51 @@ pub(crate) fn set_indexes_aside(conn: &Connection, table: &str, keep: &[&str]) -
     Ok(rebuild)
 }
 
+/// Drops `table`'s foreign keys (PostgreSQL), and its primary key with `primary` (a table
+/// no other table names), inside the caller's transaction, for a bulk load into an empty
+/// store: each row of a `COPY` had its keys checked by a query of its own (38 % of the
+/// server's time loading members, docs/performance.md); added back at the end, each key is
+/// checked for all rows in one join, and a primary key is built in one sorted pass.
+/// Returns the statements that add them back. SQLite checks no foreign key in a store
+/// filled from nothing ([`Store::write_fresh`]), and keeps them otherwise: nothing is
+/// dropped there.
+pub(crate) fn set_keys_aside(conn: &Connection, table: &str, primary: bool) -> Result<Vec<String>> {
+    if conn.engine() != Engine::Postgres {
+        return Ok(Vec::new());
+    }
+    let keys = conn
+        .prepare(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = CAST(?1 AS text)::regclass AND (contype = 'f' OR (contype = 'p' AND ?2))
+             ORDER BY contype = 'f', 1",
+        )?
+        .query_map(params![table, primary], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<crate::db::Result<Vec<_>>>()?;
+    let mut add_back = Vec::new();
+    for (name, definition) in keys {
+        conn.execute_batch(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))?;
+        add_back.push(format!("ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"));
+    }
+    Ok(add_back)
+}
+
+/// Runs the statements a set-aside returned ([`set_indexes_aside`],
+/// [`set_keys_aside`]), each index built in one sorted pass. PostgreSQL sorts an
+/// index of a million members in memory given 256 MB for it (64 MB by default), for this
+/// transaction only.
+pub(crate) fn build_again(conn: &Connection, statements: &[String]) -> Result<()> {
+    if statements.is_empty() {
+        return Ok(());
+    }
+    if conn.engine() == Engine::Postgres {
+        conn.execute_batch("SET LOCAL maintenance_work_mem = '256MB'")?;
+    }
+    for sql in statements {
+        conn.execute_batch(sql)?;
+    }
+    Ok(())
+}
+
 /// How long a SQLite connection waits for another's write before it gives up.
 const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 

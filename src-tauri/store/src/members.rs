@@ -199,18 +199,19 @@ pub struct NewMember<'a> {
     pub now: &'a str,
 }
 
-/// Inserts the member with its name pieces (into `load`'s pile while one is on).
-pub fn insert(conn: &Connection, m: &NewMember<'_>, load: Option<&mut MemberLoad>) -> Result<i64> {
-    if let Some(MemberLoad { copy: Some(copy), .. }) = load {
-        return copy.push(conn, m);
-    }
-    let id = conn.insert_id(
-        &format!(
-            "INSERT INTO members ({FIELD_COLUMNS}, {NEW_MEMBER_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
-        ),
-        new_member_values(m),
-    )?;
+/// Inserts the member with its name pieces (into `load`'s pile while one is on; the member
+/// itself into its `COPY` block on PostgreSQL).
+pub fn insert(conn: &Connection, m: &NewMember<'_>, mut load: Option<&mut MemberLoad>) -> Result<i64> {
+    let id = match load.as_deref_mut().and_then(|l| l.copy.as_mut()) {
+        Some(copy) => copy.push(conn, m)?,
+        None => conn.insert_id(
+            &format!(
+                "INSERT INTO members ({FIELD_COLUMNS}, {NEW_MEMBER_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
+            ),
+            new_member_values(m),
+        )?,
+    };
     write_grams(conn, id, m.fields.name, false, load)?;
     Ok(id)
 }
@@ -240,30 +241,37 @@ pub const PG_LOAD_FROM: usize = 2_000;
 /// into their index in its order and builds the indexes again, each in one sorted pass;
 /// an index built again would refuse a key given twice, failing the whole load. The loader
 /// makes or checks those keys itself (desk's `MemberBulk`: the sequence, the store's codes
-/// read once, the phones checked). On PostgreSQL nothing is set aside (other counters go
-/// on working during an import; a dropped index would lock them out): the loader makes the
-/// keys in memory, and an import's members and their pieces go with `COPY` a thousand at a
-/// time under ids reserved from the sequence ([`MemberLoad::send`]), where each member had
-/// been two round trips to the server; the demo's go one by one.
+/// read once, the phones checked). On PostgreSQL an import's members go with `COPY` a
+/// thousand at a time under ids reserved from the sequence ([`MemberLoad::send`]), where
+/// each member had been two round trips to the server, and their pieces are piled and go
+/// in their key's order at the end; the demo's members go one by one. Into a store without
+/// members, the indexes and foreign keys of the members, their pieces, lots and ledger
+/// entries are set aside as well (the server had spent 84 % of a load's `COPY` keeping
+/// them row by row: docs/performance.md); into a store with members nothing is (other
+/// counters go on working during an import; a dropped index would lock them out until it
+/// commits).
 #[must_use = "the indexes come back only with finish"]
 #[derive(Debug)]
 pub struct MemberLoad {
     /// The `CREATE INDEX` statements of the indexes set aside.
     indexes: Vec<String>,
     /// The name pieces of the members loaded, written in their index's order by `finish`
-    /// (SQLite; `None`: each goes into its index at once).
+    /// (SQLite, and a PostgreSQL import; `None`: each goes into its index at once).
     grams: Option<Vec<(GramKey, i64)>>,
-    /// PostgreSQL, an import: the members and their pieces, sent with `COPY` a block at a
-    /// time (`None`: each member is its own statements).
+    /// PostgreSQL, an import: the members, sent with `COPY` a block at a time (`None`: each
+    /// member is its own statement).
     copy: Option<MemberCopy>,
+    /// The statements that build the lots' and ledger's indexes and foreign keys again, set
+    /// aside by a PostgreSQL load into an empty store: for the opening balances to run after
+    /// their last rows ([`MemberLoad::opening_balances`]), or `finish` if they never take them.
+    balance_aside: Vec<String>,
 }
 
-/// The members of a PostgreSQL load and their name pieces, waiting for their `COPY`.
+/// The members of a PostgreSQL load, waiting for their `COPY`.
 #[derive(Debug)]
 struct MemberCopy {
     ids: crate::copy_load::ReservedIds,
     members: crate::copy_load::CopyRows,
-    grams: crate::copy_load::CopyRows,
 }
 
 impl MemberCopy {
@@ -271,26 +279,16 @@ impl MemberCopy {
         MemberCopy {
             ids: crate::copy_load::ReservedIds::new("members"),
             members: crate::copy_load::CopyRows::new(format!("members (id, {FIELD_COLUMNS}, {NEW_MEMBER_COLUMNS})")),
-            grams: crate::copy_load::CopyRows::new("member_name_grams (gram, member_id)"),
         }
     }
 
-    /// The member's row and its pieces, under an id reserved for it.
+    /// The member's row, under an id reserved for it.
     fn push(&mut self, conn: &Connection, m: &NewMember<'_>) -> Result<i64> {
         let id = self.ids.next(conn)?;
         let mut row = vec![id.to_value()];
         row.extend(new_member_values(m));
         self.members.push(row);
-        for g in name_grams(m.fields.name) {
-            self.grams.push(vec![g.to_value(), id.to_value()]);
-        }
         Ok(id)
-    }
-
-    /// Sends the members waiting, then their pieces (which name them).
-    fn send(&mut self, conn: &Connection) -> Result<()> {
-        self.members.send(conn)?;
-        self.grams.send(conn)
     }
 }
 
@@ -299,21 +297,21 @@ impl MemberLoad {
     /// of it back: the store keeps its indexes).
     pub fn start(conn: &Connection) -> Result<MemberLoad> {
         if conn.engine() != crate::Engine::Sqlite {
-            return Ok(MemberLoad { indexes: Vec::new(), grams: None, copy: None });
+            return Ok(MemberLoad { indexes: Vec::new(), grams: None, copy: None, balance_aside: Vec::new() });
         }
         let mut indexes = crate::set_indexes_aside(conn, "members", &[])?;
         indexes.extend(crate::set_indexes_aside(conn, "member_name_grams", &[])?);
-        Ok(MemberLoad { indexes, grams: Some(Vec::new()), copy: None })
+        Ok(MemberLoad { indexes, grams: Some(Vec::new()), copy: None, balance_aside: Vec::new() })
     }
 
     /// The same for an import of `rows` members, when it pays. On SQLite only when the
     /// store holds no more members than the file brings (building the indexes again reads
-    /// all of them). On PostgreSQL, where nothing is set aside, from
-    /// [`PG_LOAD_FROM`] members: the loader then makes the keys in memory, the member
-    /// sequence's row is written twice, not once a member (each write of the same row in
-    /// one transaction leaves a version the next must step over: an import of a million
-    /// members slowed to 240 a second within its first 35,000, docs/performance.md), and
-    /// the members go with `COPY` a block at a time.
+    /// all of them). On PostgreSQL from [`PG_LOAD_FROM`] members: the loader then makes the
+    /// keys in memory, the member sequence's row is written twice, not once a member (each
+    /// write of the same row in one transaction leaves a version the next must step over: an
+    /// import of a million members slowed to 240 a second within its first 35,000,
+    /// docs/performance.md), and the members go with `COPY` a block at a time; into a store
+    /// without members, with the indexes and foreign keys set aside.
     pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<MemberLoad>> {
         let pays = match conn.engine() {
             _ if rows == 0 => false,
@@ -324,7 +322,17 @@ impl MemberLoad {
             return Ok(None);
         }
         if conn.engine() == crate::Engine::Postgres {
-            return Ok(Some(MemberLoad { indexes: Vec::new(), grams: None, copy: Some(MemberCopy::new()) }));
+            let mut load = MemberLoad {
+                indexes: Vec::new(),
+                grams: Some(Vec::new()),
+                copy: Some(MemberCopy::new()),
+                balance_aside: Vec::new(),
+            };
+            if !conn.prepare("SELECT 1 FROM members")?.exists(())? {
+                load.indexes = set_aside(conn, &[("members", false), ("member_name_grams", true)])?;
+                load.balance_aside = set_aside(conn, &[("points_lots", false), ("points_ledger", false)])?;
+            }
+            return Ok(Some(load));
         }
         Ok(Some(MemberLoad::start(conn)?))
     }
@@ -339,26 +347,40 @@ impl MemberLoad {
     /// before a row naming one of them is written with a statement of its own.
     pub fn send(&mut self, conn: &Connection) -> Result<()> {
         match &mut self.copy {
-            Some(copy) => copy.send(conn),
+            Some(copy) => copy.members.send(conn),
             None => Ok(()),
         }
     }
 
     /// The opening balances of the members of this load, sent the same way as they are
     /// (with `COPY`, after them, on PostgreSQL).
-    pub fn opening_balances(&self) -> crate::ledger::OpeningBalances {
-        crate::ledger::OpeningBalances::new(self.copy.is_some())
+    pub fn opening_balances(&mut self) -> crate::ledger::OpeningBalances {
+        crate::ledger::OpeningBalances::new(self.copy.is_some(), std::mem::take(&mut self.balance_aside))
     }
 
-    /// Writes the name pieces into their index in its order, a hundred a statement, and
-    /// builds the indexes again. (Piled in a temporary table and moved with one sorted
-    /// `INSERT … SELECT`, the pieces of a million members took 12.5 s at the end and as
-    /// long again on the way: docs/performance.md.)
+    /// Writes the name pieces into their index in its order, a hundred a statement (with
+    /// `COPY` a block at a time on PostgreSQL), and builds the indexes again. (Piled in a
+    /// temporary table and moved with one sorted `INSERT … SELECT`, the pieces of a million
+    /// members took 12.5 s at the end and as long again on the way; sent to PostgreSQL with
+    /// their members, each piece went to a random place in the pieces' key, the most of
+    /// what was left of a load into an empty store: docs/performance.md.)
     pub fn finish(mut self, conn: &Connection) -> Result<()> {
         self.send(conn)?;
-        if let Some(mut pile) = self.grams {
+        if let Some(mut pile) = self.grams.take() {
             pile.sort_unstable();
             pile.dedup();
+            if conn.engine() == crate::Engine::Postgres {
+                let mut rows = crate::copy_load::CopyRows::new("member_name_grams (gram, member_id)");
+                // Twenty blocks a `COPY`: the pieces are two short columns, and nothing waits
+                // for them.
+                for chunk in pile.chunks(20 * crate::copy_load::COPY_BLOCK) {
+                    for (g, id) in chunk {
+                        rows.push(vec![g.text().to_value(), id.to_value()]);
+                    }
+                    rows.send(conn)?;
+                }
+                return self.build_aside(conn);
+            }
             const ROWS: usize = 100;
             let many =
                 format!("INSERT INTO member_name_grams (gram, member_id) VALUES {}", vec!["(?, ?)"; ROWS].join(", "));
@@ -374,11 +396,27 @@ impl MemberLoad {
                 one.execute(params![g.text(), id])?;
             }
         }
-        for sql in &self.indexes {
-            conn.execute_batch(sql)?;
-        }
-        Ok(())
+        self.build_aside(conn)
     }
+
+    fn build_aside(&self, conn: &Connection) -> Result<()> {
+        crate::build_again(conn, &self.indexes)?;
+        crate::build_again(conn, &self.balance_aside)
+    }
+}
+
+/// Sets the indexes and foreign keys of `tables` aside, and the primary key of those marked
+/// (PostgreSQL, a load into an empty store); returns the statements that build them again,
+/// the indexes first.
+fn set_aside(conn: &Connection, tables: &[(&str, bool)]) -> Result<Vec<String>> {
+    let mut indexes = Vec::new();
+    let mut keys = Vec::new();
+    for (table, primary) in tables {
+        indexes.extend(crate::set_indexes_aside(conn, table, &[])?);
+        keys.extend(crate::set_keys_aside(conn, table, *primary)?);
+    }
+    indexes.extend(keys);
+    Ok(indexes)
 }
 
 pub fn update(conn: &Connection, id: i64, f: &MemberFields<'_>, now: &str) -> Result<()> {

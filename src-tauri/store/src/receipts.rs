@@ -368,7 +368,8 @@ impl HistoryLoad {
     /// during the load by the everyday path (a refund of the import's) may have added to
     /// the sums already: they are built whole, so nothing is counted twice.
     pub fn finish(self, conn: &Connection) -> Result<()> {
-        for sql in self.indexes.iter().chain(&self.triggers) {
+        crate::build_again(conn, &self.indexes)?;
+        for sql in &self.triggers {
             conn.execute_batch(sql)?;
         }
         match conn.engine() {

@@ -176,10 +176,7 @@ pub(crate) fn rebuild_all(conn: &Connection) -> Result<()> {
         }
         month = Some(next);
     }
-    for sql in &indexes {
-        conn.execute_batch(sql)?;
-    }
-    Ok(())
+    crate::build_again(conn, &indexes)
 }
 
 #[cfg(test)]
