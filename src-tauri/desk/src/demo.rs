@@ -270,7 +270,7 @@ impl Desk {
             // Loaded with the receipts' date indexes, the first/last-sale trigger and the
             // month sums set aside, built again once at the end (store::receipts::HistoryLoad):
             // each insert had updated five indexes, a member row and a month's sums.
-            let load = store::receipts::HistoryLoad::start_unread(&tx)?;
+            let mut load = store::receipts::HistoryLoad::start_unread(&tx)?;
             let mut sale_ids = vec![0i64; receipt_seq as usize + 1];
             for r in &history {
                 let sale_day = if r.refund { r.at.date() - Days::new(1) } else { r.at.date() };

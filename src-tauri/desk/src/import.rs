@@ -632,6 +632,7 @@ impl Desk {
         let mut errors = Errors { list: vec![] };
         let mut sales: Vec<PurchaseRowIn> = Vec::new();
         let mut refunds: Vec<PurchaseRowIn> = Vec::new();
+        let mut checked: Vec<PurchaseRowIn> = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut duplicates = 0;
         let rows = table.rows.len();
@@ -712,19 +713,25 @@ impl Desk {
             if errors.list.len() > before {
                 continue;
             }
-            if store::receipts::exists(&tx, &receipt_no)? {
-                duplicates += 1;
-                continue;
-            }
-            let row = PurchaseRowIn {
+            checked.push(PurchaseRowIn {
                 line,
                 receipt_no,
                 phone,
                 at: at.expect("checked"),
                 amount: amount.expect("checked"),
                 refund_of: is_refund.then(|| refund_of.to_string()),
-            };
-            if is_refund {
+            });
+        }
+        // Receipts recorded already are skipped, the file's numbers looked up a few hundred
+        // at a time.
+        let recorded = {
+            let numbers: Vec<&str> = checked.iter().map(|r| r.receipt_no.as_str()).collect();
+            store::receipts::recorded_among(&tx, &numbers)?
+        };
+        for row in checked {
+            if recorded.contains(&row.receipt_no) {
+                duplicates += 1;
+            } else if row.refund_of.is_some() {
                 refunds.push(row);
             } else {
                 sales.push(row);
@@ -793,7 +800,7 @@ impl Desk {
         // receipts' date indexes, the first/last-sale trigger and the month sums keep) loads
         // with those set aside and built again once at the end, as the demo's history does.
         // Ten million purchases: 1,030 s one by one (docs/performance.md).
-        let history_load = if all.iter().all(|r| r.at.date() < opening) {
+        let mut history_load = if all.iter().all(|r| r.at.date() < opening) {
             store::receipts::HistoryLoad::for_import(&tx, all.len())?
         } else {
             None
@@ -809,7 +816,7 @@ impl Desk {
         for (i, row) in all.iter().enumerate() {
             watch.at(ImportStage::Writing, i, all.len());
             let member_id = phones[&row.phone];
-            match (&row.refund_of, &history_load, &tiers_then) {
+            match (&row.refund_of, &mut history_load, &tiers_then) {
                 (None, Some(load), Some(tiers_then)) => {
                     let tier = tiers_then.tier_on(member_id, row.at.date()).expect("indexed");
                     let multiplier = settings.multiplier(tier).to_string();
@@ -833,7 +840,11 @@ impl Desk {
                         None,
                     )?;
                 }
-                (Some(of), _, _) => {
+                (Some(of), load, _) => {
+                    // The sale may still wait for its block's COPY (PostgreSQL).
+                    if let Some(load) = load {
+                        load.send(&tx)?;
+                    }
                     let sale = store::receipts::by_no(&tx, of)?.ok_or_else(|| {
                         DeskError::new(ErrorCode::ImportInvalid, format!("第 {} 行：找不到原小票 {of}", row.line))
                     })?;

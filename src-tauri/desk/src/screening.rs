@@ -146,6 +146,7 @@ pub(crate) fn run_quarter(conn: &Connection, quarter: Quarter, now: &str) -> Des
         },
     )?;
     let mut candidates = 0;
+    let mut listed = Vec::new();
     for (id, tier_now, vip) in members {
         let f = facts.get(&id).copied().unwrap_or_default();
         let tier = tiers_then.get(&id).copied().unwrap_or(tier_now);
@@ -164,21 +165,18 @@ pub(crate) fn run_quarter(conn: &Connection, quarter: Quarter, now: &str) -> Des
         } else if !vip {
             continue;
         }
-        store::screening::insert_candidate(
-            conn,
-            run_id,
-            &store::screening::NewCandidate {
-                member_id: id,
-                visits: (c.visits.value, c.visits.met),
-                referrals: (c.referrals.value, c.referrals.met),
-                interactions: (c.interactions.value, c.interactions.met),
-                net_fen: (money::to_fen(c.top_spend.value), c.top_spend.met),
-                tier: (c.tier.value, c.tier.met),
-                met: c.met() as i64,
-                was_vip: vip,
-            },
-        )?;
+        listed.push(store::screening::NewCandidate {
+            member_id: id,
+            visits: (c.visits.value, c.visits.met),
+            referrals: (c.referrals.value, c.referrals.met),
+            interactions: (c.interactions.value, c.interactions.met),
+            net_fen: (money::to_fen(c.top_spend.value), c.top_spend.met),
+            tier: (c.tier.value, c.tier.met),
+            met: c.met() as i64,
+            was_vip: vip,
+        });
     }
+    store::screening::insert_candidates(conn, run_id, &listed)?;
     store::screening::finish_run(conn, run_id, candidates, started.elapsed().as_millis() as i64)?;
     let run = store::screening::run_of_quarter(conn, &name)?.expect("just written");
     run_view(conn, &run, true)

@@ -551,28 +551,40 @@ fn members_as_imported(desk: &Desk) -> Vec<String> {
 /// A file large enough to be a bulk load (on PostgreSQL its members, pieces, lots and entries
 /// go with COPY a block at a time) leaves exactly what the same members imported forty at a
 /// time, row by row, leave: numbers, balances, lots, entries, stored value, referrers, pieces.
-/// The indexes and constraints (foreign keys included) of the tables a members load
-/// writes, each with its definition, sorted.
-fn load_tables_catalog(desk: &Desk) -> Vec<String> {
+/// The indexes, constraints (foreign keys included) and triggers of `tables`, each with its
+/// definition (and on PostgreSQL whether the trigger is on), sorted.
+fn catalog_of(desk: &Desk, tables: &[&str]) -> Vec<String> {
+    let names = tables.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
     let sql = if on_postgres() {
-        "SELECT 'index ' || tablename || ' ' || replace(indexdef, current_schema() || '.', '') FROM pg_indexes
-             WHERE schemaname = current_schema()
-               AND tablename IN ('members', 'member_name_grams', 'points_lots', 'points_ledger')
-         UNION ALL
-         SELECT 'constraint ' || c.relname || ' ' || k.conname || ' ' || replace(pg_get_constraintdef(k.oid), current_schema() || '.', '')
-             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-             WHERE c.relnamespace = current_schema()::regnamespace
-               AND c.relname IN ('members', 'member_name_grams', 'points_lots', 'points_ledger')
-         ORDER BY 1"
+        format!(
+            "SELECT 'index ' || tablename || ' ' || replace(indexdef, current_schema() || '.', '') FROM pg_indexes
+                 WHERE schemaname = current_schema() AND tablename IN ({names})
+             UNION ALL
+             SELECT 'constraint ' || c.relname || ' ' || k.conname || ' '
+                    || replace(pg_get_constraintdef(k.oid), current_schema() || '.', '')
+                 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+                 WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ({names})
+             UNION ALL
+             SELECT 'trigger ' || c.relname || ' ' || t.tgname || ' ' || CAST(t.tgenabled AS text)
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                 WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ({names})
+                   AND NOT t.tgisinternal
+             ORDER BY 1"
+        )
     } else {
-        "SELECT type || ' ' || tbl_name || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master
-             WHERE tbl_name IN ('members', 'member_name_grams', 'points_lots', 'points_ledger')
-         ORDER BY 1"
+        format!(
+            "SELECT type || ' ' || tbl_name || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master
+                 WHERE tbl_name IN ({names})
+             ORDER BY 1"
+        )
     };
     let c = desk.conn();
-    let mut stmt = c.prepare(sql).unwrap();
+    let mut stmt = c.prepare(&sql).unwrap();
     stmt.query_map((), |r| r.get(0)).unwrap().collect::<Result<Vec<String>, _>>().unwrap()
 }
+
+/// The tables a members load writes.
+const MEMBER_LOAD_TABLES: [&str; 4] = ["members", "member_name_grams", "points_lots", "points_ledger"];
 
 /// A load into an empty store (on PostgreSQL: its indexes and foreign keys set aside and
 /// built again) leaves the same members, pieces, balances, indexes and keys as the same
@@ -602,8 +614,8 @@ fn a_bulk_members_import_leaves_what_the_same_rows_imported_row_by_row_leave() {
     let referred = left.iter().filter(|l| l.split('|').count() == 9 && l.split('|').nth(6) != Some("NULL")).count();
     assert_eq!(referred, (0..rows).filter(|i| i % 9 == 5).count(), "each referrer found");
     assert_ledger_invariants(&bulk);
-    let catalog = load_tables_catalog(&bulk);
-    assert_eq!(catalog, load_tables_catalog(&by_row), "the same indexes and keys");
+    let catalog = catalog_of(&bulk, &MEMBER_LOAD_TABLES);
+    assert_eq!(catalog, catalog_of(&by_row, &MEMBER_LOAD_TABLES), "the same indexes and keys");
     let keys = catalog.iter().filter(|l| l.contains("FOREIGN KEY") || l.contains("REFERENCES")).count();
     assert!(keys >= 4, "the members' referrer, the pieces', lots' and entries' members: {catalog:#?}");
     for index in [
@@ -619,6 +631,47 @@ fn a_bulk_members_import_leaves_what_the_same_rows_imported_row_by_row_leave() {
     let a = enroll(&mut bulk, &ctx, "张二", "13800000002", "F");
     let b = enroll(&mut by_row, &ctx2, "张二", "13800000002", "F");
     assert_eq!(a.member_no, b.member_no);
+}
+
+/// A file of history of at least `PG_LOAD_FROM` receipts into a store without receipts is a
+/// load (on PostgreSQL: sent with COPY, the receipts' indexes, keys and trigger set aside);
+/// its refunds find their sales in it. It leaves the receipts, month sums, first and last
+/// sales, indexes, keys and triggers that the same rows imported forty members at a time,
+/// row by row, leave.
+#[test]
+fn a_bulk_history_import_leaves_what_the_same_rows_imported_row_by_row_leave() {
+    let members = store::members::PG_LOAD_FROM / 4 + 3;
+    let history = history_csv(0, members);
+    let (mut bulk, ctx) = store_on("2026-11-23");
+    let (mut by_row, ctx2) = store_on("2026-11-23");
+    for (desk, ctx) in [(&mut bulk, &ctx), (&mut by_row, &ctx2)] {
+        let r = desk.import_members(ctx, members_csv(members, None).as_bytes(), ImportOptions::default()).unwrap();
+        assert_eq!(r.written, members);
+    }
+    let r = bulk.import_purchases(&ctx, history.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!((r.written, r.errors.len()), (members * 4, 0), "{:?}", r.errors.first());
+    let lines: Vec<&str> = history.lines().collect();
+    for chunk in lines[1..].chunks(160) {
+        let part = format!("{}\n{}\n", lines[0], chunk.join("\n"));
+        let r = by_row.import_purchases(&ctx2, part.as_bytes(), ImportOptions::default()).unwrap();
+        assert_eq!(r.written, chunk.len(), "{:?}", r.errors.first());
+    }
+    assert_eq!(receipts_and_month_sums(&bulk), receipts_and_month_sums(&by_row));
+    assert_eq!(sale_days_and_receipt_schema(&bulk).0, sale_days_and_receipt_schema(&by_row).0);
+    let (receipts, _) = receipts_and_month_sums(&bulk);
+    assert_eq!(receipts.len(), members * 4);
+    assert_eq!(receipts.iter().filter(|r| r.3 == 1000).count(), members, "each refund found its sale");
+    let tables = ["receipts", "members"];
+    let catalog = catalog_of(&bulk, &tables);
+    assert_eq!(catalog, catalog_of(&by_row, &tables), "the same indexes, keys and triggers");
+    assert!(catalog.iter().any(|l| l.contains("receipts_sale_visits")), "{catalog:#?}");
+    // The same file again: every receipt is recorded already, and nothing is written twice.
+    let again = bulk.import_purchases(&ctx, history.as_bytes(), ImportOptions::default()).unwrap();
+    assert_eq!((again.written, again.skipped_duplicates), (0, members * 4));
+    // A checkout after the load is the everyday path again: its month sum and last sale.
+    buy(&mut bulk, &ctx, "13900000001", "88.00", "AFTER-1");
+    let days = sale_days_and_receipt_schema(&bulk).0;
+    assert_eq!(days[1].3.as_deref(), Some("2026-11-23"), "{:?}", days[1]);
 }
 
 #[test]

@@ -97,10 +97,20 @@ fn insert_with<T>(
     Ok(out)
 }
 
-const INSERT: &str = "INSERT INTO receipts (receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen,
-        multiplier, points, gift, coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter,
-        sv_principal_fen, sv_bonus_fen)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+/// The columns a new receipt is written with, in the order of [`values`].
+macro_rules! insert_columns {
+    () => {
+        "receipt_no, kind, member_id, refund_of, gross_fen, discount_fen, paid_fen, multiplier, points, gift,
+        coupon_id, history, at, sale_date, staff_id, created_at, branch_id, counter, sv_principal_fen, sv_bonus_fen"
+    };
+}
+const INSERT_COLUMNS: &str = insert_columns!();
+
+const INSERT: &str = concat!(
+    "INSERT INTO receipts (",
+    insert_columns!(),
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+);
 
 /// The values of [`INSERT`] for `n`, written at this connection's branch and counter.
 fn values(conn: &Connection, n: &NewReceipt<'_>) -> Vec<crate::db::Value> {
@@ -263,6 +273,27 @@ pub fn exists(conn: &Connection, receipt_no: &str) -> Result<bool> {
         .exists(params![receipt_no, conn.station().branch_id])?)
 }
 
+/// Which of `numbers` this branch has recorded, five hundred a statement: an import checks
+/// its file's receipts so, where a statement each was a round trip each on PostgreSQL (ten
+/// million of them for a file of ten million purchases).
+pub fn recorded_among(conn: &Connection, numbers: &[&str]) -> Result<std::collections::HashSet<String>> {
+    const A_STATEMENT: usize = 500;
+    let mut found = std::collections::HashSet::new();
+    let branch = conn.station().branch_id;
+    for chunk in numbers.chunks(A_STATEMENT) {
+        let list = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        let mut values = vec![branch.to_value()];
+        values.extend(chunk.iter().map(|n| n.to_value()));
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT receipt_no FROM receipts WHERE branch_id = ?1 AND receipt_no IN ({list})"
+        ))?;
+        for n in stmt.query_map(values, |r| r.get::<_, String>(0))? {
+            found.insert(n?);
+        }
+    }
+    Ok(found)
+}
+
 /// The date of a member's last sale (kept on the member by the `receipts_sale_visits`
 /// trigger).
 pub fn last_sale_date(conn: &Connection, member_id: i64) -> Result<Option<NaiveDate>> {
@@ -289,12 +320,30 @@ const LOAD_READS: &[&str] = &["receipts_member"];
 /// [`HistoryLoad::finish`] builds the indexes again, each in one sorted pass, sets every
 /// member's first and last sale from their receipts in one statement, as the trigger would
 /// have left them, and builds the month sums again from the receipts, month by month.
+///
+/// On PostgreSQL a purchases import loads this way only into a store without receipts (a
+/// chain's first import of its history, before its counters open): its receipts' indexes
+/// but the member index, and their foreign keys, are set aside too, and the receipts go
+/// with `COPY` a thousand at a time under ids reserved from the table's sequence, where
+/// each had been several statements and round trips of the everyday path
+/// (docs/performance.md). Another counter's checkout waits for such an import to commit,
+/// and so do its lookups once `finish` rewrites the members.
 #[must_use = "the indexes come back only with finish"]
 pub struct HistoryLoad {
-    /// The `CREATE INDEX` statements of the indexes set aside.
+    /// The `CREATE INDEX` statements of the indexes set aside (and on PostgreSQL the
+    /// `ALTER TABLE` statements of the foreign keys).
     indexes: Vec<String>,
     /// SQLite: the trigger's `CREATE TRIGGER`; PostgreSQL: the setting that ends its standby.
     triggers: Vec<String>,
+    /// PostgreSQL, an import: the receipts waiting for their `COPY` (`None`: each is a
+    /// statement).
+    copy: Option<ReceiptCopy>,
+}
+
+/// The receipts of a PostgreSQL load, waiting for their `COPY`.
+struct ReceiptCopy {
+    ids: crate::copy_load::ReservedIds,
+    rows: crate::copy_load::CopyRows,
 }
 
 impl HistoryLoad {
@@ -332,7 +381,7 @@ impl HistoryLoad {
             }
         };
         let indexes = crate::set_indexes_aside(conn, "receipts", keep)?;
-        Ok(HistoryLoad { indexes, triggers })
+        Ok(HistoryLoad { indexes, triggers, copy: None })
     }
 
     /// The same for an import of `rows` receipts of history, when it pays: on SQLite, and
@@ -341,17 +390,56 @@ impl HistoryLoad {
     /// anyway; on PostgreSQL the other counters go on reading and writing receipts during
     /// an import, and a dropped index would lock them out until it commits (`None`: the
     /// rows go in one by one).
+    ///
+    /// On PostgreSQL from [`crate::members::PG_LOAD_FROM`] receipts, into a store that holds
+    /// none: then nothing the other counters wrote is rebuilt under them, and the indexes
+    /// and keys set aside lock out only what would have found no receipt.
     pub fn for_import(conn: &Connection, rows: usize) -> Result<Option<HistoryLoad>> {
-        if conn.engine() != crate::Engine::Sqlite || (rows as i64) < count(conn)? {
-            return Ok(None);
+        match conn.engine() {
+            crate::Engine::Sqlite if (rows as i64) >= count(conn)? => Ok(Some(HistoryLoad::start(conn)?)),
+            crate::Engine::Postgres
+                if rows >= crate::members::PG_LOAD_FROM && !conn.prepare("SELECT 1 FROM receipts")?.exists(())? =>
+            {
+                let mut load = HistoryLoad::start(conn)?;
+                load.indexes.extend(crate::set_keys_aside(conn, "receipts", false)?);
+                // Its trigger off rather than standing by: it fired for every row to do nothing.
+                conn.execute_batch("ALTER TABLE receipts DISABLE TRIGGER USER")?;
+                load.triggers.push("ALTER TABLE receipts ENABLE TRIGGER USER".to_string());
+                load.copy = Some(ReceiptCopy {
+                    ids: crate::copy_load::ReservedIds::new("receipts"),
+                    rows: crate::copy_load::CopyRows::new(format!("receipts (id, {INSERT_COLUMNS})")),
+                });
+                Ok(Some(load))
+            }
+            _ => Ok(None),
         }
-        Ok(Some(HistoryLoad::start(conn)?))
     }
 
     /// Writes a receipt of the load. Its month's sums (`sales_months`) are left to
-    /// [`HistoryLoad::finish`], which builds them from all the receipts at once.
-    pub fn insert(&self, conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
-        Ok(conn.insert_id(INSERT, values(conn, n))?)
+    /// [`HistoryLoad::finish`], which builds them from all the receipts at once. On
+    /// PostgreSQL, in an import, the receipt waits for its block's `COPY`: a statement that
+    /// reads receipts is preceded by [`HistoryLoad::send`].
+    pub fn insert(&mut self, conn: &Connection, n: &NewReceipt<'_>) -> Result<i64> {
+        let Some(copy) = &mut self.copy else {
+            return Ok(conn.insert_id(INSERT, values(conn, n))?);
+        };
+        let id = copy.ids.next(conn)?;
+        let mut row = vec![id.to_value()];
+        row.extend(values(conn, n));
+        copy.rows.push(row);
+        if copy.rows.len() >= crate::copy_load::COPY_BLOCK {
+            copy.rows.send(conn)?;
+        }
+        Ok(id)
+    }
+
+    /// Sends the receipts waiting (PostgreSQL, an import): before a statement that reads
+    /// them (a refund finding its sale).
+    pub fn send(&mut self, conn: &Connection) -> Result<()> {
+        match &mut self.copy {
+            Some(copy) => copy.rows.send(conn),
+            None => Ok(()),
+        }
     }
 
     /// `fen` more refunded of the sale `sale_id`, written during the load: the month's sums
@@ -367,25 +455,43 @@ impl HistoryLoad {
     /// the month sums of every sale (`sales_months`) again from them. A receipt written
     /// during the load by the everyday path (a refund of the import's) may have added to
     /// the sums already: they are built whole, so nothing is counted twice.
-    pub fn finish(self, conn: &Connection) -> Result<()> {
+    pub fn finish(mut self, conn: &Connection) -> Result<()> {
+        self.send(conn)?;
         crate::build_again(conn, &self.indexes)?;
         for sql in &self.triggers {
             conn.execute_batch(sql)?;
         }
         match conn.engine() {
             crate::Engine::Sqlite => set_first_and_last_sales(conn)?,
+            // The sales in one sorted pass, each member's first row and last day joined to
+            // the members. (Three subqueries a member had been planned against the
+            // statistics of the empty table the load began with: a scan of every receipt for
+            // each, 33 s for 20,000 members and 200,000 receipts: docs/performance.md.) The
+            // rows just loaded are counted for the statements that follow.
             crate::Engine::Postgres => {
+                conn.execute_batch("ANALYZE receipts")?;
+                // An import's load rewrites a million member rows here: with the members'
+                // indexes and keys in place each row went into fourteen indexes and had
+                // its first sale's key checked (156 s at a million members,
+                // docs/performance.md); set aside, they are built again after it.
+                let members_aside = match self.copy {
+                    Some(_) => {
+                        let mut aside = crate::set_indexes_aside(conn, "members", &[])?;
+                        aside.extend(crate::set_keys_aside(conn, "members", false)?);
+                        aside
+                    }
+                    None => Vec::new(),
+                };
                 conn.execute(
-                    "UPDATE members SET
-                         first_sale_id = (SELECT r.id FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale'
-                                          ORDER BY r.sale_date, r.at, r.id LIMIT 1),
-                         first_sale_date = (SELECT min(r.sale_date) FROM receipts r
-                                            WHERE r.member_id = members.id AND r.kind = 'sale'),
-                         last_sale_date = (SELECT max(r.sale_date) FROM receipts r
-                                           WHERE r.member_id = members.id AND r.kind = 'sale')
-                     WHERE EXISTS (SELECT 1 FROM receipts r WHERE r.member_id = members.id AND r.kind = 'sale')",
+                    "UPDATE members SET first_sale_id = f.id, first_sale_date = f.sale_date, last_sale_date = f.last_day
+                     FROM (SELECT DISTINCT ON (member_id) member_id, id, sale_date,
+                                  max(sale_date) OVER (PARTITION BY member_id) AS last_day
+                           FROM receipts WHERE kind = 'sale'
+                           ORDER BY member_id, sale_date, at, id) f
+                     WHERE members.id = f.member_id",
                     (),
                 )?;
+                crate::build_again(conn, &members_aside)?;
             }
         }
         crate::sales_months::rebuild_all(conn)

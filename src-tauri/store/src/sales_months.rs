@@ -117,13 +117,17 @@ pub(crate) fn rebuild_member(conn: &Connection, member_id: i64) -> Result<()> {
 }
 
 /// Builds every member's rows again from the receipts, a month at a time, written in the
-/// table's key order with its member index set aside and built once after: what a bulk load
+/// table's key order with its member index (and on PostgreSQL its key to the members) set
+/// aside and built once after: what a bulk load
 /// of history ([`crate::receipts::HistoryLoad`]) leaves out while it writes the receipts.
 /// Each sale had added to a random member's row of its month, a fifth of a large purchases
 /// import (docs/performance.md). The same rows as the sales and refunds one by one leave.
 pub(crate) fn rebuild_all(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM sales_months")?;
-    let indexes = crate::set_indexes_aside(conn, "sales_months", &[])?;
+    // On PostgreSQL its key to the members too: each row's check was a query of its own,
+    // 6–10 s of every month's `COPY` at a million members (docs/performance.md).
+    let mut indexes = crate::set_indexes_aside(conn, "sales_months", &[])?;
+    indexes.extend(crate::set_keys_aside(conn, "sales_months", false)?);
     let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
         conn.query_row("SELECT min(sale_date), max(sale_date) FROM receipts WHERE kind = 'sale'", (), |r| {
             Ok((r.get(0)?, r.get(1)?))
