@@ -548,9 +548,6 @@ fn members_as_imported(desk: &Desk) -> Vec<String> {
     all
 }
 
-/// A file large enough to be a bulk load (on PostgreSQL its members, pieces, lots and entries
-/// go with COPY a block at a time) leaves exactly what the same members imported forty at a
-/// time, row by row, leave: numbers, balances, lots, entries, stored value, referrers, pieces.
 /// The indexes, constraints (foreign keys included) and triggers of `tables`, each with its
 /// definition (and on PostgreSQL whether the trigger is on), sorted.
 fn catalog_of(desk: &Desk, tables: &[&str]) -> Vec<String> {
@@ -586,9 +583,11 @@ fn catalog_of(desk: &Desk, tables: &[&str]) -> Vec<String> {
 /// The tables a members load writes.
 const MEMBER_LOAD_TABLES: [&str; 4] = ["members", "member_name_grams", "points_lots", "points_ledger"];
 
-/// A load into an empty store (on PostgreSQL: its indexes and foreign keys set aside and
-/// built again) leaves the same members, pieces, balances, indexes and keys as the same
-/// rows imported forty at a time, row by row.
+/// A file large enough to be a bulk load (on PostgreSQL its members, lots and entries go
+/// with COPY a block at a time, its pieces in their key's order at the end), into an empty
+/// store (on PostgreSQL: the indexes and foreign keys set aside and built again), leaves
+/// exactly what the same members imported forty at a time, row by row, leave: numbers,
+/// balances, lots, entries, stored value, referrers, pieces, indexes and keys.
 #[test]
 fn a_bulk_members_import_leaves_what_the_same_rows_imported_row_by_row_leave() {
     let rows = store::members::PG_LOAD_FROM + 7;

@@ -70,7 +70,6 @@ fn record(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
     add_to_month(conn, e.on_date, e.kind.code(), e.member_id, e.points)
 }
 
-/// The ledger row alone.
 /// The columns of an entry, in the order of [`entry_values`].
 macro_rules! entry_columns {
     () => {
@@ -78,6 +77,7 @@ macro_rules! entry_columns {
     };
 }
 
+/// The ledger row alone.
 fn insert_row(conn: &Connection, e: &LedgerEntry<'_>, balance: i64) -> Result<()> {
     conn.execute_later(
         concat!("INSERT INTO points_ledger (", entry_columns!(), ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
